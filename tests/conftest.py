@@ -28,3 +28,21 @@ def seeds_dir() -> Path:
 def seed_texts() -> dict[str, str]:
     """Raw seed texts keyed by file stem (for example ``000_7a0cd52b09a6d4f5``)."""
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+def run_workbook(out: Path, *args: str) -> Path:
+    """Run ``framing run`` into ``out`` in a subprocess, as a user would; fail the test with its output if it fails."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "analysis.cli", "run", "--out", str(out), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        pytest.fail(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr[-6000:]}")
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_run(tmp_path_factory) -> Path:
+    """One whole-pipeline run on the seed corpus, shared by the smoke, report and browser tests."""
+    return run_workbook(tmp_path_factory.mktemp("seed-run"), "--corpus", str(SEEDS))
