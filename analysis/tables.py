@@ -91,6 +91,7 @@ def write(df: pd.DataFrame, name: str, data_dir: str | os.PathLike) -> Path:
     table = pa.Table.from_pandas(conform(df, name), schema=arrow_schema(name), preserve_index=False)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; a table should get the user's usual mode
     try:
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, path)
@@ -99,6 +100,12 @@ def write(df: pd.DataFrame, name: str, data_dir: str | os.PathLike) -> Path:
             os.remove(tmp)
     log.info("wrote %s (%d rows)", path, len(df))
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read(name: str, data_dir: str | os.PathLike) -> pd.DataFrame:

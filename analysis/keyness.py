@@ -1,0 +1,264 @@
+"""Keyness: which terms one group of articles (an outlet, a bias label ...) uses more or less than the rest.
+
+The representation is a long counts table ``(article_id, term, n)`` built once from the spaCy docs; every
+comparison is then a vectorised pass over it, so regrouping by ``outlet``, ``bias`` or any other column of
+``articles`` costs no re-parsing. Terms are lower-cased lemmas of alphabetic non-stop tokens plus multi-word
+terms (noun chunks or adjacent-lemma bigrams, reduced to the same content lemmas).
+
+Statistics, per term and group (target) against all other articles (reference):
+
+* G2, the log-likelihood ratio in Rayson & Garside's (2000) two-term form:
+  ``E1 = c (a + b) / (c + d)``, ``E2 = d (a + b) / (c + d)``, ``G2 = 2 (a ln(a / E1) + b ln(b / E2))`` where
+  ``a``, ``b`` are the term's counts and ``c``, ``d`` the corpus sizes of target and reference (``0 ln 0 = 0``).
+* Hardie's (2014) log ratio: ``log2((a / c) / (b / d))`` with 0.5 standing in for a zero ``a`` or ``b``.
+
+Corpus sizes are the number of single-word terms (content lemmas) in each part, so adding multi-word terms to the
+table does not inflate the denominators.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from spacy.tokens import Doc, Span
+
+from analysis import tables
+
+log = logging.getLogger(__name__)
+
+Multiword = Literal["noun_chunks", "bigrams", "none"]
+UNKNOWN = "(unknown)"
+# Dense (group x term) blocks are computed this many cells at a time: a dozen float arrays of this size stay in
+# cache-friendly tens of megabytes, and fine groupings (by article_id) never allocate groups x vocabulary at once.
+_BLOCK_CELLS = 2_000_000
+
+
+def terms(doc: Doc, *, multiword: Multiword = "noun_chunks") -> list[str]:
+    """The terms of one doc: content lemmas, then multi-word terms.
+
+    ``multiword="noun_chunks"`` adds each noun chunk with two or more content lemmas (``"joint military drill"``;
+    needs a parser), ``"bigrams"`` adds adjacent content-lemma pairs that no punctuation or stop word separates,
+    ``"none"`` adds nothing.
+    """
+    words = [_lemma(t) for t in doc if _is_content(t)]
+    if multiword == "noun_chunks":
+        if not doc.has_annotation("DEP"):
+            raise ValueError("keyness.terms(multiword='noun_chunks') needs a parsed doc: use a pipeline with a "
+                             "parser or pass multiword='bigrams'")
+        words += [chunk for span in doc.noun_chunks if " " in (chunk := _chunk_term(span))]
+    elif multiword == "bigrams":
+        words += [f"{_lemma(a)} {_lemma(b)}" for a, b in zip(doc[:-1], doc[1:])
+                  if _is_content(a) and _is_content(b) and not b.is_sent_start]
+    elif multiword != "none":
+        raise ValueError(f"multiword must be 'noun_chunks', 'bigrams' or 'none', not {multiword!r}")
+    return words
+
+
+def counts(docs: Iterable[Doc], *, article_ids: Sequence[str],
+           multiword: Multiword = "noun_chunks") -> pd.DataFrame:
+    """A counts table ``(article_id, term, n)``: how often each article uses each term (see ``terms``).
+
+    ``docs`` and ``article_ids`` are paired in order (pass the docs of ``nlp.pipe(articles.text)``).
+    ``article_id`` and ``term`` are categorical: the codes are assigned while counting, so ``compare`` never
+    has to hash millions of strings again.
+    """
+    vocab: dict[str, int] = {}
+    articles: list[int] = []
+    codes: list[int] = []
+    freqs: list[int] = []
+    seen = 0
+    try:
+        for seen, (_, doc) in enumerate(zip(article_ids, docs, strict=True), start=1):
+            for term, n in Counter(terms(doc, multiword=multiword)).items():
+                articles.append(seen - 1)
+                codes.append(vocab.setdefault(term, len(vocab)))
+                freqs.append(n)
+    except ValueError as err:
+        if "zip()" not in str(err):
+            raise
+        raise ValueError(f"docs and article_ids must have the same length (one id per doc): {err}") from None
+    log.info("counted %d (article, term) pairs over %d docs", len(codes), seen)
+    ids = pd.Index(list(article_ids), dtype=object)
+    return pd.DataFrame({
+        # Duplicate ids (the same article passed twice) cannot be categories: fall back to plain strings.
+        "article_id": (pd.Categorical.from_codes(articles, categories=ids) if ids.is_unique
+                       else pd.Series(ids[articles], dtype=object)),
+        "term": pd.Categorical.from_codes(codes, categories=pd.Index(list(vocab), dtype=object)),
+        "n": np.asarray(freqs, dtype="int64"),
+    })
+
+
+def compare(counts: pd.DataFrame, articles: pd.DataFrame, *, by: str = "outlet", min_freq: int = 5,
+            g2_threshold: float = 3.84) -> pd.DataFrame:
+    """Terms key to each value of ``articles[by]`` against all other articles: the ``keyness`` table.
+
+    Only terms used at least ``min_freq`` times in the whole corpus are tested (rare terms give unstable
+    G2), and only rows with ``g2 >= g2_threshold`` are kept (3.84 is p < 0.05 at one degree of freedom;
+    pass 0 to keep every tested pair). ``single_article`` flags a key term that stops being key, or flips
+    direction, once the target group's article using it most is left out of the target. Articles with an
+    empty ``by`` value form the group ``(unknown)``.
+    """
+    rows, groups, vocab = _encode(counts, articles, by=by)
+    unigram = ~np.asarray(vocab.str.contains(" ", regex=False), dtype=bool)
+    if not unigram.any():  # a table of multi-word terms only: their own total is the only size available
+        unigram[:] = True
+    units = rows["n"] * unigram[rows["term"]]  # each row's share of its article's (and group's) size
+    article_sizes = np.bincount(rows["article"], weights=units)
+    sizes = np.bincount(rows["group"], weights=units, minlength=len(groups))
+    totals = np.bincount(rows["term"], weights=rows["n"], minlength=len(vocab))
+    df_totals = np.bincount(rows["term"], minlength=len(vocab))
+    tested = np.flatnonzero(totals >= min_freq)
+    log.info("keyness by %s: %d groups, %d of %d terms reach min_freq=%d", by, len(groups), len(tested),
+             len(vocab), min_freq)
+    remap = np.full(len(vocab), -1)
+    remap[tested] = np.arange(len(tested))
+    rows["t"] = remap[rows["term"]]
+    rows = {k: v[rows["t"] >= 0] for k, v in rows.items()}
+    rows = {k: v[np.argsort(rows["group"], kind="stable")] for k, v in rows.items()}  # blocks slice by group
+    top = _top_articles(rows, article_sizes, n_terms=len(tested))
+    found = [_block(rows, top, lo, hi, totals=totals[tested], df_totals=df_totals[tested], sizes=sizes,
+                    g2_threshold=g2_threshold) for lo, hi in _group_blocks(len(groups), len(tested))]
+    found = pd.concat(found, ignore_index=True)
+    if found.empty:
+        return tables.empty("keyness")
+    found["group"] = np.asarray(groups, dtype=object)[found.pop("g").to_numpy()]
+    found["term"] = np.asarray(vocab, dtype=object)[tested[found.pop("t").to_numpy()]]
+    found["group_col"] = by
+    found = found.sort_values(["group", "direction", "g2", "term"], ascending=[True, True, False, True])
+    return tables.conform(found, "keyness")
+
+
+def g2(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Log-likelihood G2 (Rayson & Garside 2000) of counts ``a`` in size ``c`` against ``b`` in size ``d``."""
+    a, b, c, d = (np.asarray(x, dtype="float64") for x in (a, b, c, d))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e1 = c * (a + b) / (c + d)
+        e2 = d * (a + b) / (c + d)
+        # 0 ln 0 = 0: a term absent from one side contributes nothing from that side.
+        t1 = np.where(a > 0, a * np.log(a / e1), 0.0)
+        t2 = np.where(b > 0, b * np.log(b / e2), 0.0)
+    return 2.0 * (t1 + t2)
+
+
+def log_ratio(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Hardie's log ratio ``log2((a/c) / (b/d))``, with 0.5 standing in for a zero count."""
+    a, b, c, d = (np.asarray(x, dtype="float64") for x in (a, b, c, d))
+    return np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d))
+
+
+def _is_content(token) -> bool:
+    return token.is_alpha and not token.is_stop
+
+
+def _lemma(token) -> str:
+    # Lemmas of proper nouns keep their case in spaCy ("NATO"); lower-casing merges "Drills" and "drill".
+    return (token.lemma_ or token.text).lower()
+
+
+def _chunk_term(span: Span) -> str:
+    return " ".join(_lemma(t) for t in span if _is_content(t))
+
+
+def _encode(counts: pd.DataFrame, articles: pd.DataFrame, *, by: str) -> tuple[dict, pd.Index, pd.Index]:
+    """Counts as integer arrays (article, group, term codes and n), with the group labels and the vocabulary.
+
+    Everything after this works on integers: factorising the term strings once is the only string work.
+    """
+    if by not in articles.columns:
+        raise KeyError(f"articles has no column {by!r} to group by; columns: {', '.join(articles.columns)}")
+    labels = articles[by].fillna("").astype(str).replace("", UNKNOWN)
+    group_of = pd.Series(labels.to_numpy(), index=articles["article_id"].astype(str).to_numpy())
+    group_of = group_of[~group_of.index.duplicated()]
+    article, article_ids = _factorize(counts["article_id"])
+    article_label = group_of.reindex(article_ids)
+    if article_label.isna().any():
+        log.warning("%d articles in the counts are absent from the articles table; left out",
+                    int(article_label.isna().sum()))
+    group_of_article, groups = pd.factorize(article_label, sort=True)  # NaN (unknown article) -> -1
+    if len(groups) < 2:
+        raise ValueError(f"keyness needs at least two groups in articles[{by!r}], found {list(groups)}")
+    term, vocab = _factorize(counts["term"])
+    rows = {"article": article, "group": group_of_article[article], "term": term,
+            "n": counts["n"].to_numpy(dtype="float64")}
+    known = rows["group"] >= 0
+    return {k: v[known] for k, v in rows.items()}, groups, vocab
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and their labels; free for a categorical column (what ``counts`` returns)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(dtype=np.int64), pd.Index(values.cat.categories.astype(str), dtype=object)
+    codes, labels = pd.factorize(values.astype(str))
+    return codes, pd.Index(labels, dtype=object)
+
+
+def _top_articles(rows: dict, article_sizes: np.ndarray, *, n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (group, tested term) pair: its key ``group * n_terms + t`` (sorted), top article count and size.
+
+    The top article uses the term most; among ties, the smallest article, whose removal leaves the target's
+    relative frequency lowest - the strictest test.
+    """
+    key = rows["group"].astype(np.int64) * n_terms + rows["t"]
+    order = np.argsort(key, kind="stable")
+    key, n, size = key[order], rows["n"][order], article_sizes[rows["article"]][order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    top_n = np.maximum.reduceat(n, starts)
+    segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(key)]))
+    top_size = np.minimum.reduceat(np.where(n == top_n[segment], size, np.inf), starts)
+    return key[starts], top_n, top_size
+
+
+def _group_blocks(n_groups: int, n_terms: int) -> list[tuple[int, int]]:
+    step = max(1, _BLOCK_CELLS // max(n_terms, 1))
+    return [(lo, min(lo + step, n_groups)) for lo in range(0, n_groups, step)]
+
+
+def _block(rows: dict, top: tuple[np.ndarray, np.ndarray, np.ndarray], lo: int, hi: int, *, totals: np.ndarray,
+           df_totals: np.ndarray, sizes: np.ndarray, g2_threshold: float) -> pd.DataFrame:
+    """Key terms of groups ``lo`` to ``hi - 1``: a dense (group x tested term) pass, then the threshold."""
+    n_terms = len(totals)
+    first, last = np.searchsorted(rows["group"], [lo, hi])
+    flat = (rows["group"][first:last] - lo) * n_terms + rows["t"][first:last]
+    shape = (hi - lo, n_terms)
+    a = np.bincount(flat, weights=rows["n"][first:last], minlength=shape[0] * n_terms).reshape(shape)
+    df_a = np.bincount(flat, minlength=shape[0] * n_terms).reshape(shape)
+    c = sizes[lo:hi, None]
+    scores = g2(a, totals[None, :] - a, c, sizes.sum() - c)
+    gi, ti = np.nonzero(scores >= g2_threshold)
+    a = a[gi, ti]
+    b, c = totals[ti] - a, sizes[lo:hi][gi]
+    d = sizes.sum() - c
+    with np.errstate(divide="ignore", invalid="ignore"):  # a group of articles with no single-word terms: c = 0
+        found = pd.DataFrame({"g": gi + lo, "t": ti, "count_target": a.astype("int64"),
+                              "count_ref": b.astype("int64"), "df_target": df_a[gi, ti],
+                              "df_ref": df_totals[ti] - df_a[gi, ti], "g2": scores[gi, ti],
+                              "log_ratio": log_ratio(a, b, c, d),
+                              "direction": np.where(a / c > b / d, "over", "under")})
+    top_n, top_size = _lookup(top, (gi + lo).astype(np.int64) * n_terms + ti)
+    found["single_article"] = _single_article(a, b, c, d, top_n=top_n, top_size=top_size, g2_threshold=g2_threshold)
+    return found
+
+
+def _lookup(top: tuple[np.ndarray, np.ndarray, np.ndarray], keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Top-article count and size for each (group, term) key; 0 and 0 where the target never uses the term."""
+    known, top_n, top_size = top
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    hit = known[at] == keys
+    return np.where(hit, top_n[at], 0.0), np.where(hit, top_size[at], 0.0)
+
+
+def _single_article(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, *, top_n: np.ndarray,
+                    top_size: np.ndarray, g2_threshold: float) -> np.ndarray:
+    """Whether each key row stops being key, or flips direction, once the target's top article is left out.
+
+    Leaving the article out removes its occurrences and its size from the target; the reference is unchanged.
+    """
+    a2, c2 = a - top_n, c - top_size
+    # A term the target never uses (top_n 0) has no top article to leave out: never single-article.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        still_over = np.where(c2 > 0, a2 / c2 > b / d, False)
+    return (top_n > 0) & ((g2(a2, b, c2, d) < g2_threshold) | (still_over != (a / c > b / d)))

@@ -1,0 +1,590 @@
+"""Ingestion: readers, metadata found in the text, cleaning, the manifest, and the accounting of every input."""
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import corpus, tables
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+INGEST = FIXTURES / "ingest"
+BAD = FIXTURES / "bad"
+
+SEED_000, SEED_001, SEED_002, SEED_003, SEED_004 = (
+    "000_7a0cd52b09a6d4f5", "001_6e8327de55d568cf", "002_85103c6223975557", "003_b66772f92caee721",
+    "004_a60133d9da8e9fef")
+SEED_003_LIST = ["U.S. Expected to Expand Travel Ban to More Than 30 Countries",
+                 "IMF Deputy Dan Katz Visits China as Key Economic Review Nears",
+                 "Honduras Election Turmoil Deepens as Nasralla Alleges Fraud in Tight Presidential Race"]
+
+
+@pytest.fixture(scope="module")
+def seeds(seeds_dir):
+    """The seed corpus, ingested once."""
+    return corpus.ingest([seeds_dir])
+
+
+def article(ingested: corpus.Ingested, article_id: str) -> dict:
+    rows = ingested.articles[ingested.articles["article_id"] == article_id]
+    assert len(rows) == 1, f"no single article {article_id!r} in {ingested.articles['article_id'].tolist()}"
+    return rows.iloc[0].to_dict()
+
+
+def stripped(ingested: corpus.Ingested, article_id: str) -> list[tuple[str, str]]:
+    rows = ingested.stripped[ingested.stripped["article_id"] == article_id]
+    return list(zip(rows["kind"], rows["text"]))
+
+
+# --- the seeds, as read by a person ----------------------------------------------------------------------------
+
+def test_seed_000_date_marker_is_read_and_removed(seeds):
+    a = article(seeds, SEED_000)
+    assert (a["date"], a["date_source"], a["date_text"]) == ("2022-06-29", "text", "")
+    assert a["text"].startswith("North Korea has accused the United States")
+    assert ("date_marker", "date 2022-06-29") in stripped(seeds, SEED_000)
+
+
+def test_seed_000_subheading_is_not_a_headline(seeds):
+    a = article(seeds, SEED_000)
+    assert (a["title"], a["title_source"]) == ("", "unknown")
+    assert "\nNorth Korea accuses US of hypocrisy\n" in a["text"]
+
+
+def test_seed_001_headline_line(seeds):
+    a = article(seeds, SEED_001)
+    assert a["title"] == "North Korea Accuses US, Japan, and South Korea of Creating ‘Asian NATO’"
+    assert a["title_source"] == "text"
+    # the headline is text, not boilerplate: it stays, on its own line, above the body
+    assert a["text"].startswith(a["title"] + "\n\nNorth Korea claims that a joint defense pledge")
+    assert stripped(seeds, SEED_001) == []
+
+
+def test_seed_002_outlet_before_the_story(seeds):
+    a = article(seeds, SEED_002)
+    assert (a["outlet"], a["outlet_source"]) == ("Islam Times", "text")
+    assert (a["date"], a["date_source"]) == ("2022-06-27", "text")
+    assert a["text"].startswith("North Korea accused the United States of setting up")
+    assert [k for k, _ in stripped(seeds, SEED_002)] == ["date_marker", "outlet_prefix"]
+
+
+def test_seed_003_headline_list_is_stripped_and_recorded(seeds):
+    a = article(seeds, SEED_003)
+    removed = stripped(seeds, SEED_003)
+    assert len(removed) == 17 and {k for k, _ in removed} == {"headline_list"}
+    for line in SEED_003_LIST:
+        assert line not in a["text"]
+        assert ("headline_list", line) in removed
+    assert a["text"].endswith("The war ended with an armistice instead of a peace treaty. US-led UN forces are still "
+                              "essentially at war with North Korea.")
+    assert a["n_stripped"] == 17
+
+
+def test_seed_004_dateline_agency_and_partial_date(seeds):
+    a = article(seeds, SEED_004)
+    assert (a["outlet"], a["outlet_source"]) == ("Mehr News Agency", "dateline")
+    assert (a["date"], a["date_text"], a["date_source"]) == ("", "Jun. 30", "dateline")
+    assert a["text"].startswith("North Korea believes that by bolstering")
+    assert not a["text"].rstrip().endswith("AMK/PR")
+    assert stripped(seeds, SEED_004) == [("dateline", "TEHRAN, Jun. 30 (MNA) –"), ("signoff", "AMK/PR")]
+
+
+def test_seed_quote_marks_are_kept_and_recorded(seeds, seed_texts):
+    a = article(seeds, SEED_000)
+    assert "“The US is getting hell-bent" in a["text"] and 'NATO," KCNA reported' in a["text"]
+    assert a["quote_marks"] == "\"'“’‘"
+    assert article(seeds, SEED_003)["quote_marks"] == "’“”‘"
+    for text in seeds.articles["text"]:
+        assert unicodedata.is_normalized("NFC", text)
+
+
+def test_seed_tables_conform_and_account_for_every_file(seeds, seeds_dir, tmp_path):
+    assert seeds.inputs == len(list(seeds_dir.glob("*.txt"))) == len(seeds.articles)
+    assert seeds.skipped.empty
+    for name in ("articles", "stripped", "skipped"):
+        tables.write(getattr(seeds, name), name, tmp_path)
+        assert tables.read(name, tmp_path).equals(getattr(seeds, name))
+    assert (seeds.articles["language"] == "en").all() and seeds.articles["is_english"].all()
+    assert seeds.articles["source_path"].str.startswith("seeds/").all()
+    assert (seeds.articles["n_stripped"] == seeds.articles["article_id"].map(
+        seeds.stripped["article_id"].value_counts()).fillna(0)).all()
+
+
+def test_ingest_is_deterministic(seeds, seeds_dir):
+    again = corpus.ingest([seeds_dir])
+    assert again.articles.equals(seeds.articles) and again.stripped.equals(seeds.stripped)
+
+
+# --- metadata extractors ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, date, date_text", [
+    (" date 2022-06-29 North Korea has accused", "2022-06-29", ""),
+    ("date 2024-13-45 Impossible month and day.", "", "2024-13-45"),
+    ("DATE: 2024-02-29 Leap day.", "2024-02-29", ""),
+])
+def test_leading_marker(text, date, date_text):
+    found = corpus.leading_marker(text)
+    assert (found.date, found.date_text) == (date, date_text)
+    assert text[found.start:found.end].strip() == found.text
+
+
+def test_leading_marker_absent():
+    assert corpus.leading_marker("The date 2022-06-29 was mentioned mid-sentence.") is None
+    assert corpus.leading_marker("date of birth unknown") is None
+
+
+@pytest.mark.parametrize("text, agency, outlet, place, date, date_text", [
+    ("TEHRAN, Jun. 30 (MNA) – North Korea believes", "MNA", "Mehr News Agency", "TEHRAN", "", "Jun. 30"),
+    ("Pyongyang, December 24 (KCNA) -- Japan continues", "KCNA", "Korean Central News Agency", "Pyongyang", "",
+     "December 24"),
+    ("Pyongyang, August 3 (KCNA) --Kim Jong Un inspected", "KCNA", "Korean Central News Agency", "Pyongyang", "",
+     "August 3"),
+    ("SEOUL, June 30, 2024 (Yonhap) -- South Korea said", "Yonhap", "Yonhap News Agency", "SEOUL", "2024-06-30", ""),
+    ("WASHINGTON (Reuters) - The United States said", "Reuters", "Reuters", "WASHINGTON", "", ""),
+    ("SEOUL, South Korea (AP) — Hackers apparently", "AP", "Associated Press", "SEOUL, South Korea", "", ""),
+    ("(CNN) Revelers on the west coast", "CNN", "CNN", "", "", ""),
+    ("HANOI, Vietnam — This time around", "", "", "HANOI, Vietnam", "", ""),
+    ("MINSK, Jul. 4 (BELTA) – Officials said", "BELTA", "BELTA", "MINSK", "", "Jul. 4"),
+])
+def test_dateline(text, agency, outlet, place, date, date_text):
+    found = corpus.dateline(text)
+    assert (found.agency, found.value, found.place, found.date, found.date_text) == (agency, outlet, place, date,
+                                                                                     date_text)
+    assert text[found.start:found.end].strip() == found.text
+
+
+@pytest.mark.parametrize("text", [
+    "North Korea (DPRK) - the country said",  # an acronym in brackets is no agency without a date
+    "FILE - In this photo taken in 2018, a soldier stands guard",  # a kicker, not a place
+    "NATO-led forces moved east on Tuesday.",
+    "US officials said on Tuesday that talks would resume.",
+    "Washington -- The president said",  # a mixed-case place with no agency is left alone
+])
+def test_dateline_absent(text):
+    assert corpus.dateline(text) is None
+
+
+def test_outlet_prefix():
+    found = corpus.outlet_prefix("Islam Times - North Korea accused the United States")
+    assert (found.value, found.text) == ("Islam Times", "Islam Times -")
+    assert corpus.outlet_prefix("Fasten Your Seat Belt — The ride is bumpy") is None
+    assert corpus.outlet_prefix("WASHINGTON — President Biden said") is None
+    assert corpus.outlet_prefix("North Korea accused the United States") is None
+
+
+def test_headline():
+    text = "North Korea Accuses US, Japan, and South Korea of Creating ‘Asian NATO’\n\nNorth Korea claims that ..."
+    found = corpus.headline(text)
+    assert found.value == "North Korea Accuses US, Japan, and South Korea of Creating ‘Asian NATO’"
+    assert text[found.start:found.end] == found.value
+    assert corpus.headline("A first paragraph that is a sentence.\n\nAnother one.") is None
+    assert corpus.headline("Headline Without Any Body Below It") is None  # no body: not a headline
+    assert corpus.headline("By John Smith and Jane Doe\n\nThe story.") is None
+    assert corpus.headline("Sacramento\n\nA Bay Area Assemblyman got an earful.") is None
+
+
+def test_headline_matching_a_supplied_title():
+    text = "Kerry Warns North Korea, But Holds Out Hope For Diplomacy\n\nWalking a line meant to show resolve."
+    assert corpus.headline(text, title="Kerry Warns North Korea, But Holds Out Hope For Diplomacy").value
+    assert corpus.headline(text, title="A Different Title") is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2024-06-30", ("2024-06-30", "")),
+    ("2023-12-24 00:00:00", ("2023-12-24", "")),
+    ("2024-06-30T07:30:00+00:00", ("2024-06-30", "")),
+    ("June 30, 2024", ("2024-06-30", "")),
+    ("Sunday, June 30, 2024", ("2024-06-30", "")),
+    ("30 June 2024", ("2024-06-30", "")),
+    ("Jun. 30", ("", "Jun. 30")),
+    ("December 24", ("", "December 24")),
+    ("2024-13-45", ("", "2024-13-45")),
+    ("2023-02-29", ("", "2023-02-29")),
+    ("06/30/2024", ("", "06/30/2024")),  # ambiguous order: kept as written
+    ("", ("", "")),
+    (None, ("", "")),
+])
+def test_parse_date(value, expected):
+    assert corpus.parse_date(value) == expected
+
+
+# --- cleaning --------------------------------------------------------------------------------------------------
+
+def test_strip_boilerplate_navigation_and_signoff():
+    text = "First paragraph of the story.\nShare this\nSecond paragraph.\nAdvertisement\nRead more\nLast one.\n\nAMK/PR"
+    cleaned, removed = corpus.strip_boilerplate(text)
+    assert cleaned == "First paragraph of the story.\nSecond paragraph.\nLast one."
+    assert removed == [("navigation", "Share this"), ("navigation", "Advertisement"), ("navigation", "Read more"),
+                       ("signoff", "AMK/PR")]
+
+
+def test_strip_boilerplate_inline_signoff_and_footer():
+    cleaned, removed = corpus.strip_boilerplate("The statement ended there. -0-")
+    assert (cleaned, removed) == ("The statement ended there.", [("signoff", "-0-")])
+    cleaned, removed = corpus.strip_boilerplate("Body text.\n\nCopyright © 2019 The Washington Times, LLC.")
+    assert (cleaned, removed) == ("Body text.", [("footer", "Copyright © 2019 The Washington Times, LLC.")])
+
+
+def test_headline_list_is_structural_not_a_list_of_headlines():
+    headlines = ["Orchard Growers Count Losses After Late Frost", "City Council Approves New Cycle Lanes",
+                 "Local Library Extends Weekend Opening Hours", "Museum Returns Bronze Statue to Its Owners"]
+    text = "The body of the story ends with a sentence.\n\n" + "\n".join(headlines)
+    cleaned, removed = corpus.strip_boilerplate(text)
+    assert cleaned == "The body of the story ends with a sentence."
+    assert removed == [("headline_list", h) for h in headlines]
+
+
+def test_headline_list_needs_a_run_and_leaves_sentences_alone():
+    two = "Body sentence.\nOrchard Growers Count Losses After Late Frost\nCity Council Approves New Cycle Lanes"
+    assert corpus.strip_boilerplate(two) == (two, [])  # two lines are not a list
+    names = ("The officials present were:\nNo Kwang Chol, minister of National Defence\n"
+             "Ri Man Su, minister of State Construction Control\nKim Song Bin, chairman of the State Commission")
+    assert corpus.strip_boilerplate(names)[1] == []  # a list of people with lower-case roles is content
+    sentences = "One.\nShe said It Was Fine.\nThey Agreed To Meet Again.\nThe End Came Quickly."
+    assert corpus.strip_boilerplate(sentences)[1] == []
+
+
+def test_strip_boilerplate_never_strips_everything_as_a_headline_list():
+    lines = "\n".join(["Orchard Growers Count Losses", "City Council Approves Lanes", "Library Extends Hours"])
+    assert corpus.strip_boilerplate(lines) == (lines, [])
+
+
+def test_boilerplate_file_is_editable(tmp_path, seeds_dir):
+    custom = tmp_path / "boilerplate.yaml"
+    custom.write_text("navigation:\n  - 'North Korea accuses US of hypocrisy'\n", encoding="utf-8")
+    result = corpus.ingest([seeds_dir / f"{SEED_000}.txt"], boilerplate_path=custom)
+    assert ("navigation", "North Korea accuses US of hypocrisy") in stripped(result, SEED_000)
+    custom.write_text("navigation:\n  - '(unclosed'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        corpus.ingest([seeds_dir], boilerplate_path=custom)
+
+
+def test_normalise_keeps_quote_marks_and_applies_nfc():
+    text, controls = corpus.normalise("  Cafe\u0301 “quoted” and \"straight\"\r\n\r\n\r\n\r\nNext\x07 line  \n")
+    assert text == "Café “quoted” and \"straight\"\n\nNext line"
+    assert controls == "\\x07"
+    assert corpus.quote_marks(text) == "“”\""
+
+
+def test_clean_removes_a_dateline_under_a_headline_but_keeps_the_headline():
+    cleaned = corpus.clean("Talks to Resume Next Month\n\nSEOUL, June 30, 2024 (Yonhap) -- Officials said so.\nEND")
+    assert cleaned.text == "Talks to Resume Next Month\n\nOfficials said so."
+    assert cleaned.found["headline"].value == "Talks to Resume Next Month"
+    assert cleaned.found["dateline"].date == "2024-06-30"
+    assert cleaned.stripped == [("dateline", "SEOUL, June 30, 2024 (Yonhap) --"), ("signoff", "END")]
+
+
+def test_clean_records_what_it_removed():
+    cleaned = corpus.clean(" date 2022-06-27 Islam Times - Story text here.\nShare this\nMore text.")
+    assert cleaned.text == "Story text here.\nMore text."
+    assert cleaned.stripped == [("date_marker", "date 2022-06-27"), ("outlet_prefix", "Islam Times -"),
+                                ("navigation", "Share this")]
+    assert cleaned.found["outlet_prefix"].value == "Islam Times"
+
+
+# --- decoding --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data, text, encoding", [
+    ("plain “curly” text".encode("utf-8"), "plain “curly” text", "utf-8"),
+    (b"\xef\xbb\xbfwith a BOM", "with a BOM", "utf-8-sig"),
+    ("UTF-16 “text”".encode("utf-16"), "UTF-16 “text”", "utf-16"),
+    (b"\xfe\xff" + "big endian".encode("utf-16-be"), "big endian", "utf-16"),
+    (b"\x93Windows quotes\x94 and it\x92s \x96 a dash", "“Windows quotes” and it’s – a dash", "cp1252"),
+    (b"caf\xe9 na\xefve with a stray \x81 byte" + b" and more text" * 20, None, "latin-1"),
+])
+def test_decode(data, text, encoding):
+    decoded, used = corpus.decode(data)
+    assert used == encoding
+    if text is not None:
+        assert decoded == text
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    (bytes(range(1, 9)) * 50, "binary"),
+    (b"\xef\xbb\xbfBOM then \xff\xfe bad", "undecodable"),
+    (b"\xff\xfe" + b"\x00\xd8", "undecodable"),  # UTF-16 BOM, then a lone surrogate
+    (bytes(range(0x80, 0xa0)) * 8, "undecodable"),
+])
+def test_decode_refuses(data, reason):
+    with pytest.raises(corpus.DecodeError) as err:
+        corpus.decode(data)
+    assert err.value.reason == reason and str(err.value)
+
+
+def test_cp1252_file_keeps_its_curly_quotes(tmp_path):
+    (tmp_path / "win.txt").write_bytes(b"The minister called it \x93a provocation\x94 and left. " * 3)
+    result = corpus.ingest([tmp_path])
+    a = result.articles.iloc[0]
+    assert a["encoding"] == "cp1252" and a["quote_marks"] == "“”"
+    assert "“a provocation”" in a["text"]
+
+
+def test_latin1_control_characters_are_recorded(tmp_path):
+    (tmp_path / "old.txt").write_bytes(b"Caf\xe9 owners met on Monday \x81 to discuss the new rules. "
+                                       + b"The caf\xe9 owners agreed. " * 4)
+    result = corpus.ingest([tmp_path])
+    assert result.articles.iloc[0]["encoding"] == "latin-1"
+    assert "\x81" not in result.articles.iloc[0]["text"]
+    assert ("control", "\\x81") in stripped(result, "old")
+
+
+# --- readers ---------------------------------------------------------------------------------------------------
+
+def test_read_txt(seeds_dir):
+    [record] = corpus.read_txt(seeds_dir / f"{SEED_004}.txt")
+    assert record.text.startswith("TEHRAN, Jun. 30 (MNA)") and record.encoding == "utf-8" and record.row == -1
+
+
+def test_read_jsonl_gz_maps_kcna_fields():
+    records = corpus.read_jsonl(INGEST / "kcna_sample.jsonl.gz")
+    assert [r.row for r in records] == [0, 1, 2, 3, 4]
+    first = records[0]
+    assert first.fields["title"] == "Japan's Discharge of Nuclear-polluted Water Is Crime: KCNA Commentary"
+    assert first.fields["url"].startswith("http://www.kcna.kp/en/article/")
+    assert (first.fields["date"], first.fields["topic"]) == ("2023-12-24", "News Commentary")
+    assert first.text.startswith("Pyongyang, December 24 (KCNA) --")
+
+
+def test_read_jsonl_maps_allsides_fields():
+    records = corpus.read_jsonl(INGEST / "allsides_sample.jsonl")
+    assert len(records) == 3
+    f = records[1].fields
+    assert (f["outlet"], f["bias"], f["topic"], f["date"]) == ("Washington Times", "right", "north_korea", "2013-04-04")
+    assert f["url"].startswith("http://www.washingtontimes.com/")  # the article URL, not source_url's domain
+    assert records[0].fields["date"] == ""
+
+
+def test_read_csv_handles_quoted_multiline_text():
+    records = corpus.read_csv(INGEST / "articles.csv")
+    assert [r.row for r in records] == [0, 1]
+    assert '"outdated and misleading"' in records[0].text and "\n\nOfficials said" in records[0].text
+    assert records[1].fields["date"] == "June 3"
+
+
+def test_read_html_extracts_main_text_and_metadata():
+    [record] = corpus.read_html(INGEST / "article.html")
+    assert record.source == "inferred"
+    assert record.fields["title"] == "Coastal Towns Brace for Record Tides"
+    assert record.fields["outlet"] == "Harbour Gazette"
+    assert record.fields["date"] == "2024-03-08"
+    assert "Residents of three coastal towns" in record.text
+    assert "Home" not in record.text.split("\n") and "Advertisement" not in record.text
+
+
+def test_read_unsupported_and_missing(tmp_path):
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    assert corpus.read(tmp_path / "notes.docx")[0].reason == "unsupported_format"
+    assert corpus.read(tmp_path / "absent.txt")[0].reason == "unreadable"
+
+
+def test_ingest_fixture_corpus_metadata():
+    result = corpus.ingest([INGEST])
+    arts = result.articles.set_index("article_id")
+    kcna = arts.loc["kcna_sample:0"]
+    assert (kcna["outlet"], kcna["outlet_source"]) == ("Korean Central News Agency", "dateline")
+    assert (kcna["date"], kcna["date_source"], kcna["date_text"]) == ("2023-12-24", "field", "")
+    assert kcna["title_source"] == "field" and not kcna["text"].endswith("-0-")
+    npr = arts.loc["allsides_sample:2"]
+    assert npr["text"].startswith("Kerry Warns North Korea, But Holds Out Hope For Diplomacy\n\nWalking a line")
+    assert ("navigation", "Enlarge this image toggle caption Jacky Chen /Reuters /Landov Jacky Chen /Reuters "
+            "/Landov") in stripped(result, "allsides_sample:2")
+    assert (npr["outlet_source"], npr["bias"]) == ("field", "center")
+    html = arts.loc["article"]
+    assert (html["outlet"], html["outlet_source"], html["date_source"]) == ("Harbour Gazette", "inferred", "inferred")
+    csv_row = arts.loc["articles:1"]
+    assert (csv_row["date"], csv_row["date_text"], csv_row["date_source"]) == ("", "June 3", "field")
+    assert result.skipped["source_path"].tolist() == ["ingest/README.md", "ingest/make_bad_corpus.py"]
+    assert set(result.skipped["reason"]) == {"unsupported_format"}
+    assert result.inputs == len(result.articles) + len(result.skipped) == 13
+
+
+# --- manifest --------------------------------------------------------------------------------------------------
+
+def _seed_copy(seeds_dir: Path, folder: Path, *names: str) -> Path:
+    folder.mkdir()
+    for name in names:
+        (folder / f"{name}.txt").write_bytes((seeds_dir / f"{name}.txt").read_bytes())
+    return folder
+
+
+def test_manifest_overrides_and_missing_file(seeds_dir, tmp_path):
+    folder = _seed_copy(seeds_dir, tmp_path / "corpus", SEED_004, SEED_001)
+    (folder / "manifest.csv").write_text(
+        "path,outlet,date,title,url,language\n"
+        f"{SEED_004}.txt,Tehran Times,2024-06-30,A Manifest Title,https://example.org/x,en\n"
+        "gone.txt,Nowhere News,,,,\n", encoding="utf-8")
+    result = corpus.ingest([folder], manifest=folder / "manifest.csv")
+    a = article(result, SEED_004)
+    assert (a["outlet"], a["outlet_source"], a["date"], a["date_source"]) == ("Tehran Times", "manifest",
+                                                                              "2024-06-30", "manifest")
+    assert (a["title"], a["title_source"], a["url"]) == ("A Manifest Title", "manifest", "https://example.org/x")
+    assert ("dateline", "TEHRAN, Jun. 30 (MNA) –") in stripped(result, SEED_004)  # still removed from the text
+    b = article(result, SEED_001)  # not in the manifest: metadata from its text
+    assert b["title_source"] == "text"
+    assert result.skipped[["source_path", "reason"]].values.tolist() == [["gone.txt", "missing_file"]]
+    assert result.inputs == 3 and len(result.articles) == 2  # the manifest itself is not an input
+
+
+def test_manifest_yaml_mapping_with_paths_relative_to_the_corpus(seeds_dir, tmp_path):
+    folder = _seed_copy(seeds_dir, tmp_path / "corpus", SEED_000)
+    manifest = tmp_path / "meta.yaml"
+    manifest.write_text(f"{SEED_000}.txt: {{outlet: Deutsche Welle, date: Jun. 29}}\n", encoding="utf-8")
+    a = article(corpus.ingest([folder], manifest=manifest), SEED_000)
+    assert (a["outlet"], a["outlet_source"]) == ("Deutsche Welle", "manifest")
+    assert (a["date"], a["date_text"], a["date_source"]) == ("", "Jun. 29", "manifest")  # no year is invented
+
+
+@pytest.mark.parametrize("written", ["../outside.txt", "../../etc/passwd", "/etc/passwd"])
+def test_manifest_path_outside_the_corpus_is_refused(seeds_dir, tmp_path, written):
+    folder = _seed_copy(seeds_dir, tmp_path / "corpus", SEED_000)
+    (tmp_path / "outside.txt").write_text("A file beside the corpus, not in it.", encoding="utf-8")
+    (folder / "manifest.csv").write_text(f"path,outlet\n{written},Sneaky\n", encoding="utf-8")
+    with pytest.raises(corpus.ManifestError, match="outside the corpus"):
+        corpus.ingest([folder], manifest=folder / "manifest.csv")
+
+
+def test_manifest_errors_are_actionable(seeds_dir, tmp_path):
+    folder = _seed_copy(seeds_dir, tmp_path / "corpus", SEED_000)
+    (folder / "m.csv").write_text(f"path,publisher\n{SEED_000}.txt,X\n", encoding="utf-8")
+    with pytest.raises(corpus.ManifestError, match="unknown columns"):
+        corpus.ingest([folder], manifest=folder / "m.csv")
+    (folder / "m.csv").write_text(f"path,outlet\n{SEED_000}.txt,X\n{SEED_000}.txt,Y\n", encoding="utf-8")
+    with pytest.raises(corpus.ManifestError, match="listed twice"):
+        corpus.ingest([folder], manifest=folder / "m.csv")
+
+
+# --- inputs and the bad corpus ---------------------------------------------------------------------------------
+
+def _bad_builder():
+    spec = importlib.util.spec_from_file_location("make_bad_corpus", INGEST / "make_bad_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bad_corpus_matches_its_builder(tmp_path):
+    builder = _bad_builder()
+    builder.build(tmp_path)
+    committed = sorted(p.name for p in BAD.iterdir())
+    assert committed == sorted(p.name for p in tmp_path.iterdir())
+    for name in committed:
+        assert (BAD / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_bad_corpus_every_input_is_accounted_for():
+    expected = _bad_builder().EXPECTED
+    result = corpus.ingest([BAD], manifest=BAD / "manifest.yaml")
+    assert result.inputs == len(expected) == len(result.articles) + len(result.skipped)
+    got = {}
+    for row in result.skipped.itertuples():
+        got[(row.source_path.removeprefix("bad/"), row.source_row)] = row.reason
+        assert row.detail, row
+    for row in result.articles.itertuples():
+        got[(row.source_path.removeprefix("bad/"), row.source_row)] = ""
+    assert got == expected
+    dated = article(result, "impossible_date")
+    assert (dated["date"], dated["date_text"], dated["date_source"]) == ("", "2024-13-45", "text")
+    assert article(result, "duplicate_a")["outlet_source"] == "manifest"
+
+
+def test_the_same_file_twice_is_a_duplicate_input(seeds_dir):
+    result = corpus.ingest([seeds_dir, seeds_dir / f"{SEED_000}.txt"])
+    assert len(result.articles) == 5
+    assert result.skipped[["source_path", "reason"]].values.tolist() == [[f"{SEED_000}.txt", "duplicate_input"]]
+
+
+def test_missing_corpus_path_is_a_skipped_input(tmp_path):
+    result = corpus.ingest([tmp_path / "nope"])
+    assert result.skipped["reason"].tolist() == ["missing_file"] and result.articles.empty
+
+
+def test_ids_stay_unique_when_stems_collide(tmp_path):
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "story.txt").write_text(f"Story {sub} has enough words to be an article of its own here.",
+                                                  encoding="utf-8")
+    row = {"text": "A row with enough words to count as an article of its own."}
+    (tmp_path / "a" / "story.jsonl").write_text(json.dumps(row), encoding="utf-8")
+    ids = corpus.ingest([tmp_path]).articles["article_id"].tolist()
+    assert len(set(ids)) == 3, ids
+
+
+def test_non_english_article_is_kept_and_flagged(tmp_path):
+    (tmp_path / "es.txt").write_text("El ministerio de Asuntos Exteriores dijo el domingo que las maniobras militares "
+                                     "conjuntas eran una amenaza para la paz en la región.", encoding="utf-8")
+    a = corpus.ingest([tmp_path]).articles.iloc[0]
+    assert (a["language"], a["is_english"]) == ("es", False)
+
+
+def test_ten_megabyte_single_line_runs_in_linear_time(tmp_path):
+    words = "the ministry said on sunday that joint drills were a rehearsal for invasion and must stop".split()
+    line = " ".join(words[i % len(words)] for i in range(1_900_000))[:10_000_000]
+    (tmp_path / "huge.txt").write_text(line, encoding="utf-8")
+    (tmp_path / "huge.jsonl").write_text(json.dumps({"text": line}), encoding="utf-8")
+    (tmp_path / "solid.txt").write_text("x" * 10_000_000, encoding="utf-8")
+    start = time.perf_counter()
+    result = corpus.ingest([tmp_path])
+    for extract in (corpus.leading_marker, corpus.outlet_prefix, corpus.dateline, corpus.headline):
+        extract(line)
+    corpus.strip_boilerplate(line)
+    assert time.perf_counter() - start < 60  # seconds on a slow, shared machine; a quadratic step would take hours
+    assert result.inputs == 3 and len(result.articles) == 2
+    assert result.skipped["reason"].tolist() == ["too_short"]
+
+
+# --- properties ------------------------------------------------------------------------------------------------
+
+TEXTS = st.text(alphabet=st.characters(codec="utf-8"), max_size=400) | st.sampled_from([
+    " date 2022-06-29 Islam Times - TEHRAN, Jun. 30 (MNA) – Body.", "Head Line Here\n\nBody.", "(CNN) x",
+    "date 9999-99-99 ", "Share this\nText.\nA Title Line\nAnother Title Line\nThird Title Line",
+]).flatmap(lambda prefix: st.text(max_size=200).map(lambda tail: prefix + tail))
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS)
+def test_extractors_never_raise_and_offsets_stay_in_range(text):
+    for extract in (corpus.leading_marker, corpus.outlet_prefix, corpus.dateline, corpus.headline):
+        found = extract(text)
+        if found is not None:
+            assert 0 <= found.start <= found.end <= len(text)
+            assert text[found.start:found.end].strip() == found.text
+    corpus.parse_date(text)
+    corpus.quote_marks(text)
+    cleaned, removed = corpus.strip_boilerplate(text)
+    assert len(cleaned) <= len(text)
+    result = corpus.clean(text)
+    assert unicodedata.is_normalized("NFC", result.text)
+    assert corpus._CONTROL.search(result.text) is None
+    assert all(kind and isinstance(piece, str) for kind, piece in result.stripped)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_decode_never_raises_anything_but_decode_error(data):
+    try:
+        text, encoding = corpus.decode(data)
+    except corpus.DecodeError as err:
+        assert err.reason in {"binary", "undecodable"}
+    else:
+        assert isinstance(text, str) and encoding
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300), st.sampled_from([".txt", ".csv", ".jsonl", ".jsonl.gz", ".html"]))
+def test_readers_never_raise_on_arbitrary_bytes(data, suffix):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"input{suffix}"
+        path.write_bytes(gzip.compress(data, mtime=0) if suffix == ".jsonl.gz" else data)
+        records = corpus.read(path)
+        assert records and all(isinstance(r, corpus.Record) for r in records)
+        result = corpus.ingest([folder])
+        assert result.inputs == len(result.articles) + len(result.skipped) >= 1
