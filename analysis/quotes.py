@@ -1,0 +1,929 @@
+"""Quotes: who is quoted, in which form and with which reporting verb, and whose voice each sentence speaks in.
+
+``extract(doc)`` finds three kinds of quotes in a parsed article:
+
+* **direct**: a whole sentence or more inside quote marks (``"We will respond," the ministry said.``);
+* **partial**: a few quoted words inside the narrator's sentence (``Pyongyang "strongly denounced" the drills``);
+* **indirect**: reported speech without marks (``X said that ...``, ``X accused Y of ...``, ``According to X, ...``).
+
+Quote marks are found once per text with a regular expression and paired per paragraph by a small stack machine.
+A mark's role comes from its surroundings before its glyph (after a space and before a letter it opens, whatever
+it looks like), so curly, straight and mixed marks all pair; apostrophes inside words (Korea's, don't) are never
+marks; a quote left open runs to the end of its paragraph (``unbalanced``) unless the next paragraph reopens it,
+which is how a quote continues over paragraphs. The cue and speaker come from the dependency parse: the reporting
+verb that governs the quote (or stands next to it) and its subject, or the object of a phrase such as
+"according to". Pronouns and short forms ("it", "the ministry", "the statement") are resolved to the nearest
+fitting earlier speaker. Cues are listed, with their stance, in ``analysis/data/reporting_verbs.yaml``.
+
+Offsets index ``doc.text`` (the article text): ``doc.text[q.start:q.end] == q.text``, and the same holds for
+``speaker_start``/``speaker_end`` (both -1 when there is no speaker).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from spacy.attrs import IDX, LEMMA, LENGTH, POS
+from spacy.strings import get_string_id
+from spacy.symbols import VERB
+from spacy.tokens import Doc, Token
+
+from analysis import tables
+
+log = logging.getLogger(__name__)
+
+LEXICON = "data/reporting_verbs.yaml"
+STANCES = ("neutral", "distancing", "endorsing", "emotive")
+KINDS = ("direct", "partial", "indirect")
+
+
+class LexiconError(ValueError):
+    """The reporting-verb lexicon is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """One quote; offsets index ``doc.text``. The speaker offsets point at the mention the speaker resolved to."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    speaker: str = ""
+    speaker_start: int = -1
+    speaker_end: int = -1
+    cue: str = ""
+    cue_lemma: str = ""
+    unbalanced: bool = False
+
+
+# --------------------------------------------------------------------------------------------------- lexicon
+
+@cache
+def lexicon(path: str | os.PathLike | None = None) -> dict[str, str]:
+    """Every cue (verb lemma or phrase) of a reporting-verb lexicon mapped to its stance class; ``path`` defaults
+    to the packaged ``analysis/data/reporting_verbs.yaml``, whose header documents the format."""
+    source = resources.files("analysis").joinpath(LEXICON) if path is None else Path(path)
+    return _validated(yaml.safe_load(source.read_text(encoding="utf-8")) or {}, name=str(path or LEXICON))
+
+
+def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
+    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases"}:
+        raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' (see the packaged {LEXICON})")
+    found: dict[str, str] = {}
+    for section in ("verbs", "phrases"):
+        for stance, entries in (raw.get(section) or {}).items():
+            if stance not in STANCES:
+                raise LexiconError(f"{name}: {section}.{stance} is not a stance; use one of {', '.join(STANCES)}")
+            for entry in entries or []:
+                key = " ".join(str(entry).lower().split())
+                if found.setdefault(key, stance) != stance:
+                    raise LexiconError(f"{name}: {key!r} is listed as both {found[key]} and {stance}")
+    return found
+
+
+# Two-word verb entries ending in one of these are phrasal verbs ("point out"); other multiword entries are phrases.
+_PARTICLES = frozenset("out up off down back on over away forth".split())
+# A phrase ending in a preposition takes its speaker from that preposition's object ("according to KCNA").
+_OBJECT_PREPS = frozenset("to by from of with".split())
+
+
+@dataclass(frozen=True)
+class _Cues:
+    entries: frozenset[str]   # verb lemmas and phrasal verbs ("say", "point out")
+    hashes: np.ndarray        # LEMMA hashes of their first words, for one vectorised pass over a doc
+    phrases: re.Pattern | None
+
+
+def _entries(cues: Mapping[str, str] | Iterable[str] | None) -> frozenset[str]:
+    chosen = lexicon() if cues is None else cues
+    return frozenset(" ".join(str(c).lower().split()) for c in chosen)
+
+
+@cache
+def _compile(entries: frozenset[str]) -> _Cues:
+    verbs = {e for e in entries if len(e.split()) == 1 or (len(e.split()) == 2 and e.split()[1] in _PARTICLES)}
+    phrases = sorted(entries - verbs, key=len, reverse=True)
+    pattern = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
+    hashes = np.array(sorted({get_string_id(v.split()[0]) for v in verbs}), dtype=np.uint64)
+    return _Cues(frozenset(verbs), hashes, re.compile(rf"\b(?:{pattern})\b", re.I) if phrases else None)
+
+
+# ------------------------------------------------------------------------------------------ per-doc context
+
+@dataclass(frozen=True)
+class _Phrase:
+    first: int    # token index of its first word
+    last: int     # token index of its last word
+    cue: str
+    lemma: str
+
+
+@dataclass
+class _Ctx:
+    """Everything computed once per doc, so that each quote costs a few array look-ups, not a scan."""
+
+    doc: Doc
+    text: str
+    starts: np.ndarray                  # char offset of each token
+    ends: np.ndarray
+    lemmas: np.ndarray                  # LEMMA hash of each token
+    sents: np.ndarray                   # token index where each sentence starts
+    paras: list[tuple[int, int]]        # (start, end) char offsets of the non-blank lines
+    inside: np.ndarray                  # token lies inside a marked quote (filled by _marked)
+    cues: dict[int, tuple[str, str]] = field(default_factory=dict)  # token index -> (cue as written, lemma)
+    phrases: list[_Phrase] = field(default_factory=list)
+    sent_set: frozenset[int] = field(init=False)
+    para_starts: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sent_set = frozenset(self.sents.tolist())
+        self.para_starts = np.array([p[0] for p in self.paras], dtype=np.int64)
+
+
+def _context(doc: Doc, cues: _Cues) -> _Ctx:
+    arr = doc.to_array([IDX, LENGTH, LEMMA, POS]).astype(np.uint64)
+    starts = arr[:, 0].astype(np.int64)
+    text = doc.text  # a property that joins every token: read it once
+    ctx = _Ctx(doc, text, starts, starts + arr[:, 1].astype(np.int64), arr[:, 2],
+               np.fromiter((s.start for s in doc.sents), dtype=np.int64), _paragraphs(text),
+               np.zeros(len(doc), dtype=bool))
+    ctx.cues = _cue_tokens(ctx, arr, cues)
+    ctx.phrases = _phrase_hits(ctx, cues)
+    for phrase in ctx.phrases:  # "as quoted by KCNA" is one cue, not also the verb "quoted"
+        for i in range(phrase.first, phrase.last + 1):
+            ctx.cues.pop(i, None)
+    return ctx
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """Each non-blank line, from its first non-blank character (so a paragraph's opening mark is its first)."""
+    return [m.span() for m in re.finditer(r"\S[^\r\n]*", text)]
+
+
+def _cue_tokens(ctx: _Ctx, arr: np.ndarray, cues: _Cues) -> dict[int, tuple[str, str]]:
+    # The vectorised filter keeps the Python loop to the handful of verbs whose lemma starts a cue.
+    hits = np.flatnonzero(np.isin(arr[:, 2], cues.hashes) & (arr[:, 3] == VERB))
+    found = {int(i): _cue_at(ctx.text, ctx.doc[int(i)], cues) for i in hits}
+    return {i: cue for i, cue in found.items() if cue}
+
+
+def _cue_at(text: str, token: Token, cues: _Cues) -> tuple[str, str] | None:
+    if token.dep_ in ("amod", "compound"):
+        return None  # "the alleged attack", "reported cases": modifiers, not reports
+    lemma = token.lemma_.lower()
+    for prt in token.rights:
+        if prt.dep_ == "prt" and f"{lemma} {prt.lower_}" in cues.entries:
+            written = text[token.idx:prt.idx + len(prt)] if prt.i - token.i <= 2 else token.text
+            return written, f"{lemma} {prt.lower_}"
+    return (token.text, lemma) if lemma in cues.entries else None
+
+
+def _phrase_hits(ctx: _Ctx, cues: _Cues) -> list[_Phrase]:
+    if cues.phrases is None or not len(ctx.doc):
+        return []
+    hits = [(m, _tokens(ctx, m.start(), m.end())) for m in cues.phrases.finditer(ctx.text)]
+    found = [_Phrase(sl.start, sl.stop - 1, m.group(), " ".join(m.group().lower().split()))
+             for m, sl in hits if sl.stop > sl.start]
+    # "according to our judgment", "according to plan": only a source that can speak makes the phrase a cue.
+    return [p for p in found if ctx.doc[p.last].lower_ not in _OBJECT_PREPS or _speaker_like(_phrase_speaker(ctx, p))]
+
+
+def _tokens(ctx: _Ctx, start: int, end: int) -> slice:
+    """The tokens overlapping the characters [start, end)."""
+    return slice(int(np.searchsorted(ctx.ends, start, "right")), int(np.searchsorted(ctx.starts, end, "left")))
+
+
+def _token_at(ctx: _Ctx, char: int) -> int:
+    return max(int(np.searchsorted(ctx.starts, char, "right")) - 1, 0)
+
+
+def _sentence(ctx: _Ctx, i: int) -> tuple[int, int]:
+    """Token range of the sentence holding token ``i``, clipped to its paragraph (spaCy may run over a break)."""
+    k = int(np.searchsorted(ctx.sents, i, "right")) - 1
+    first, stop = int(ctx.sents[k]), int(ctx.sents[k + 1]) if k + 1 < len(ctx.sents) else len(ctx.doc)
+    para = _tokens(ctx, *ctx.paras[_paragraph(ctx, int(ctx.starts[i]))])
+    return max(first, para.start), min(stop, para.stop)
+
+
+def _char_before(text: str, pos: int) -> str:
+    """The last non-blank character before ``pos`` (scanning back, not copying the text)."""
+    pos -= 1
+    while pos >= 0 and text[pos].isspace():
+        pos -= 1
+    return text[pos] if pos >= 0 else ""
+
+
+def _paragraph(ctx: _Ctx, char: int) -> int:
+    return max(int(np.searchsorted(ctx.para_starts, char, "right")) - 1, 0)
+
+
+# ------------------------------------------------------------------------------------------------ quote marks
+
+_MARK_CHARS = frozenset("\"'“”‘’‛„‟«»")
+# Doubled single marks ('' ’’ ‘‘ ``) stand for double marks in some feeds: matched first, as one mark.
+_MARKS = re.compile("''|’’|‘‘|``|[\"'“”‘’‛„‟«»]")
+_CONTRACTION = re.compile(r"(?:s|d|t|m|ll|re|ve)\b")
+_DOUBLE = frozenset('"“”„‟«»')
+_OPEN_GLYPHS = frozenset("“‘‛„‟«`")
+_CLOSE_GLYPHS = frozenset("”’»")
+_BEFORE_OPEN = frozenset("([{<—–-/") | _MARK_CHARS
+_AFTER_CLOSE = frozenset(".,;:!?)]}>—–-/…") | _MARK_CHARS
+
+
+def _role(text: str, start: int, end: int) -> str:
+    """'open', 'close', 'toggle' (a straight mark that could be either) or '' for an apostrophe."""
+    prev, nxt, ch = text[start - 1] if start else " ", text[end] if end < len(text) else " ", text[start]
+    single = ch not in _DOUBLE and end - start == 1
+    if single and (prev.isalnum() and nxt.isalnum() or nxt.isdigit() or _CONTRACTION.match(text, end)):
+        return ""  # Korea's, don't, '90s, "Clinton ’s"
+    opens = (prev.isspace() or prev in _BEFORE_OPEN) and not nxt.isspace()
+    closes = (nxt.isspace() or nxt in _AFTER_CLOSE) and not prev.isspace()
+    if opens != closes:
+        return "open" if opens else "close"
+    return "open" if ch in _OPEN_GLYPHS else "close" if ch in _CLOSE_GLYPHS else "toggle"
+
+
+def _roles(text: str, para: tuple[int, int]) -> list[tuple[int, int, bool, str]]:
+    """(start, end, is double, role) of every mark in a paragraph; a straight ' that opens and is never closed is
+    an apostrophe ('em, o'), since an unclosed straight single mark is far likelier a typo than a quote."""
+    marks = [(m.start(), m.end(), m.group() in _DOUBLE or len(m.group()) == 2, _role(text, m.start(), m.end()))
+             for m in _MARKS.finditer(text, *para)]
+    closer_later, out = False, []
+    for start, end, double, role in reversed(marks):
+        if not double and role == "open" and text[start] == "'" and not closer_later:
+            role = ""
+        closer_later |= not double and role in ("close", "toggle")
+        out.append((start, end, double, role))
+    return out[::-1]
+
+
+@dataclass
+class _Pairing:
+    """Stack machine pairing marks; only top-level quotes are kept (nested quotes belong to their outer quote)."""
+
+    text: str
+    found: list[tuple[int, int, int, int, bool]] = field(default_factory=list)  # start, end, open, close, unbal.
+    stack: list[tuple[bool, int]] = field(default_factory=list)                  # (is double, offset)
+
+    def feed(self, mark: tuple[int, int, bool, str], para_start: int) -> None:
+        start, end, double, role = mark
+        if role == "toggle":
+            role = "close" if any(d == double for d, _ in self.stack) else "open"
+        if role == "open":
+            self.stack.append((double, end - 1))  # the quote starts after the mark's last character
+        elif role == "close":
+            self.close(start, double, para_start)
+
+    def close(self, pos: int, double: bool, para_start: int) -> None:
+        depth = next((k for k in range(len(self.stack) - 1, -1, -1) if self.stack[k][0] == double), None)
+        if depth == 0:
+            self.found.append((self.stack[0][1] + 1, pos, self.stack[0][1], pos, False))
+        elif depth is None and double and not self.stack and not self.text[pos - 1:pos].isdigit():
+            # A closing mark with no opener (the opener was lost): quote from the paragraph or last quote on.
+            start = max([para_start] + [f[3] + 1 for f in self.found if f[3] >= para_start])
+            self.found.append((start, pos, -1, pos, True))
+        if depth is not None:
+            del self.stack[depth:]
+
+    def end_paragraph(self, end: int, next_opens: bool) -> bool:
+        """Close an open quote at a paragraph end, unless the next paragraph reopens it; True when it continues."""
+        if self.stack and next_opens:
+            del self.stack[1:]
+            return True
+        if self.stack:
+            self.found.append((self.stack[0][1] + 1, end, self.stack[0][1], -1, True))
+        self.stack.clear()
+        return False
+
+
+def _pair(text: str, paras: list[tuple[int, int]]) -> list[tuple[int, int, int, int, bool]]:
+    """Top-level quoted spans as (content start, content end, open mark, close mark, unbalanced)."""
+    pairing = _Pairing(text)
+    skip = -1
+    for k, (ps, pe) in enumerate(paras):
+        for mark in _roles(text, (ps, pe)):
+            if mark[0] != skip:
+                pairing.feed(mark, ps)
+        nxt = paras[k + 1][0] if k + 1 < len(paras) else -1
+        opens = nxt >= 0 and bool(pairing.stack) and text[nxt] in _MARK_CHARS
+        skip = nxt if pairing.end_paragraph(pe, opens and (text[nxt] in _DOUBLE) == pairing.stack[0][0]) else -1
+    return pairing.found
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # Trailing commas belong to the sentence around the quote ("...NATO," KCNA said), not to the words quoted.
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+        end -= 1
+    return (start, end) if end > start else None
+
+
+# ------------------------------------------------------------------------------------------------- drafts
+
+@dataclass
+class _Draft:
+    start: int
+    end: int
+    kind: str = ""
+    unbalanced: bool = False
+    open: int = -1            # offset of the opening mark (-1 for indirect quotes and lost openers)
+    close: int = -1           # offset of the closing mark (-1 when never closed)
+    cue: str = ""
+    cue_lemma: str = ""
+    cue_token: int = -1
+    who: Token | None = None  # head token of the speaker as written, before resolution
+
+
+def _marked(ctx: _Ctx) -> list[_Draft]:
+    """Direct and partial quotes: the top-level quoted spans, classified and attributed."""
+    drafts = []
+    for start, end, op, cl, unbalanced in _pair(ctx.text, ctx.paras):
+        span = _strip(ctx.text, start, end)
+        if span and _tokens(ctx, *span).stop > _tokens(ctx, *span).start:
+            drafts.append(_Draft(*span, unbalanced=unbalanced, open=op, close=cl))
+    for d in drafts:
+        ctx.inside[_tokens(ctx, d.start, d.end)] = True
+    for prev, d in zip([None, *drafts], drafts):
+        d.kind = _kind(ctx, d, prev)
+        _attribute(ctx, d)
+    return drafts
+
+
+_SUBJECTS = frozenset(("nsubj", "nsubjpass", "csubj", "expl"))
+
+
+def _kind(ctx: _Ctx, d: _Draft, prev: _Draft | None) -> str:
+    sl = _tokens(ctx, d.start, d.end)
+    if "\n" in ctx.text[d.start:d.end] or _breaks(ctx, sl):
+        return "direct"
+    lead = _lead(ctx, d)
+    if not any(t.pos_ in ("VERB", "AUX") for t in lead) and _sentence_like(ctx.doc, sl, strict=False):
+        return "direct"  # the quote is the sentence, perhaps after an adverb ("Also, "we agreed ..."")
+    opens_clause = _char_before(ctx.text, max(d.open, 0) or d.start) == ":" or (lead and lead[-1].i in ctx.cues)
+    if (opens_clause or _continues(ctx, prev, d)) and _sentence_like(ctx.doc, sl, strict=True):
+        return "direct"
+    return "partial"
+
+
+def _breaks(ctx: _Ctx, sl: slice) -> bool:
+    """The quote holds a sentence end followed by another sentence."""
+    inner = ctx.sents[(ctx.sents > sl.start) & (ctx.sents < sl.stop)]
+    return any(ctx.doc[int(i) - 1].text[-1:] in ".!?…" for i in inner)
+
+
+def _sentence_like(doc: Doc, sl: slice, *, strict: bool) -> bool:
+    # A clause: a quoted verb whose subject is quoted too (a relative clause inside the quote does not count). At a
+    # sentence start a longer verb phrase will do ("Stop the provocations now").
+    words = [t for t in doc[sl] if not t.is_punct]
+    roots = [t for t in words if not sl.start <= t.head.i < sl.stop or t.head.i == t.i]
+    if any(c.dep_ in _SUBJECTS and sl.start <= c.i < sl.stop for t in roots for c in t.children):
+        return True
+    return not strict and len(words) >= 5 and any(t.pos_ in ("VERB", "AUX") for t in words)
+
+
+def _lead(ctx: _Ctx, d: _Draft) -> list[Token]:
+    """The words of the quote's sentence before its opening mark."""
+    first = _token_at(ctx, d.open) if d.open >= 0 else _tokens(ctx, d.start, d.end).start
+    begin, _ = _sentence(ctx, first)
+    return [t for t in ctx.doc[begin:first] if not (t.is_punct or t.is_space)]
+
+
+def _continues(ctx: _Ctx, prev: _Draft | None, d: _Draft) -> bool:
+    """``"A," he said, "B."``: B goes on a direct quote A after a short attribution in the same sentence."""
+    if prev is None or prev.kind != "direct" or prev.close < 0 or not 0 < d.open - prev.close < 80:
+        return False
+    between = _tokens(ctx, prev.close + 1, d.open)
+    return not re.search(r"[.!?\n]", ctx.text[prev.close + 1:d.open]) and \
+        any(i in ctx.cues for i in range(between.start, between.stop))
+
+
+# ------------------------------------------------------------------------------------------------ attribution
+
+def _attribute(ctx: _Ctx, d: _Draft) -> None:
+    """Give a marked quote its cue and speaker: a governing or adjacent reporting verb, else a cue phrase."""
+    if d.kind == "partial" and _in_subject(ctx, d):
+        return  # "My North Korean "minder" Li explained": a label inside the subject, not the reported words
+    found = _inner_cue(ctx, d) if d.kind == "partial" else None
+    for finder in (_governing_cue, _adjacent_cue):
+        found = finder(ctx, d) if found is None else found
+    if found is not None:
+        d.cue, d.cue_lemma = ctx.cues[found]
+        d.cue_token, d.who = found, _subject(ctx, ctx.doc[found])
+    elif (phrase := _nearby_phrase(ctx, d)) is not None:
+        d.cue, d.cue_lemma, d.who = phrase.cue, phrase.lemma, _phrase_speaker(ctx, phrase)
+
+
+def _in_subject(ctx: _Ctx, d: _Draft) -> bool:
+    token = ctx.doc[_tokens(ctx, d.start, d.end).start]
+    for _ in range(8):
+        if token.head.i == token.i or token.pos_ in ("VERB", "AUX") or _apart(ctx, token, token.head):
+            return False
+        if token.dep_ in _SUBJECTS:
+            return True
+        token = token.head
+    return False
+
+
+def _inner_cue(ctx: _Ctx, d: _Draft) -> int | None:
+    """``Pyongyang "strongly denounced" ...``: the quoted words are the reporting verb, its subject outside."""
+    sl = _tokens(ctx, d.start, d.end)
+    verbs = (ctx.doc[i] for i in range(sl.start, sl.stop) if i in ctx.cues)
+    return next((v.i for v in verbs if any(c.dep_ == "nsubj" and c.i < sl.start for c in v.lefts)), None)
+
+
+def _governing_cue(ctx: _Ctx, d: _Draft) -> int | None:
+    """The nearest reporting verb (outside quotes) linked to the quote by the parse: an ancestor of its words,
+    or a child of them (``"...," he said`` is sometimes parsed with *said* under the quoted verb)."""
+    sl = _tokens(ctx, d.start, d.end)
+    # The parse may run across a paragraph break (a headline into the lede); a cue must share the quote's paragraphs.
+    reach = (ctx.paras[_paragraph(ctx, d.start)][0], ctx.paras[_paragraph(ctx, d.end - 1)][1])
+    found = [i for root in ctx.doc[sl] if not sl.start <= root.head.i < sl.stop or root.head.i == root.i
+             for i in _linked(ctx, root) if reach[0] <= ctx.starts[i] < reach[1]]
+    # Nearest first, but a cue whose speaker the parse gives wins ("which he said verified the "...""").
+    ranked = sorted(found, key=lambda i: min(abs(i - sl.start), abs(i - sl.stop)))
+    return next((i for i in ranked if _subject(ctx, ctx.doc[i]) is not None), ranked[0] if ranked else None)
+
+
+def _linked(ctx: _Ctx, root: Token) -> Iterator[int]:
+    yield from (c.i for c in root.children if c.i in ctx.cues and not ctx.inside[c.i])
+    token = root
+    for _ in range(6):
+        if token.head.i == token.i or token.dep_ in _SUBJECTS:
+            return  # a quote inside the subject ("the "Self-Defense Force" revealed") is not what the verb reports
+        token = token.head
+        if token.i in ctx.cues and not ctx.inside[token.i]:
+            yield token.i
+
+
+def _adjacent_cue(ctx: _Ctx, d: _Draft) -> int | None:
+    """A reporting verb right after the closing mark, else the last one before the opening mark."""
+    after = next((i for i in _after(ctx, d) if i in ctx.cues), None)
+    return after if after is not None else next((i for i in _before(ctx, d) if i in ctx.cues), None)
+
+
+def _after(ctx: _Ctx, d: _Draft) -> Iterator[int]:
+    if d.close < 0:
+        return
+    first = _tokens(ctx, d.close + 1, d.close + 2).start
+    para_end = ctx.paras[_paragraph(ctx, d.close)][1]
+    crosses = first < len(ctx.doc) and ctx.doc[first].text[:1].islower() or ctx.text[d.close + 1:d.close + 2] == ","
+    if not crosses and _char_before(ctx.text, d.close) in ".!?":
+        return  # '..." He condemned': a new sentence, whatever the parser thinks
+    for i in range(first, min(first + 12, len(ctx.doc))):
+        if ctx.starts[i] >= para_end or ctx.inside[i] or (i in ctx.sent_set and i > first and not crosses):
+            return
+        yield i
+
+
+def _before(ctx: _Ctx, d: _Draft) -> Iterator[int]:
+    first = _token_at(ctx, d.open) if d.open >= 0 else _tokens(ctx, d.start, d.end).start
+    begin, _ = _sentence(ctx, first)
+    if begin == first and first and _char_before(ctx.text, int(ctx.starts[first])) == ":":
+        begin, _ = _sentence(ctx, first - 1)  # The ministry said:\n"..."
+    return (i for i in range(first - 1, begin - 1, -1) if not ctx.inside[i])
+
+
+def _nearby_phrase(ctx: _Ctx, d: _Draft) -> _Phrase | None:
+    sl = _tokens(ctx, d.start, d.end)
+    begin, stop = _sentence(ctx, sl.start)[0], _sentence(ctx, max(sl.stop - 1, sl.start))[1]
+    near = [p for p in ctx.phrases if begin <= p.first < stop and not ctx.inside[p.first]]
+    return min(near, key=lambda p: min(abs(p.first - sl.start), abs(p.first - sl.stop)), default=None)
+
+
+def _subject(ctx: _Ctx, verb: Token) -> Token | None:
+    """The speaker of a reporting verb: its subject, found through participles and conjuncts
+    ("..., accusing X" and "did not refer ... but said" take the subject of the verb they hang on)."""
+    cue = verb
+    for _ in range(4):
+        kids = {c.dep_: c for c in verb.children}
+        if "nsubjpass" in kids and verb is not cue:
+            return _unrelative(kids["nsubjpass"])  # "He was quoted as saying ...": he says it
+        if "nsubjpass" in kids or "auxpass" in kids:
+            return next((g for g in kids["agent"].children if g.dep_ == "pobj"), None) if "agent" in kids else None
+        if "nsubj" in kids:
+            return _unrelative(kids["nsubj"])
+        head = verb.head.head if verb.dep_ == "pcomp" else verb.head  # "quoted as saying": over the preposition
+        if verb.dep_ not in ("conj", "xcomp", "advcl", "pcomp") or head.i == verb.i or _apart(ctx, verb, head):
+            break
+        verb = head
+    return _noun_before(cue)
+
+
+def _apart(ctx: _Ctx, a: Token, b: Token) -> bool:
+    """The two tokens sit in different paragraphs (the parse linked a headline to the lede)."""
+    return _paragraph(ctx, a.idx) != _paragraph(ctx, b.idx)
+
+
+def _noun_before(verb: Token) -> Token | None:
+    """Fallback for a finite verb the parse gave no subject: the name just before it ("... Ministry said")."""
+    prev = verb.i - 1
+    while prev >= 0 and verb.doc[prev].pos_ in ("ADV", "AUX", "PART") and verb.doc[prev].tag_ != "POS":
+        prev -= 1
+    if verb.tag_ not in ("VBD", "VBZ", "VBP") or prev < 0 or verb.doc[prev].pos_ not in ("PROPN", "NOUN", "PRON"):
+        return None
+    noun = verb.doc[prev]
+    return noun.head if noun.dep_ == "compound" and noun.head.i > noun.i else noun
+
+
+def _unrelative(subj: Token) -> Token | None:
+    """``a researcher, who claimed``: a relative pronoun stands for the noun its clause hangs on."""
+    if subj.lower_ not in ("who", "which", "that") or subj.head.dep_ != "relcl":
+        return subj if subj.pos_ != "PRON" or subj.lower_ not in ("there", "what", "which", "that") else None
+    noun = subj.head.head
+    while noun.dep_ == "appos" and noun.head.i != noun.i:
+        noun = noun.head
+    return noun
+
+
+def _phrase_speaker(ctx: _Ctx, phrase: _Phrase) -> Token | None:
+    last = ctx.doc[phrase.last]
+    if last.lower_ in _OBJECT_PREPS:
+        return next((c for c in last.children if c.dep_ == "pobj"), None)
+    return _subject(ctx, _anchor(ctx, phrase).head)  # "in a statement": whoever does the verb it modifies
+
+
+def _anchor(ctx: _Ctx, phrase: _Phrase) -> Token:
+    words = ctx.doc[phrase.first:phrase.last + 1]
+    return next((t for t in words if not phrase.first <= t.head.i <= phrase.last), words[0])
+
+
+def _inherit(ctx: _Ctx, drafts: list[_Draft]) -> None:
+    """A direct quote with no attribution of its own goes on the last speaker of this or the previous paragraph."""
+    last = None
+    for d in drafts:
+        near = last is not None and _paragraph(ctx, d.start) - _paragraph(ctx, last.end) <= 1
+        if d.who is None and d.kind == "direct" and near:
+            d.who = last.who
+        last = d if d.who is not None else last
+
+
+# --------------------------------------------------------------------------------------------------- indirect
+
+def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draft]]:
+    """Reported speech: the clause a reporting verb or "according to" introduces; returns (kept, dropped), where
+    dropped clauses are mostly quoted already, though their speakers still count for resolving pronouns."""
+    used = {d.cue_token for d in marked if d.kind == "direct"}
+    drafts = [_reported(ctx, i) for i in sorted(ctx.cues) if i not in used and not ctx.inside[i]]
+    drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
+    spans = [(d.start, d.end) for d in marked]
+    kept = [d for d in drafts if d is not None and _covered(spans, d) < 0.5]
+    return kept, [d for d in drafts if d is not None and _covered(spans, d) >= 0.5]
+
+
+def _covered(spans: list[tuple[int, int]], d: _Draft) -> float:
+    overlap = sum(max(0, min(e, d.end) - max(s, d.start)) for s, e in spans)
+    return overlap / max(d.end - d.start, 1)
+
+
+def _reported(ctx: _Ctx, i: int) -> _Draft | None:
+    verb = ctx.doc[i]
+    bounds = _complement(verb) or _that_clause(ctx, verb)
+    span = bounds and _trim(ctx, *bounds, near=i)
+    if not span:
+        return None
+    cue, lemma = ctx.cues[i]
+    return _Draft(*span, kind="indirect", cue=cue, cue_lemma=lemma, cue_token=i, who=_subject(ctx, verb))
+
+
+def _complement(verb: Token) -> tuple[int, int] | None:
+    """Token bounds of what a reporting verb reports: its clausal complement, or "Y of Z" after "accuse"."""
+    kids = list(verb.children)
+    comps = [c for c in kids if c.dep_ == "ccomp"] or [c for c in kids if c.dep_ == "xcomp" and c.pos_ == "VERB"]
+    if not comps:
+        return _charge(verb, kids)
+    right = [c for c in comps if c.i > verb.i]  # a complement on each side is a parse across sentences
+    first, last = min(c.left_edge.i for c in right or comps), max(c.right_edge.i for c in right or comps)
+    if not right:
+        return first, min(last, verb.i - 1)  # "The talks failed, he said."
+    objects = [c.left_edge.i for c in kids if c.dep_ == "dobj" and verb.i < c.i < first]
+    first = max(min([first, *objects]), verb.i + 1)  # "claimed NATO was to blame": NATO is the verb's object
+    particle = verb.doc[first]
+    if particle.dep_ == "prt" or particle.lower_ == "that" and particle.tag_ in ("IN", "WDT"):
+        first += 1  # "pointed out that ...": neither the particle nor "that" is reported
+    return first, last
+
+
+def _that_clause(ctx: _Ctx, verb: Token) -> tuple[int, int] | None:
+    """Fallback when the parse lost the complement (a headline run into the lede garbles it): "said in a
+    statement over the weekend that <clause>" reports the rest of the sentence."""
+    stop = _sentence(ctx, verb.i)[1]
+    if verb.tag_ not in ("VBD", "VBZ", "VBP"):
+        return None  # only a finite verb reports; "NATO was to blame ... and that" does not
+    for t in ctx.doc[verb.i + 1:min(verb.i + 16, stop)]:
+        if t.lower_ == "that" and t.tag_ == "IN":
+            return t.i + 1, stop - 1
+        if t.pos_ in ("VERB", "AUX") or t.text in ".;:!?\"“”":
+            return None
+    return None
+
+
+def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
+    """"accused Washington of plotting", "condemned Seoul for staging": the object and what it is charged with."""
+    obj = next((c for c in kids if c.dep_ == "dobj"), None)
+    preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in ("of", "for") and obj is not None and c.i > obj.i]
+    if not preps or not any(g.dep_ in ("pcomp", "pobj") for g in preps[0].children):
+        return None
+    return obj.left_edge.i, preps[0].right_edge.i
+
+
+def _reported_by_phrase(ctx: _Ctx, phrase: _Phrase) -> _Draft | None:
+    """"According to X, <clause>": the clause the phrase hangs on, without the phrase."""
+    anchor = _anchor(ctx, phrase)
+    head = anchor.head
+    if head.i == anchor.i or not phrase.lemma.startswith("according"):
+        return None  # "said, as quoted by KCNA": the other phrases qualify a reporting verb, which reports by itself
+    first, last = head.left_edge.i, head.right_edge.i
+    if anchor.left_edge.i <= first:
+        first = anchor.right_edge.i + 1
+    elif anchor.right_edge.i >= last:
+        last = anchor.left_edge.i - 1
+    span = _trim(ctx, first, last, near=anchor.i)
+    return span and _Draft(*span, kind="indirect", cue=phrase.cue, cue_lemma=phrase.lemma,
+                           who=_phrase_speaker(ctx, phrase))
+
+
+def _trim(ctx: _Ctx, first: int, last: int, *, near: int) -> tuple[int, int] | None:
+    """Char span of tokens first..last within token ``near``'s paragraph, without punctuation at either end;
+    None when under two words. The parse may run a headline into the lede, the clause must not."""
+    para = _tokens(ctx, *ctx.paras[_paragraph(ctx, int(ctx.starts[near]))])
+    first, last = max(first, para.start), min(last, para.stop - 1)
+    words = [t for t in ctx.doc[first:last + 1] if not (t.is_punct or t.is_space)]
+    if len(words) < 2:
+        return None
+    return words[0].idx, words[-1].idx + len(words[-1])
+
+
+# ------------------------------------------------------------------------------------------------- speakers
+
+@dataclass(frozen=True)
+class _Speaker:
+    start: int
+    end: int
+    head: Token
+
+
+_PRONOUNS = {"it": "thing", "he": "person", "she": "person", "they": "any"}
+_DEFINITE = frozenset(("the", "this", "that", "these", "those"))
+# A "statement" speaks for whoever issued it: a bare "the statement" resolves to the nearest earlier speaker.
+_DOCUMENTS = frozenset("""statement report commentary article announcement release communique communiqué editorial
+    declaration letter message dispatch note paper analysis study survey document memo speech notice text""".split())
+_PERSON_NOUNS = frozenset("""spokesman spokeswoman spokesperson minister president official leader secretary
+    ambassador analyst researcher expert professor general commander envoy diplomat lawmaker senator chairman chief
+    director representative adviser advisor author writer reporter correspondent journalist editor premier
+    chancellor governor mayor officer man woman source""".split())
+_SOURCE_NOUNS = _PERSON_NOUNS | _DOCUMENTS | frozenset("""ministry agency government department office media
+    newspaper committee council military army navy police court company group party administration embassy data
+    figure estimate poll record website television radio outlet network channel daily journal news authority witness
+    resident people observer critic diplomat intelligence""".split())
+
+
+def _speaker_like(token: Token | None) -> bool:
+    """A name, or a noun for people, bodies or documents: something that can be quoted."""
+    return token is not None and (token.pos_ == "PROPN" or token.ent_type_ in ("PERSON", "ORG", "GPE", "NORP")
+                                  or token.lemma_.lower() in _SOURCE_NOUNS)
+
+
+def _is_person(sp: _Speaker) -> bool:
+    return sp.head.ent_type_ == "PERSON" or sp.head.lemma_.lower() in _PERSON_NOUNS
+
+
+_TITLES = {"he": ("ms", "mrs", "miss", "madam"), "she": ("mr", "sir")}
+
+
+def _fits(pronoun: str) -> Callable[[_Speaker], bool]:
+    # A title is the only gender the parse offers: "he" never resolves to "Ms. Abrams".
+    titled = lambda sp: sp.head.doc[sp.head.left_edge.i].lower_.rstrip(".") in _TITLES.get(pronoun, ())  # noqa: E731
+    return {"thing": lambda sp: not _is_person(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
+            "person": lambda sp: _is_person(sp) and not titled(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
+            "any": lambda sp: sp.head.lemma_.lower() not in _DOCUMENTS}[_PRONOUNS[pronoun]]
+
+
+def _resolve(ctx: _Ctx, heads: Iterable[Token]) -> dict[int, _Speaker | None]:
+    """Resolve each speaker head in text order, so a pronoun sees the resolved speakers before it."""
+    resolved: dict[int, _Speaker | None] = {}
+    history: list[_Speaker] = []
+    for head in sorted({h.i: h for h in heads}.values(), key=lambda h: h.i):
+        resolved[head.i] = sp = _resolve_one(ctx, head, history)
+        if sp is not None:
+            history.append(sp)
+    return resolved
+
+
+def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker]) -> _Speaker | None:
+    if head.lower_ in _PRONOUNS:
+        fit = _fits(head.lower_)
+        return next((sp for sp in reversed(history) if fit(sp)), None) or _subject_before(ctx, head, fit)
+    sp = _noun_phrase(ctx, head)
+    if ctx.doc[_token_at(ctx, sp.start)].lower_ not in _DEFINITE:
+        return sp
+    return _short_form(ctx, sp, history) or sp
+
+
+def _short_form(ctx: _Ctx, sp: _Speaker, history: list[_Speaker]) -> _Speaker | None:
+    """``the ministry`` -> the nearest earlier speaker naming a ministry with more words; ``the statement`` -> the
+    nearest earlier speaker that is not itself a document."""
+    words = _content_words(ctx, sp)
+    if sp.head.lemma_.lower() in _DOCUMENTS:  # only a bare "the statement": "the white paper" is its own source
+        fit = (a for a in reversed(history) if a.head.lemma_.lower() not in _DOCUMENTS and _speaker_like(a.head))
+        return next(fit, None) if len(words) == 1 else None
+    plural = sp.head.tag_.endswith("S")  # "the official" is not "several senior officials"
+    same = (a for a in reversed(history)
+            if a.head.lemma_.lower() == sp.head.lemma_.lower() and a.head.tag_.endswith("S") == plural)
+    fit = next((a for a in same if _refines(words, _content_words(ctx, a))), None)
+    bare = not any(t.pos_ == "PROPN" for t in ctx.doc[_tokens(ctx, sp.start, sp.end)])
+    return fit or (_named_before(ctx, sp, words) if bare else None)
+
+
+def _content_words(ctx: _Ctx, sp: _Speaker) -> list[str]:
+    span = ctx.doc[_tokens(ctx, sp.start, sp.end)]
+    return [t.lower_ for t in span if t.is_alpha and t.lower_ not in _DEFINITE]
+
+
+def _refines(words: list[str], richer: list[str]) -> bool:
+    """Every word of the short form is in the richer name (Korean ~ Korea), which says something more."""
+    same = lambda a, b: a[:5] == b[:5] if min(len(a), len(b)) >= 5 else a == b  # noqa: E731
+    return bool(words) and all(any(same(w, r) for r in richer) for w in words) and len(set(richer) - set(words)) > 0
+
+
+def _named_before(ctx: _Ctx, sp: _Speaker, words: list[str]) -> _Speaker | None:
+    """The nearest earlier proper name with the same head noun ("North Korea's foreign ministry" for "the
+    ministry"), found through the lemma array rather than by building every noun chunk."""
+    same = np.flatnonzero(ctx.lemmas[:sp.head.i] == ctx.lemmas[sp.head.i])
+    for i in same[::-1][:8]:
+        named = _noun_phrase(ctx, ctx.doc[int(i)])
+        span = ctx.doc[_tokens(ctx, named.start, named.end)]
+        if any(t.pos_ == "PROPN" for t in span) and _refines(words, _content_words(ctx, named)):
+            return named
+    return None
+
+
+def _subject_before(ctx: _Ctx, head: Token, fit: Callable[[_Speaker], bool]) -> _Speaker | None:
+    """No earlier speaker fits the pronoun: take the nearest earlier subject that does, within a few sentences
+    ("The ministry issued a statement. "...," it said.")."""
+    for i in range(head.i - 1, max(head.i - 120, 0) - 1, -1):
+        token = ctx.doc[i]
+        if token.dep_ == "nsubj" and token.pos_ in ("NOUN", "PROPN") and fit(sp := _noun_phrase(ctx, token)):
+            return sp
+    return None
+
+
+_LEFT_DEPS = frozenset(("det", "amod", "compound", "poss", "nmod", "nummod", "quantmod", "npadvmod"))
+
+
+def _noun_phrase(ctx: _Ctx, head: Token) -> _Speaker:
+    """The speaker's name around its head: modifiers, compounds, "of ..." and a parenthesised acronym, but no
+    appositions or relative clauses ("Kim Hyo-myung", not "Kim Hyo-myung, a researcher at ...")."""
+    doc = head.doc
+    first = min([c.left_edge.i for c in head.lefts if c.dep_ in _LEFT_DEPS] + [head.i])
+    # Never across a paragraph or free-standing punctuation ("Islam Times - North Korea"); hyphens in words stay.
+    cuts = [k + 1 for k in range(first, head.i)
+            if doc[k].is_space or doc[k].is_punct and doc[k].text not in "()" and doc[k].whitespace_]
+    para = _tokens(ctx, *ctx.paras[_paragraph(ctx, head.idx)])
+    first, last = max([first, para.start, *cuts]), min(_name_end(head), para.stop - 1)
+    return _Speaker(doc[first].idx, doc[last].idx + len(doc[last]), head)
+
+
+def _name_end(head: Token) -> int:
+    last, doc = head.i, head.doc
+    for c in head.rights:
+        if c.text in "()":
+            continue
+        if c.dep_ in ("compound", "flat", "nummod") or (c.dep_ == "prep" and c.lower_ == "of") or \
+                (c.dep_ == "conj" and c.pos_ == "PROPN"):
+            last = max(last, c.right_edge.i)
+        elif c.dep_ == "appos" and doc[c.i - 1].text == "(" and c.right_edge.i + 1 < len(doc) \
+                and doc[c.right_edge.i + 1].text == ")":
+            last = c.right_edge.i + 1  # "the Korean Central News Agency (KCNA)"
+        else:
+            break
+    return last
+
+
+# ------------------------------------------------------------------------------------------------ public API
+
+def extract(doc: Doc, *, cues: Mapping[str, str] | Iterable[str] | None = None) -> list[Quote]:
+    """Direct, partial and indirect quotes of a parsed ``doc``, in text order, with speaker and cue.
+
+    ``cues`` replaces the reporting-verb lexicon (verb lemmas, phrasal verbs such as "point out", and phrases such
+    as "according to"); a mapping's keys are used. Never raises on odd quote marks: an unclosed quote is flagged
+    ``unbalanced`` and runs to the end of its paragraph.
+    """
+    if not doc.has_annotation("DEP"):
+        raise ValueError("quotes.extract needs a parsed Doc: process the text with a pipeline that has a parser "
+                         "(analysis.models.load('en_core_web_sm'))")
+    if not len(doc):
+        return []
+    ctx = _context(doc, _compile(_entries(cues)))
+    if not ctx.paras:
+        return []
+    marked = _marked(ctx)
+    _inherit(ctx, marked)
+    indirect, dropped = _indirect(ctx, marked)
+    drafts = sorted(marked + indirect, key=lambda d: (d.start, d.end))
+    speakers = _resolve(ctx, (d.who for d in drafts + dropped if d.who is not None))
+    log.debug("%d quotes (%d marked) in %d tokens", len(drafts), len(marked), len(doc))
+    return [_quote(ctx, d, speakers.get(d.who.i) if d.who is not None else None) for d in drafts]
+
+
+def _quote(ctx: _Ctx, d: _Draft, sp: _Speaker | None) -> Quote:
+    who = (ctx.text[sp.start:sp.end], sp.start, sp.end) if sp else ("", -1, -1)
+    return Quote(d.start, d.end, ctx.text[d.start:d.end], d.kind, *who, d.cue, d.cue_lemma, d.unbalanced)
+
+
+def sentence_voice(doc: Doc, quotes: list[Quote], *, spans: list[tuple[int, int]] | None = None) -> list[dict]:
+    """One record per sentence: ``sent_id``, trimmed ``start``/``end``, ``voice`` and, when quoted, the index in
+    ``quotes`` of the quote covering most of it (``quote_id``, -1 for narrator) and that quote's ``speaker``.
+
+    Sentences are ``spans`` if given, else ``sentence_spans(doc)``. A sentence is quoted when quotes of any kind
+    (an indirect quote covers its reported clause) cover half its characters, or when all it says besides a
+    direct or indirect quote is a short attribution holding the cue (``X said in a statement that ...``;
+    ``[of] NATO," the ministry emphasized.`` after a misplaced sentence break).
+    """
+    text = doc.text  # a property that joins every token: read it once
+    chosen = _pieces(doc, text) if spans is None else list(spans)
+    marks = sorted((q.start, q.end, k) for k, q in enumerate(quotes))
+    return [_voice(text, k, start, end, near, quotes) for k, (start, end), near in zip(
+        range(len(chosen)), chosen, _nearby(marks, chosen))]
+
+
+def _nearby(marks: list[tuple[int, int, int]], spans: list[tuple[int, int]]) -> Iterator[list[tuple[int, int, int]]]:
+    """For each span, the quotes that come within two characters of it, in one sweep when spans are in text
+    order (any order still works: a span that goes back starts the sweep again)."""
+    active: list[tuple[int, int, int]] = []
+    j, last = 0, -1
+    for start, end in spans:
+        if start < last:
+            active, j = [], 0
+        while j < len(marks) and marks[j][0] < end + 2:
+            active.append(marks[j])
+            j += 1
+        active = [m for m in active if m[1] > start - 2]
+        last = start
+        yield active
+
+
+_PIECE = re.compile(r"\S(?:[^\n]*\S)?")
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
+    """Character spans of ``doc.sents`` split at line breaks (a headline the parser ran into the lede is its own
+    sentence) and trimmed of whitespace; blank pieces are dropped."""
+    return _pieces(doc, doc.text)
+
+
+def _pieces(doc: Doc, text: str) -> list[tuple[int, int]]:
+    return [m.span() for sent in doc.sents for m in _PIECE.finditer(text, sent.start_char, sent.end_char)]
+
+
+def _voice(text: str, sent_id: int, start: int, end: int, marks: list[tuple[int, int, int]],
+           quotes: list[Quote]) -> dict:
+    # A sentence that is only a quote mark (the parser split it off) belongs to the quote it opens or closes.
+    near = 0 if re.search(r"\w", text[start:end]) else 2
+    hits = [(min(e, end) - max(s, start), k) for s, e, k in marks if s < end + near and e > start - near]
+    best = max(hits, default=(0, -1))[1]
+    gaps = _gaps(marks, start, end)
+    quoted = best >= 0 and (sum(e - s for s, e in gaps) <= (end - start) / 2 or near > 0
+                            or _attribution_only(text, gaps, quotes[best]))
+    return {"sent_id": sent_id, "start": start, "end": end, "voice": "quoted" if quoted else "narrator",
+            "quote_id": best if quoted else -1, "speaker": quotes[best].speaker if quoted else ""}
+
+
+def _gaps(marks: list[tuple[int, int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches of [start, end) no quote covers (one sweep: marks are sorted by start)."""
+    gaps, reach = [], start
+    for s, e, _ in marks:
+        if s >= end:
+            break
+        if s > reach:
+            gaps.append((reach, s))
+        reach = max(reach, e)
+    return gaps + [(reach, end)] if reach < end else gaps
+
+
+def _attribution_only(text: str, gaps: list[tuple[int, int]], quote: Quote) -> bool:
+    rest = " ".join(text[s:e] for s, e in gaps)
+    # "X said in a statement that <clause>" and "<quote>, said Kim Yo Jong, the leader's sister" are reported
+    # speech as a whole: the words outside the quote are only its attribution.
+    return quote.kind != "partial" and bool(quote.cue) and quote.cue.lower() in rest.lower() \
+        and len(re.findall(r"\w+", rest)) <= 12
+
+
+def to_frame(quotes: list[Quote], *, article_id: str) -> pd.DataFrame:
+    """``quotes`` as rows of the ``quotes`` table, ``quote_id`` ``<article_id>/q<n>`` numbering the list;
+    ``speaker_actor`` is left empty for the actor stage to fill."""
+    columns = tables.schema("quotes")["columns"]
+    rows = [{"article_id": article_id, "quote_id": f"{article_id}/q{k}", "speaker_actor": "", **asdict(q)}
+            for k, q in enumerate(quotes)]
+    frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *Quote.__dataclass_fields__])))
+    return tables.conform(frame[[c for c in frame.columns if c in columns]], "quotes", fill=True)

@@ -1,0 +1,379 @@
+"""Quote extraction: the seed verdicts, every attribution and mark form on small texts, and properties on any text."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import quotes, tables
+
+SEED_000 = "000_7a0cd52b09a6d4f5"
+SEED_001 = "001_6e8327de55d568cf"
+SEED_002 = "002_85103c6223975557"
+SEED_003 = "003_b66772f92caee721"
+SEED_004 = "004_a60133d9da8e9fef"
+
+
+@pytest.fixture(scope="module")
+def seed_docs(nlp, seed_texts):
+    """Each seed parsed once, with its quotes."""
+    docs = dict(zip(seed_texts, nlp.pipe(seed_texts.values())))
+    return {stem: (doc, quotes.extract(doc)) for stem, doc in docs.items()}
+
+
+def one(found: list[quotes.Quote], starts: str) -> quotes.Quote:
+    """The single quote whose text starts with ``starts``."""
+    hits = [q for q in found if q.text.startswith(starts)]
+    assert len(hits) == 1, f"{len(hits)} quotes start with {starts!r}: {[q.text[:40] for q in found]}"
+    return hits[0]
+
+
+def run(nlp, text: str) -> list[quotes.Quote]:
+    return quotes.extract(nlp(text))
+
+
+# ------------------------------------------------------------------------------------------- seed verdicts
+
+def test_seed_000_two_sentence_quote_is_one_direct_quote_by_kcna(seed_docs):
+    doc, found = seed_docs[SEED_000]
+    q = one(found, "The US is getting hell-bent")
+    assert q.text.endswith("‘Asian version' of NATO")  # nested mixed marks stay inside, the comma outside
+    assert (q.kind, q.speaker, q.cue, q.cue_lemma, q.unbalanced) == ("direct", "KCNA", "reported", "report", False)
+    voices = [v for v in quotes.sentence_voice(doc, found) if q.start <= v["end"] and v["start"] <= q.end]
+    assert len(voices) == 2 and {v["voice"] for v in voices} == {"quoted"}
+    assert {found[v["quote_id"]].text for v in voices} == {q.text} and {v["speaker"] for v in voices} == {"KCNA"}
+
+
+def test_seed_000_partial_quotes_and_their_sources(seed_docs):
+    _, found = seed_docs[SEED_000]
+    aim = one(found, "sinister aim")
+    assert aim.kind == "partial" and "KCNA" in aim.speaker and aim.cue_lemma == "according to"
+    scare = one(found, "Asian NATO")
+    assert scare.kind == "partial" and scare.start < 200  # the first sentence's "Asian NATO"
+
+
+def test_seed_000_indirect_quotes(seed_docs):
+    doc, found = seed_docs[SEED_000]
+    claim = one(found, "NATO was to blame")
+    assert (claim.kind, claim.speaker, claim.cue_lemma) == ("indirect", "Kim Hyo-myung", "claim")
+    said = one(found, "joint military drills with South Korea and Japan demonstrated")
+    assert (said.kind, said.speaker, said.cue) == ("indirect", "North Korea's Foreign Ministry", "said")
+    assert doc.text[said.speaker_start:said.speaker_end] == said.speaker
+
+
+def test_seed_001_closing_mark_used_as_opener(seed_docs):
+    _, found = seed_docs[SEED_001]
+    q = one(found, "This means that the US-Japan-ROK [South Korea]")
+    assert q.text.endswith("Asian version [of] NATO")
+    assert (q.kind, q.cue, q.cue_lemma, q.unbalanced) == ("direct", "emphasized", "emphasize", False)
+    assert "ministry" in q.speaker.lower()
+
+
+def test_seed_001_partial_quotes(seed_docs):
+    _, found = seed_docs[SEED_001]
+    denounced = one(found, "strongly denounced")
+    assert (denounced.kind, denounced.speaker, denounced.cue_lemma) == ("partial", "Pyongyang", "denounce")
+    called = one(found, "reckless and provocative military muscle-flexing")
+    assert (called.kind, called.speaker, called.cue_lemma) == ("partial", "Pyongyang", "call")  # "what it called"
+    assert one(found, "world domination").cue_lemma == "allege"
+    assert one(found, "Asian NATO").kind == "partial"  # the headline's single marks
+
+
+def test_seed_001_possessive_apostrophes_are_not_marks(seed_docs):
+    doc, found = seed_docs[SEED_001]
+    marked = [q for q in found if q.kind != "indirect"]
+    assert not any(q.text.startswith(("s ", "actions")) for q in marked)  # countries’ actions, US’s, NATO’s
+    assert not any(doc.text[q.start - 1:q.start] == "’" and doc.text[q.start - 2:q.start - 1].isalpha()
+                   for q in marked)
+
+
+def test_seed_002_direct_quotes_and_it_said(seed_docs):
+    doc, found = seed_docs[SEED_002]
+    first = one(found, "While blatantly holding")
+    assert (first.kind, first.speaker, first.cue) == ("direct", "North Korea's foreign ministry", "said")
+    reality = one(found, "The reality ...")
+    assert reality.kind == "direct" and reality.speaker == "North Korea's foreign ministry"
+    assert reality.speaker_start < reality.start  # "it" resolved to the earlier mention
+    assert not any(q.text == "diplomatic engagement" for q in found)  # nested in the direct quote
+    assert one(found, "at any time without preconditions").kind == "partial"
+
+
+def test_seed_003_said_the_ministry_and_said_the_statement(seed_docs):
+    _, found = seed_docs[SEED_003]
+    ministry = one(found, "While blatantly holding")
+    assert (ministry.kind, ministry.cue) == ("direct", "said") and "ministry" in ministry.speaker.lower()
+    statement = one(found, "This proves the hypocrisy")
+    assert (statement.kind, statement.cue) == ("direct", "said") and "ministry" in statement.speaker.lower()
+    assert {one(found, w).speaker for w in ("revenge", "imperialists")} == {"North Korean state media KCNA"}
+
+
+def test_seed_004_statement_and_it_resolve_to_the_ministry(seed_docs):
+    doc, found = seed_docs[SEED_004]
+    claiming = one(found, "The US is now claiming")
+    assert (claiming.kind, claiming.cue) == ("direct", "said") and "Foreign Ministry" in claiming.speaker
+    stages = one(found, "As NATO stages annual joint military drills")
+    assert stages.kind == "direct" and "This means" in stages.text and "Foreign Ministry" in stages.speaker
+    assert one(found, "escalate regional military tensions").kind == "partial"
+    assert one(found, "reminiscent of NATO’s principle").cue_lemma == "point out"
+    tass = one(found, "the North Korean Foreign Ministry strongly condemned")
+    assert (tass.kind, tass.speaker, tass.cue_lemma) == ("indirect", "TASS", "according to")
+
+
+def test_seed_offsets_index_the_text(seed_docs):
+    for doc, found in seed_docs.values():
+        assert found and all(doc.text[q.start:q.end] == q.text for q in found)
+        assert all(doc.text[q.speaker_start:q.speaker_end] == q.speaker for q in found if q.speaker)
+        assert all(q.kind in quotes.KINDS for q in found)
+
+
+# --------------------------------------------------------------------------------------- forms, one by one
+
+def test_attribution_before_with_colon(nlp):
+    (q,) = run(nlp, 'The minister said: "We will not back down. Our position is firm."')
+    assert (q.text, q.kind, q.speaker, q.cue_lemma) == ("We will not back down. Our position is firm.", "direct",
+                                                       "The minister", "say")
+
+
+def test_attribution_inside(nlp):
+    first, second = run(nlp, '"We will respond," Kim said, "and we will win."')
+    assert (first.text, second.text) == ("We will respond", "and we will win.")
+    assert {q.kind for q in (first, second)} == {"direct"} and {q.speaker for q in (first, second)} == {"Kim"}
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ('"The drills are a rehearsal for invasion," the ministry said.', "the ministry"),
+    ('"This is a declaration of war," said Kim Yo Jong, the sister of the leader.', "Kim Yo Jong"),
+])
+def test_attribution_after(nlp, text, speaker):
+    (q,) = run(nlp, text)
+    assert (q.kind, q.speaker, q.cue) == ("direct", speaker, "said")
+
+
+def test_quote_over_paragraphs(nlp):
+    text = ('The spokesman said: "The first paragraph of the statement goes on here.\n\n'
+            '"The second paragraph continues the same statement and ends it."\n\nOfficials declined to comment.')
+    (q,) = run(nlp, text)
+    assert q.text.startswith("The first") and q.text.endswith("ends it.") and not q.unbalanced
+    assert q.kind == "direct" and q.speaker == "The spokesman"
+
+
+def test_nested_single_inside_double(nlp):
+    (q,) = run(nlp, '"They call it \'deterrence\', but it is aggression," the ministry said.')
+    assert q.text == "They call it 'deterrence', but it is aggression" and q.speaker == "the ministry"
+
+
+def test_unclosed_quote_runs_to_paragraph_end(nlp):
+    text = 'The agency said "the drills will continue until the end of the year.\n\nAnalysts were not surprised.'
+    (q,) = run(nlp, text)
+    assert q.unbalanced and q.text == "the drills will continue until the end of the year."
+    assert q.speaker == "The agency"
+
+
+def test_closing_mark_without_opener(nlp):
+    (q,) = run(nlp, 'The drills must stop at once," the ministry said.')
+    assert q.unbalanced and q.text == "The drills must stop at once" and q.speaker == "the ministry"
+
+
+def test_apostrophes_are_never_marks(nlp):
+    text = "Japan's and Korea’s leaders don't agree on the countries’ actions in the '90s, the official said."
+    found = run(nlp, text)
+    assert [q.kind for q in found] == ["indirect"] and found[0].speaker == "the official"
+
+
+@pytest.mark.parametrize("text", ["“There is still work to be done,’’ Brilliant said.",
+                                  "``There is still work to be done,'' Brilliant said."])
+def test_doubled_single_marks_count_as_double_marks(nlp, text):
+    (q,) = run(nlp, text)
+    assert (q.text, q.kind, q.speaker) == ("There is still work to be done", "direct", "Brilliant")
+    assert not q.unbalanced
+
+
+def test_spaced_possessive_is_not_a_mark(nlp):
+    found = run(nlp, "In the Bill Clinton ’s administration, Ms. Rice led it.")
+    assert not [q for q in found if q.kind != "indirect"]
+
+
+def test_mixed_curly_and_straight_marks(nlp):
+    (q,) = run(nlp, '“The US is ‘hostile\' to us," KCNA said.')
+    assert (q.text, q.kind, q.speaker, q.unbalanced) == ("The US is ‘hostile' to us", "direct", "KCNA", False)
+
+
+def test_guillemets(nlp):
+    (q,) = run(nlp, "«We reject the sanctions outright», the foreign ministry said.")
+    assert (q.text, q.kind, q.speaker) == ("We reject the sanctions outright", "direct", "the foreign ministry")
+
+
+def test_according_to(nlp):
+    (q,) = run(nlp, "According to the Yonhap news agency, the missile flew 1,000 km before landing in the sea.")
+    assert (q.kind, q.speaker, q.cue, q.cue_lemma) == ("indirect", "the Yonhap news agency", "According to",
+                                                      "according to")
+    assert q.text == "the missile flew 1,000 km before landing in the sea"
+
+
+def test_according_to_needs_a_source_that_can_speak(nlp):
+    assert run(nlp, "The strike might be launched according to our judgment and decision.") == []
+
+
+@pytest.mark.parametrize("text", ['"We will respond to any provocation with force," as quoted by KCNA.',
+                                  'The ministry issued a warning, as quoted by KCNA: "We will respond."'])
+def test_as_quoted_by(nlp, text):
+    (q,) = run(nlp, text)
+    assert (q.kind, q.speaker, q.cue_lemma) == ("direct", "KCNA", "as quoted by")
+
+
+def test_unattributed_quote_paragraph_continues_the_last_speaker(nlp):
+    text = 'Kim spoke on Monday.\n\n"We will respond," Kim said.\n\n"Our forces are ready for anything."'
+    first, second = run(nlp, text)
+    assert (second.kind, second.speaker, second.cue) == ("direct", "Kim", "")
+    assert second.speaker_start == first.speaker_start
+
+
+@pytest.mark.parametrize("text, speaker, lemma, reported", [
+    ("KCNA reported that the drills were a rehearsal for a nuclear war.", "KCNA", "report",
+     "the drills were a rehearsal for a nuclear war"),
+    ("Pyongyang accused Washington of plotting an invasion.", "Pyongyang", "accuse",
+     "Washington of plotting an invasion"),
+    ("The researcher, who claimed NATO was to blame, spoke on Monday.", "The researcher", "claim",
+     "NATO was to blame"),
+    ("Kim was quoted as saying that the drills must stop.", "Kim", "say", "the drills must stop"),
+])
+def test_indirect(nlp, text, speaker, lemma, reported):
+    (q,) = run(nlp, text)
+    assert (q.kind, q.speaker, q.cue_lemma, q.text) == ("indirect", speaker, lemma, reported)
+
+
+def test_partial_quote_in_narrator_sentence(nlp):
+    (q,) = run(nlp, "Experts called the plan a “dangerous gamble” that could backfire.")
+    assert (q.text, q.kind, q.speaker, q.cue_lemma) == ("dangerous gamble", "partial", "Experts", "call")
+
+
+def test_scare_quote_without_speaker(nlp):
+    (q,) = run(nlp, 'The so-called "peace process" stalled again in the spring.')
+    assert (q.kind, q.speaker, q.cue) == ("partial", "", "")
+    assert (q.speaker_start, q.speaker_end) == (-1, -1)
+
+
+def test_pronoun_resolves_to_earlier_subject(nlp):
+    text = 'The foreign ministry issued a warning on Sunday. "We will respond to any provocation," it said.'
+    (q,) = run(nlp, text)
+    assert q.speaker == "The foreign ministry" and q.speaker_start == 0
+
+
+def test_short_form_resolves_to_fuller_speaker(nlp):
+    text = ("Seoul's defense ministry said in a statement that it would strengthen readiness. "
+            "The ministry added that drills would continue.")
+    first, second = run(nlp, text)
+    assert first.speaker == second.speaker == "Seoul's defense ministry" and second.cue_lemma == "add"
+
+
+def test_custom_cues_replace_the_lexicon(nlp):
+    text = '"The drills must stop," the ministry emphasized.'
+    assert run(nlp, text)[0].cue_lemma == "emphasize"
+    (q,) = quotes.extract(nlp(text), cues=["say"])
+    assert (q.cue, q.speaker) == ("", "")
+    (q,) = quotes.extract(nlp(text), cues={"emphasize": "emotive"})  # a mapping's keys are the cues
+    assert q.cue_lemma == "emphasize"
+
+
+def test_unparsed_doc_is_refused(nlp):
+    with pytest.raises(ValueError, match="parsed Doc"):
+        quotes.extract(nlp.make_doc('"Hello," he said.'))
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", '"', '" " "', "”\n“\n'", 'He said "" and left.', "''''"])
+def test_degenerate_texts(nlp, text):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert all(doc.text[q.start:q.end] == q.text and q.text for q in found)
+    assert len(quotes.sentence_voice(doc, found)) == len(quotes.sentence_spans(doc))
+
+
+# ---------------------------------------------------------------------------------------------------- voice
+
+def test_sentence_voice_records(nlp):
+    text = 'The talks failed. "We will respond," the ministry said.\nKCNA reported that the drills would go on.'
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    voices = quotes.sentence_voice(doc, found)
+    assert [v["voice"] for v in voices] == ["narrator", "quoted", "quoted"]
+    assert [v["sent_id"] for v in voices] == [0, 1, 2] and voices[0]["quote_id"] == -1
+    assert [found[v["quote_id"]].speaker for v in voices[1:]] == [v["speaker"] for v in voices[1:]] == [
+        "the ministry", "KCNA"]
+    assert all(text[v["start"]:v["end"]] == text[v["start"]:v["end"]].strip() for v in voices)
+
+
+def test_sentence_voice_follows_given_spans(nlp):
+    text = '"We will respond," the ministry said. The talks failed.'
+    doc = nlp(text)
+    voices = quotes.sentence_voice(doc, quotes.extract(doc), spans=[(0, 37), (38, len(text))])
+    assert [(v["start"], v["end"], v["voice"]) for v in voices] == [(0, 37, "quoted"), (38, len(text), "narrator")]
+
+
+def test_sentence_spans_split_at_line_breaks(nlp):
+    text = "North Korea slams drills\nThe ministry said the drills were provocative."
+    spans = quotes.sentence_spans(nlp(text))
+    assert [text[s:e] for s, e in spans] == ["North Korea slams drills",
+                                             "The ministry said the drills were provocative."]
+
+
+# -------------------------------------------------------------------------------------------------- lexicon
+
+def test_lexicon_classes():
+    lexicon = quotes.lexicon()
+    assert set(lexicon.values()) == set(quotes.STANCES)
+    expected = {"say": "neutral", "report": "neutral", "claim": "distancing", "allege": "distancing",
+                "point out": "endorsing", "admit": "endorsing", "slam": "emotive", "lash out": "emotive",
+                "emphasize": "emotive", "according to": "neutral", "as quoted by": "neutral",
+                "in a statement": "neutral"}
+    assert {k: lexicon[k] for k in expected} == expected
+
+
+def test_lexicon_from_a_file(tmp_path):
+    path = tmp_path / "cues.yaml"
+    path.write_text("verbs:\n  neutral: [say]\nphrases:\n  neutral: [According  To]\n", encoding="utf-8")
+    assert quotes.lexicon(path) == {"say": "neutral", "according to": "neutral"}
+
+
+@pytest.mark.parametrize("raw, message", [({"verbs": {"angry": ["slam"]}}, "not a stance"),
+                                          ({"verbs": {"neutral": ["say"], "emotive": ["say"]}}, "both"),
+                                          ({"cues": {"neutral": ["say"]}}, "sections")])
+def test_lexicon_errors_are_actionable(raw, message):
+    with pytest.raises(quotes.LexiconError, match=message):
+        quotes._validated(raw)
+
+
+def test_to_frame_fits_the_quotes_table(nlp):
+    found = run(nlp, '"We will respond," the ministry said.')
+    frame = tables.conform(quotes.to_frame(found, article_id="a1"), "quotes", fill=True)
+    assert frame.loc[0, "quote_id"] == "a1/q0" and frame.loc[0, "speaker"] == "the ministry"
+
+
+# ---------------------------------------------------------------------------------------------- properties
+
+_PIECES = ['"', "'", "“", "”", "‘", "’", "«", "»", "\n", "\n\n", " ", ", ", ". ", ": ", "said", "the ministry",
+           "it", "According to", "KCNA", "claimed that", "Korea’s", "don't", "'90s", "we will respond", "NATO",
+           "accused Washington of", "the statement", "(", ")", "-", "…"]
+_PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check(nlp, text: str) -> None:
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    for q in found:
+        assert 0 <= q.start <= q.end <= len(doc.text) and doc.text[q.start:q.end] == q.text
+        assert q.kind in quotes.KINDS and isinstance(q.unbalanced, bool)
+        assert (doc.text[q.speaker_start:q.speaker_end] == q.speaker) if q.speaker else q.speaker_start == -1
+    for v in quotes.sentence_voice(doc, found):
+        assert v["voice"] in ("quoted", "narrator") and -1 <= v["quote_id"] < len(found)
+
+
+@_PROPERTY
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_never_raises_on_quote_soup(nlp, text):
+    check(nlp, text)
+
+
+@_PROPERTY
+@given(st.text(max_size=200))
+def test_never_raises_on_any_text(nlp, text):
+    check(nlp, text)
