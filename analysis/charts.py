@@ -509,6 +509,8 @@ def actor_network(mentions: pd.DataFrame, quotes: pd.DataFrame, *, kind: Literal
     lines["arrow_y"] = (lines["y"] + 0.75 * (lines["y2"] - lines["y"])).round(6)
     lines["angle"] = np.degrees(np.arctan2(lines["x2"] - lines["x"], lines["y2"] - lines["y"])).round(2) % 360
     rows = pd.concat([lines.sort_values(["source", "target"]), nodes], ignore_index=True)
+    # Edges and nodes share one table; a column one of them lacks must be null, never NaN (invalid JSON).
+    rows = rows.astype(object).where(rows.notna(), None)
     rows = rows[["element", "source", "target", "weight", "actor", "actor_type", "degree", "x", "y", "x2", "y2",
                  "arrow_x", "arrow_y", "angle"]]
     rows[["weight", "degree"]] = rows[["weight", "degree"]].astype("Int64")

@@ -185,9 +185,13 @@ def corpus_summary(data_dir: Path) -> str:
 
 
 def _kv_table(values: dict, css: str) -> str:
-    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(json.dumps(v, ensure_ascii=False))}</td></tr>"
+    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_plain(v))}</td></tr>"
                    for k, v in sorted(values.items()))
     return f'<table class="{css}">{rows}</table>'
+
+
+def _plain(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def provenance(data_dir: Path, params: dict) -> dict:

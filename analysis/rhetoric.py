@@ -9,6 +9,7 @@ lexicon lacks.
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import math
 import re
@@ -928,3 +929,68 @@ def _term_sentiment(term: str) -> tuple[float, float]:
     polarity, subjectivity = max(scores, key=lambda ps: abs(ps[0]))
     subjective = [s for _, s in scores if s == s]
     return polarity, (max(subjective) if subjective else float("nan"))
+
+
+# ----------------------------------------------------------------------------------------------- the stage
+
+
+@dataclass
+class Scanned:
+    """What one pass of the model over the corpus yields for the rhetoric stage."""
+
+    hits: pd.DataFrame
+    counts: pd.DataFrame
+    frames: pd.DataFrame
+
+
+# The rhetoric stage needs lemmas, not the parse or entities: sentence boundaries come from the tagging stage's
+# sentences table, so the expensive components are skipped on this second pass over the text.
+UNNEEDED = ("parser", "ner", "senter")
+
+
+def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quotes: pd.DataFrame,
+        lexicon: dict | None = None, frame_lexicon: dict | None = None, batch_size: int = 32, n_process: int = 1,
+        chunk: int = 200, scare_max_words: int = 6) -> Scanned:
+    """Hits, keyness counts and frames for every English article, from one streamed ``nlp.pipe`` pass.
+
+    Docs are consumed ``chunk`` at a time and dropped, so memory does not grow with the corpus.
+    """
+    from analysis import frames, keyness
+
+    lexicon = lexicon if lexicon is not None else _load_lexicon()
+    m, fm = matcher(nlp, lexicon), frames.matcher(nlp, frame_lexicon)
+    english = articles[articles["is_english"]] if "is_english" in articles else articles
+    sents_by, quotes_by = _split(sentences), _split(quotes)
+    docs = nlp.pipe(english["text"].tolist(), batch_size=batch_size, n_process=n_process,
+                    disable=[p for p in UNNEEDED if p in nlp.pipe_names])
+    ids, rows, counts, framed = english["article_id"].tolist(), [], [], []
+    for first in range(0, len(ids), chunk):
+        batch = list(zip(ids[first:first + chunk], itertools.islice(docs, chunk)))
+        for article_id, doc in batch:
+            _set_sentences(doc, sents_by.get(article_id))
+            rows += _records(doc, matcher=m, lexicon=lexicon, article_id=article_id, sentences=sents_by.get(article_id),
+                             quotes=quotes_by.get(article_id), overlap="family", scare_max_words=scare_max_words)
+        counts.append(keyness.counts([d for _, d in batch], article_ids=[a for a, _ in batch], multiword="bigrams"))
+        framed.append(frames.tag([d for _, d in batch], article_ids=[a for a, _ in batch], matcher=fm,
+                                 sentences=sentences[sentences["article_id"].isin([a for a, _ in batch])]))
+        log.info("rhetoric: %d/%d articles scanned", min(first + chunk, len(ids)), len(ids))
+    hits_df = tables.conform(pd.DataFrame(rows), "hits") if rows else tables.empty("hits")
+    return Scanned(hits_df, _concat_counts(counts), pd.concat(framed, ignore_index=True) if framed else tables.empty("frames"))
+
+
+def _set_sentences(doc: Doc, sentences: pd.DataFrame | None) -> None:
+    """Mark the tagging stage's sentence starts on an unparsed doc, so patterns never match across sentences."""
+    if sentences is None or not len(doc):
+        return
+    starts = set(sentences["start"].tolist())
+    for token in doc:
+        token.is_sent_start = token.i == 0 or token.idx in starts
+
+
+def _concat_counts(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame({"article_id": pd.Series(dtype=object), "term": pd.Series(dtype=object),
+                             "n": pd.Series(dtype="int64")})
+    # Chunks have different categories; union them so the corpus-wide table stays categorical (fast to group).
+    out = pd.concat([p.astype({"article_id": object, "term": object}) for p in parts], ignore_index=True)
+    return out.astype({"article_id": "category", "term": "category"})

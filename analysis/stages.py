@@ -4,6 +4,7 @@ The declaration is read here and only here; the runner, the CLI, the docs and th
 """
 from __future__ import annotations
 
+import ast
 import logging
 import os
 from dataclasses import dataclass, field
@@ -175,7 +176,14 @@ def resolve(stages: list[Stage], values: dict, *, strict: set[str], base: Path |
         raise ParameterError(f"{', '.join(sorted(managed & set(strict)))} is set by the runner (use --out)")
     checked = {k: _check(k, coerce(k, v, declared[k]["inferred_type_name"]), base or Path.cwd())
                for k, v in values.items() if k in declared}
-    return {s.name: {k: v for k, v in checked.items() if k in s.parameters} for s in stages}
+    # Every parameter is passed explicitly, defaults included, so each executed notebook records all its values.
+    return {s.name: {**defaults(s), **{k: v for k, v in checked.items() if k in s.parameters}} for s in stages}
+
+
+def defaults(stage: Stage) -> dict:
+    """The default values of a stage notebook's parameters (literals, read without evaluating code)."""
+    managed = set(declaration().get("parameters", {}).get("managed", []))
+    return {k: ast.literal_eval(spec["default"]) for k, spec in stage.parameters.items() if k not in managed}
 
 
 def _check(name: str, value, base: Path):

@@ -37,14 +37,17 @@ def test_committed_without_outputs_and_with_clean_metadata(path):
 def test_one_parameters_cell_of_typed_commented_literals(path):
     tagged = [c for c in _cells(path) if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
+    names = []
     for line in "".join(tagged[0]["source"]).splitlines():
         node = ast.parse(line.split("#")[0]).body[0] if line.split("#")[0].strip() else None
         if node is None:
             continue
         assert isinstance(node, ast.AnnAssign), f"{line!r}: give every parameter a type"
+        names.append(node.target.id)
         ast.literal_eval(node.value)  # literal values only
         assert "#" in line and line.split("#", 1)[1].strip(), f"{line!r}: add a trailing comment"
     documented = papermill.inspect_notebook(str(path))
+    assert list(documented) == names, "papermill could not parse every parameter line (avoid '=' in comments)"
     assert all(p["help"] and p["inferred_type_name"] != "None" for p in documented.values())
 
 
