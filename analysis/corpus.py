@@ -196,6 +196,10 @@ def decode(data: bytes) -> tuple[str, str]:
         return _check_controls(data.decode("utf-8"), "utf-8"), "utf-8"
     except UnicodeDecodeError as err:
         utf8_error = f"invalid UTF-8 at byte {err.start}"
+        if err.reason == "unexpected end of data" and max(data[:err.start], default=0) >= 0x80:
+            # A UTF-8 file (it has other multi-byte characters) cut inside its last character, as an interrupted
+            # download leaves it: keep the text, flag the encoding.
+            return _check_controls(data[:err.start].decode("utf-8"), "utf-8"), "utf-8-truncated"
     try:
         return _check_controls(data.decode("cp1252"), "cp1252"), "cp1252"
     except UnicodeDecodeError as err:

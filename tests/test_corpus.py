@@ -588,3 +588,12 @@ def test_readers_never_raise_on_arbitrary_bytes(data, suffix):
         assert records and all(isinstance(r, corpus.Record) for r in records)
         result = corpus.ingest([folder])
         assert result.inputs == len(result.articles) + len(result.skipped) >= 1
+
+
+def test_a_utf8_file_cut_inside_its_last_character_is_kept_and_flagged():
+    data = "The allies’ stooges — said the ministry —".encode("utf-8")[:-1]
+    assert corpus.decode(data) == ("The allies’ stooges — said the ministry ", "utf-8-truncated")
+
+
+def test_a_cp1252_file_ending_in_a_high_byte_is_not_mistaken_for_truncated_utf8():
+    assert corpus.decode("Tokyo café".encode("cp1252")) == ("Tokyo café", "cp1252")
