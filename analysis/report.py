@@ -86,7 +86,8 @@ def _prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     nb.cells = [c for c in nb.cells if not HIDDEN_TAGS & set(c.get("metadata", {}).get("tags", []))]
     count = 0
-    for cell in nb.cells:
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{number}"  # papermill gives cells random ids; a report must not change between runs
         outputs = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr":

@@ -51,7 +51,8 @@ def open_report(path: Path, *, screenshot: Path | None = None) -> Seen:
         seen.drawn = page.evaluate("""() => [...document.querySelectorAll('.fw-chart')].filter(
             c => c.querySelector('svg .mark-rect, svg .mark-symbol, svg .mark-rule, svg .mark-text, svg .mark-line,'
                                  + ' svg .mark-area, svg .mark-tick, svg .mark-arc, svg path')).length""")
-        seen.injected = page.evaluate("() => document.querySelectorAll('main img[onerror], main [data-injected], main iframe').length")
+        seen.injected = page.evaluate("() => document.querySelectorAll('main img[onerror], main svg[onload], main b[onmouseover],"
+                                      " main iframe').length + (document.body.dataset.injected ? 1 : 0)")
         seen.text = page.inner_text("body")
         if screenshot:
             page.screenshot(path=str(screenshot), full_page=True)
