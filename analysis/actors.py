@@ -1,0 +1,469 @@
+"""Actors: who a story names, as which canonical actor, and in what role.
+
+The alias table (``analysis/data/actors.yaml``, documented at its top) maps surface forms to canonical actors.
+``matcher`` compiles it once into spaCy matchers; ``mentions`` then finds, in one parsed article, every alias
+match plus every named entity (GPE, NORP, ORG, PERSON) that matches no alias, and gives each a role read off the
+dependency parse:
+
+- ``speaker``: the mention is, or heads, the speaker phrase of a quote;
+- ``agent``: the subject of an action verb (``nsubj`` of a VERB), or the ``by`` phrase of a passive;
+- ``target``: the object of an action or accusation (``dobj``: "accused the United States", "condemned X"),
+  the subject of a passive ("the US was accused"; but "leaders were scheduled to attend" makes them agents), or
+  the object of against / toward(s) / on / upon ("drills against X", "revenge on the US");
+- ``other``: anything else (a copula subject, a possessor, a location ...).
+
+A modifier mention ("North Korean officials", "US hostility") takes the role of the noun it modifies when that
+noun names no actor itself; conjuncts ("the US, Japan and South Korea") take the role of the first conjunct.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from analysis import tables
+
+log = logging.getLogger(__name__)
+
+TYPES = ("state", "government_body", "organisation", "alliance", "media", "person")
+NER_LABELS = frozenset({"GPE", "NORP", "ORG", "PERSON"})
+ROLES = ("speaker", "agent", "target", "other")
+
+# When one phrase names several actors ("US President Joe Biden", "North Korean state media KCNA"), the most
+# specific names who is acting or speaking.
+_SPECIFICITY = {"person": 0, "media": 1, "government_body": 2, "organisation": 3, "alliance": 4, "state": 5}
+_TARGET_PREPS = frozenset({"against", "toward", "towards", "on", "upon"})
+_MODIFIER_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
+_POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
+_DETERMINERS = frozenset({"the", "The"})
+# Text allowed between two matches of one actor for them to be one mention: "ROK [South Korea]", "Korean Central
+# News Agency (KCNA)"; never a line break, so a mention stays inside its paragraph.
+_GLOSS_GAP = re.compile(r"(?:[^\S\n]|[\[\]()])*")
+_HYPHEN_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
+class AliasTableError(ValueError):
+    """The alias table is malformed: unknown type, unknown state, an alias claimed by two actors."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A canonical actor: its name, type and (for people and bodies) the state it belongs to."""
+
+    name: str
+    type: str
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The parsed alias table.
+
+    ``aliases`` (matched case-insensitively) and ``exact`` map forms as written to their actor, ``short`` maps
+    lower-cased short forms to the actors that list them (resolved in context), ``excluded`` "not" phrases to
+    the actor they do not name.
+    """
+
+    actors: dict[str, Actor]
+    aliases: dict[str, str]
+    exact: dict[str, str]
+    short: dict[str, tuple[str, ...]]
+    excluded: dict[str, str]
+    path: str = ""
+
+    def __len__(self) -> int:
+        return len(self.actors)
+
+
+def default_path() -> Path:
+    """The shipped alias table, ``analysis/data/actors.yaml``."""
+    return Path(str(resources.files("analysis").joinpath("data/actors.yaml")))
+
+
+def table(path: str | Path | None = None) -> Table:
+    """Read and check the alias table at ``path`` (the shipped ``analysis/data/actors.yaml`` when None or empty)."""
+    path = Path(path) if path else default_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"alias table {path} does not exist; pass an existing YAML file or leave it empty "
+                                f"for the shipped {default_path()}")
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = spec.get("actors")
+    if not isinstance(entries, dict) or not entries:
+        raise AliasTableError(f"{path}: expected a top-level `actors:` mapping of canonical names to entries")
+    actors = {}
+    for name, entry in entries.items():
+        entry = entry or {}
+        kind = entry.get("type", "")
+        if kind not in TYPES:
+            raise AliasTableError(f"{path}: actor {name!r} has type {kind!r}; use one of {', '.join(TYPES)}")
+        actors[str(name)] = Actor(str(name), kind, str(entry.get("state") or ""))
+    for actor in actors.values():
+        if actor.state and actors.get(actor.state, Actor("", "")).type != "state":
+            raise AliasTableError(f"{path}: actor {actor.name!r} belongs to {actor.state!r}, which is not an actor "
+                                  f"of type state in the table")
+    aliases: dict[str, str] = {}
+    exact: dict[str, str] = {}
+    short: dict[str, list[str]] = {}
+    excluded: dict[str, str] = {}
+    claimed: dict[str, str] = {}  # lower-cased form -> actor, to refuse a form listed under two actors
+    for name, entry in entries.items():
+        entry = entry or {}
+        for form in _forms(entry.get("aliases")):
+            _claim(claimed, form.lower(), str(name), path)
+            aliases.setdefault(form, str(name))
+        for form in _forms(entry.get("exact")):
+            for variant in {form, form[:1].upper() + form[1:]}:
+                _claim(exact, variant, str(name), path)
+        for form in _forms(entry.get("short")):
+            short.setdefault(form.lower(), []).append(str(name))
+        for form in _forms(entry.get("not"), variants=False):
+            excluded[form.lower()] = str(name)
+    clashes = sorted(set(short) & set(claimed))
+    if clashes:
+        raise AliasTableError(f"{path}: {', '.join(map(repr, clashes))} listed both as an alias and as a short form; "
+                              f"a short form needs context, an alias does not: keep one")
+    return Table(actors, aliases, exact, {k: tuple(v) for k, v in short.items()}, excluded, str(path))
+
+
+def _forms(values, *, variants: bool = True) -> Iterable[str]:
+    for value in values or []:
+        form = " ".join(str(value).split())
+        if not form:
+            continue
+        yield form
+        if variants:
+            if "'" in form:
+                yield form.replace("'", "’")
+            if _HYPHEN_BETWEEN_LETTERS.search(form):
+                yield _HYPHEN_BETWEEN_LETTERS.sub(" ", form)
+
+
+def _claim(mapping: dict[str, str], form: str, name: str, path: Path) -> None:
+    if mapping.get(form, name) != name:
+        raise AliasTableError(f"{path}: {form!r} is listed under both {mapping[form]!r} and {name!r}; "
+                              f"a surface form may name one actor only")
+    mapping[form] = name
+
+
+@dataclass
+class ActorMatcher:
+    """The alias table compiled for one spaCy vocabulary (build it once with ``matcher``)."""
+
+    table: Table
+    nlp: Language
+    lower: PhraseMatcher
+    orth: PhraseMatcher
+    excluded: Matcher
+    keys: dict[int, tuple[str, str]]
+    pieces_lower: dict[str, str]
+    pieces_exact: dict[str, str]
+    short_of: dict[str, tuple[str, ...]]
+    _resolved: dict[str, str] = field(default_factory=dict)
+
+
+def matcher(nlp: Language, table: Table) -> ActorMatcher:
+    """Compile ``table`` into matchers over ``nlp``'s vocabulary: lower-cased phrases, exact-case phrases, and
+    punctuation-tolerant "not" phrases. Build it once per run, not per document."""
+    lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+    orth = PhraseMatcher(nlp.vocab, attr="ORTH")
+    excluded = Matcher(nlp.vocab)
+    keys: dict[int, tuple[str, str]] = {}
+
+    def add(target, kind: str, name: str, forms: list[str]) -> None:
+        key = f"{kind}:{name}"
+        keys[nlp.vocab.strings.add(key)] = (kind, name)
+        target.add(key, [nlp.make_doc(f) for f in forms])
+
+    # Pattern docs are tokenised as written: spaCy's exceptions are case-sensitive ("U.S." is one token, "u.s." not).
+    for mapping, target in ((table.aliases, lower), (table.exact, orth)):
+        by_actor: dict[str, list[str]] = {}
+        for form, name in mapping.items():
+            by_actor.setdefault(name, []).append(form)
+        for name, forms in by_actor.items():
+            add(target, "alias", name, forms)
+    for form in table.short:
+        add(lower, "short", form, [form])
+    for phrase, name in table.excluded.items():
+        words = [t.lower_ for t in nlp.make_doc(phrase) if not t.is_punct]
+        pattern: list[dict] = []
+        for i, word in enumerate(words):
+            if i:
+                pattern.append({"IS_PUNCT": True, "OP": "*"})
+            pattern.append({"LOWER": word})
+        key = f"not:{name}"
+        keys[nlp.vocab.strings.add(key)] = ("not", name)
+        excluded.add(key, [pattern])
+    # One-token aliases, to find components of compounds spaCy keeps whole ("U.S.-led", "U.S.-ROK").
+    pieces_lower = {f.lower(): n for f, n in table.aliases.items() if " " not in f and len(nlp.make_doc(f)) == 1}
+    pieces_exact = {f: n for f, n in table.exact.items() if " " not in f and len(nlp.make_doc(f)) == 1}
+    short_of: dict[str, list[str]] = {}
+    for form, names in table.short.items():
+        for name in names:
+            short_of.setdefault(name, []).append(form)
+    return ActorMatcher(table, nlp, lower, orth, excluded, keys, pieces_lower, pieces_exact,
+                        {k: tuple(v) for k, v in short_of.items()})
+
+
+@dataclass
+class _Match:
+    start: int      # characters
+    end: int
+    tok_start: int  # tokens
+    tok_end: int
+    actor: str
+    ner_label: str = ""
+
+
+def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tuple[list[_Match], bytearray]:
+    """Alias matches in ``doc`` (longest first, short forms resolved in context, glosses merged), in text order,
+    and a per-token mask of the tokens claimed by an alias or a "not" phrase. ``text`` is ``doc.text`` if the
+    caller has it (the property joins every token)."""
+    found = [(e - s, s, e, matcher.keys[m]) for compiled in (matcher.lower, matcher.orth, matcher.excluded)
+             if len(compiled) for m, s, e in compiled(doc)]
+    taken = bytearray(len(doc))
+    chosen: list[tuple[int, int, str, str]] = []
+    for _, s, e, (kind, name) in sorted(found, key=lambda f: (-f[0], f[1])):
+        if not any(taken[s:e]):
+            taken[s:e] = b"\x01" * (e - s)
+            chosen.append((s, e, kind, name))
+    chosen.sort()
+    last: dict[str, str] = {}  # short form -> the actor it last stood for in this article
+    out: list[_Match] = []
+    for s, e, kind, name in chosen:
+        if kind == "alias":
+            actor = name
+        elif kind == "short":
+            actor = last.get(name, "")
+            if not actor:
+                taken[s:e] = b"\x00" * (e - s)  # an unresolved short form is no mention; let NER have it
+                continue
+        else:
+            continue
+        for form in matcher.short_of.get(actor, ()):
+            last[form] = actor
+        out.append(_Match(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), s, e, actor))
+    out += _pieces(doc, matcher, taken)
+    if len(out) > 1:
+        out.sort(key=lambda m: m.start)
+        out = _merge_glosses(doc.text if text is None else text, out)
+    return out, taken
+
+
+def _pieces(doc: Doc, matcher: ActorMatcher, taken: bytearray) -> list[_Match]:
+    found = []
+    for token in doc:
+        text = token.text
+        if "-" not in text or taken[token.i] or len(text) < 3:
+            continue
+        offset = 0
+        for piece in text.split("-"):
+            actor = matcher.pieces_exact.get(piece) or matcher.pieces_lower.get(piece.lower())
+            if actor and piece:
+                start = token.idx + offset
+                found.append(_Match(start, start + len(piece), token.i, token.i + 1, actor))
+            offset += len(piece) + 1
+    return found
+
+
+def _merge_glosses(text: str, found: list[_Match]) -> list[_Match]:
+    merged = [found[0]]
+    for m in found[1:]:
+        prev = merged[-1]
+        if m.actor == prev.actor and m.start >= prev.end and _GLOSS_GAP.fullmatch(text, prev.end, m.start):
+            prev.end, prev.tok_end = m.end, max(prev.tok_end, m.tok_end)
+            continue
+        merged.append(m)
+    for m in merged:  # "ROK [South Korea" -> "ROK [South Korea]"
+        span = text[m.start:m.end]
+        for opening, closing in (("[", "]"), ("(", ")")):
+            if span.count(opening) > span.count(closing) and text.startswith(closing, m.end):
+                m.end += 1
+                m.tok_end += 1
+    return merged
+
+
+def mentions(doc: Doc, *, matcher: ActorMatcher, table: Table | None = None, article_id: str = "",
+             quotes: Sequence = (), sent_starts: Sequence[int] | None = None) -> list[dict]:
+    """Rows of the ``mentions`` table for one parsed article.
+
+    ``quotes`` are the article's ``quotes.Quote`` objects (their speaker spans make mentions speakers);
+    ``sent_starts`` the character offsets where its sentences start (default: ``doc.sents``). ``table`` defaults
+    to the matcher's own table.
+    """
+    table = table or matcher.table
+    text = doc.text
+    found, taken = matches(doc, matcher=matcher, text=text)
+    for ent in doc.ents:
+        if ent.label_ not in NER_LABELS or any(taken[ent.start:ent.end]):
+            continue
+        s, e = ent.start, ent.end
+        while e - s > 1 and doc[e - 1].text in _POSSESSIVE:
+            e -= 1
+        while e - s > 1 and doc[s].text in _DETERMINERS:
+            s += 1
+        found.append(_Match(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), s, e, "", ent.label_))
+    if not found:
+        return []
+    found.sort(key=lambda m: m.start)
+    owner = [-1] * len(doc)
+    for i, m in enumerate(found):
+        owner[m.tok_start:m.tok_end] = [i] * (m.tok_end - m.tok_start)
+    labels = _ner_labels(doc, found)
+    speakers = _speaker_mentions(doc, found, owner, quotes, table)
+    if sent_starts is None:
+        sent_starts = [sent.start_char for sent in doc.sents]
+    rows = []
+    for i, m in enumerate(found):
+        actor = table.actors.get(m.actor)
+        root = doc[m.tok_start:m.tok_end].root
+        rows.append({
+            "article_id": article_id,
+            "sent_id": max(bisect_right(sent_starts, m.start) - 1, 0),
+            "start": m.start,
+            "end": m.end,
+            "text": text[m.start:m.end],
+            "ner_label": m.ner_label or labels[i],
+            "actor": m.actor,
+            "actor_type": actor.type if actor else "",
+            "actor_state": (actor.state or (actor.name if actor.type == "state" else "")) if actor else "",
+            "role": "speaker" if i in speakers else _role(root, owner, i),
+        })
+    return rows
+
+
+def _ner_labels(doc: Doc, found: list[_Match]) -> list[str]:
+    """The entity label at each alias match's head token, else at any of its tokens (empty when spaCy saw none)."""
+    labels = [m.ner_label for m in found]
+    ent_of = {}
+    for ent in doc.ents:
+        if ent.label_ in NER_LABELS:
+            for i in range(ent.start, ent.end):
+                ent_of[i] = ent.label_
+    if not ent_of:
+        return labels
+    for i, m in enumerate(found):
+        if not labels[i]:
+            head = doc[m.tok_start:m.tok_end].root.i
+            labels[i] = ent_of.get(head) or next((ent_of[t] for t in range(m.tok_start, m.tok_end) if t in ent_of), "")
+    return labels
+
+
+def _speaker_mentions(doc: Doc, found: list[_Match], owner: list[int], quotes: Sequence, table: Table) -> set[int]:
+    """Mentions that are or head a quote's speaker phrase."""
+    speakers: set[int] = set()
+    for quote in quotes:
+        start, end = getattr(quote, "speaker_start", -1), getattr(quote, "speaker_end", -1)
+        if start is None or end is None or start < 0 or end <= start:
+            continue
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        head = owner[span.root.i]
+        if head >= 0:
+            speakers.add(head)
+            continue
+        inside = [i for i in range(len(found)) if found[i].start >= start and found[i].end <= end]
+        if inside:
+            speakers.add(min(inside, key=lambda i: _rank(found[i].actor, table)))
+    return speakers
+
+
+def _rank(name: str, table: Table) -> int:
+    actor = table.actors.get(name)
+    return _SPECIFICITY.get(actor.type, 9) if actor else 10
+
+
+def _role(token, owner: list[int], me: int) -> str:
+    # Climb from conjuncts and appositions to the phrase they belong to, and from a modifier to the noun it
+    # modifies unless that noun is another actor ("US" in "US President Joe Biden" stays other).
+    for _ in range(8):
+        dep, head = token.dep_, token.head
+        if head.i == token.i:
+            break
+        if dep in ("conj", "appos") or (dep in _MODIFIER_DEPS and owner[head.i] in (-1, me)):
+            token = head
+            continue
+        break
+    dep, head = token.dep_, token.head
+    if dep == "nsubj":
+        return "agent" if head.pos_ == "VERB" else "other"
+    if dep == "pobj":
+        if head.dep_ == "agent":
+            return "agent"
+        return "target" if head.lower_ in _TARGET_PREPS else "other"
+    if dep == "dobj":
+        return "target"
+    if dep == "nsubjpass":
+        # The subject of a passive is acted upon ("the US was accused"), unless the passive only frames what the
+        # subject itself does next ("leaders were scheduled to attend", "the US is expected to expand").
+        return "agent" if any(c.dep_ == "xcomp" for c in head.children) else "target"
+    return "other"
+
+
+def resolve(text: str, *, matcher: ActorMatcher) -> str:
+    """The canonical actor a phrase such as a speaker ("the North Korean state news agency KCNA") names: the most
+    specific actor any alias in it matches (short forms need context and are not resolved here); empty if none."""
+    text = " ".join(text.split())
+    if text in matcher._resolved:
+        return matcher._resolved[text]
+    doc = matcher.nlp.make_doc(text)
+    found, _ = matches(doc, matcher=matcher)
+    best = min((m.actor for m in found), key=lambda a: _rank(a, matcher.table), default="")
+    matcher._resolved[text] = best
+    return best
+
+
+def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequence[dict], *,
+                  matcher: ActorMatcher, before: int | None = None) -> str:
+    """The actor of a quote's speaker: the speaker mention inside the speaker span ``start:end`` (``rows`` are the
+    article's mention rows in text order), else what the speaker text itself names, else, for a short form
+    such as "the ministry", the actor that form last stood for before offset ``before``; empty when none."""
+    if start is not None and end is not None and 0 <= start < end:
+        inside = [r for r in rows if r["actor"] and r["start"] >= start and r["end"] <= end]
+        if inside:
+            return min(inside, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))["actor"]
+    if not speaker:
+        return ""
+    found = resolve(speaker, matcher=matcher)
+    if found:
+        return found
+    key = " ".join(speaker.lower().split())
+    forms = [f for f in (key, f"the {key}") if f in matcher.table.short]
+    if not forms:
+        return ""
+    limit = before if before is not None else float("inf")
+    last = ""
+    for r in rows:
+        if r["start"] >= limit:
+            break
+        if any(f in matcher.short_of.get(r["actor"], ()) for f in forms):
+            last = r["actor"]
+    return last
+
+
+def candidates(mentions: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
+    """The ``alias_candidates`` table: named entities that matched no alias, most frequent first, with how many
+    articles name them and one sentence using them (a leading "the" is dropped so variants group together)."""
+    unmatched = mentions[mentions["actor"] == ""]
+    if unmatched.empty:
+        return tables.empty("alias_candidates")
+    key = unmatched["text"].str.split().str.join(" ").str.replace(r"^[Tt]he ", "", regex=True)
+    frame = unmatched.assign(key=key)
+    grouped = frame.groupby(["key", "ner_label"], sort=False)
+    out = grouped.agg(n=("article_id", "size"), n_articles=("article_id", "nunique"),
+                      article_id=("article_id", "first"), sent_id=("sent_id", "first")).reset_index()
+    examples = sentences[["article_id", "sent_id", "text"]].rename(columns={"text": "example"})
+    out = out.merge(examples, on=["article_id", "sent_id"], how="left")
+    out["example"] = out["example"].fillna("").astype(str).str.split().str.join(" ")
+    out = out.rename(columns={"key": "text"}).sort_values(["n", "n_articles", "text"], ascending=[False, False, True])
+    return tables.conform(out[["text", "ner_label", "n", "n_articles", "example"]], "alias_candidates")

@@ -1,0 +1,236 @@
+"""The tagging stage: sentences with voice and sentiment, quotes with speakers, actor mentions with roles.
+
+``run(articles, nlp=nlp)`` streams the English articles through ``nlp.pipe`` once and turns each parsed article
+into rows of five tables (``analysis/data/schemas/tag.yaml``): ``sentences``, ``quotes``, ``mentions``,
+``alias_candidates`` and ``sentiment_words``. No Doc outlives its article, so memory grows with the output
+rows only, never with the parsed corpus. Every ``start``/``end`` indexes ``articles.text``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from array import array
+from bisect import bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from analysis import actors, quotes, sentiment, tables
+
+log = logging.getLogger(__name__)
+
+TABLES = ("sentences", "quotes", "mentions", "alias_candidates", "sentiment_words")
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+_PIECE = re.compile(r"\S(?:[^\n]*\S)?")  # a sentence's text on one line, trimmed
+_FINAL_PUNCT = ".!?:;,…"
+_CLOSING_QUOTES = "\"'”’»"
+HEADLINE_MAX_WORDS = 25
+
+
+@dataclass
+class Tagged:
+    """The five tables of the tagging stage, each conforming to its schema."""
+
+    sentences: pd.DataFrame
+    quotes: pd.DataFrame
+    mentions: pd.DataFrame
+    alias_candidates: pd.DataFrame
+    sentiment_words: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by name, in the order the schema declares them."""
+        return {name: getattr(self, name) for name in TABLES}
+
+
+def run(articles: pd.DataFrame, *, nlp: Language, batch_size: int = 32, n_process: int = 1,
+        aliases: str | os.PathLike | None = None, progress_every: int = 200) -> Tagged:
+    """Tag every English article of ``articles`` (the ingest stage's table) with ``nlp``.
+
+    ``aliases`` is an alias-table YAML (default: the shipped ``analysis/data/actors.yaml``). Articles whose
+    ``is_english`` is False are not analysed and get no rows; their number is logged. An article longer than
+    ``nlp.max_length`` characters is tagged up to its last line break within that limit, with a warning.
+    Progress is logged every ``progress_every`` articles.
+    """
+    if batch_size < 1 or n_process < 1:
+        raise ValueError(f"batch_size and n_process must be at least 1, got {batch_size} and {n_process}")
+    missing = {"article_id", "text"} - set(articles.columns)
+    if missing:
+        raise KeyError(f"articles lacks column(s) {sorted(missing)}: pass the ingest stage's articles table")
+    english = articles["is_english"].astype(bool) if "is_english" in articles else pd.Series(True, articles.index)
+    if (~english).any():
+        skipped = articles.loc[~english, "article_id"].tolist()
+        log.info("not analysing %d non-English article(s): %s%s", len(skipped), ", ".join(skipped[:10]),
+                 " ..." if len(skipped) > 10 else "")
+    # Lists of the column values, not a filtered copy of the frame: the texts are the largest thing in memory.
+    ids = [str(v) for v in articles.loc[english, "article_id"]]
+    texts = _strings(articles.loc[english, "text"])
+    titles = _strings(articles.loc[english, "title"]) if "title" in articles else [""] * len(ids)
+    table = actors.table(aliases)
+    tagger = _Tagger(actors.matcher(nlp, table))
+    started, words = time.perf_counter(), 0
+    stream = nlp.pipe(((_fit(text, nlp.max_length, ids[i]), i) for i, text in enumerate(texts)), as_tuples=True,
+                      batch_size=batch_size, n_process=n_process)
+    for n, (doc, i) in enumerate(stream, start=1):
+        tagger.add(doc, ids[i], titles[i])
+        words += len(doc)
+        if n % progress_every == 0 or n == len(texts):
+            elapsed = time.perf_counter() - started
+            log.info("tagged %d/%d articles (%d tokens, %.0f tokens/s)", n, len(texts), words, words / elapsed)
+    return tagger.result()
+
+
+def _strings(values: pd.Series) -> list[str]:
+    return [v if isinstance(v, str) else "" for v in values]
+
+
+def _fit(text: str, limit: int, article_id: str) -> str:
+    """``text``, or its longest prefix ending at a line break that spaCy will accept (offsets stay valid)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    cut = cut if cut > 0 else limit
+    log.warning("article %s has %d characters, more than the pipeline's max_length (%d): tagging its first %d",
+                article_id, len(text), limit, cut)
+    return text[:cut]
+
+
+def write(tagged: Tagged, data_dir: str | os.PathLike) -> list[Path]:
+    """Write the five tables to ``data_dir`` (validated against their schemas)."""
+    return [tables.write(df, name, data_dir) for name, df in tagged.tables().items()]
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
+    """Character spans of ``doc``'s sentences, split at line breaks (a headline or a one-line paragraph is its own
+    sentence even when the parser ran it into the next) and trimmed of surrounding whitespace; blank pieces are
+    dropped. The same segmentation as ``quotes.sentence_spans``, computed with one ``doc.text``."""
+    text = doc.text
+    return [m.span() for sent in doc.sents for m in _PIECE.finditer(text, sent.start_char, sent.end_char)]
+
+
+def paragraph_starts(text: str) -> list[int]:
+    """Start offsets of the paragraphs of ``text``: its non-blank lines."""
+    return [m.start() + (len(m.group()) - len(m.group().lstrip())) for m in _LINE.finditer(text)]
+
+
+def has_headline(text: str, title: str = "") -> bool:
+    """Whether the first line of ``text`` is a headline: it equals the article's title, or it is a short line
+    (at most HEADLINE_MAX_WORDS words) without final punctuation followed by more text."""
+    first, _, rest = text.strip().partition("\n")
+    first = " ".join(first.split())
+    if not first:
+        return False
+    if title and first == " ".join(title.split()):
+        return True
+    return (bool(rest.strip()) and len(first.split()) <= HEADLINE_MAX_WORDS
+            and not first.rstrip(_CLOSING_QUOTES).endswith(tuple(_FINAL_PUNCT)))
+
+
+class _Columns:
+    """Column-wise rows of one table, kept compact: numbers in typed arrays, and strings that repeat (actors,
+    labels, roles, article ids, speakers, assessed words) as one shared object each, so the output costs a few
+    bytes per cell rather than a Python object per cell."""
+
+    def __init__(self, name: str, shared: dict[str, str]):
+        self.name = name
+        self.types = {c: s["type"] for c, s in tables.schema(name)["columns"].items()}
+        self.data = {c: array("q") if t == "int64" else array("d") if t == "float64" else []
+                     for c, t in self.types.items()}
+        self.shared = shared
+
+    def append(self, row: dict, *, share: tuple[str, ...] = ()) -> None:
+        for column in share:
+            value = row[column]
+            row[column] = self.shared.setdefault(value, value)
+        for column, values in self.data.items():
+            values.append(row[column])
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame with the schema's columns and types (strings stay the shared objects: no copy)."""
+        columns = {}
+        for column, kind in self.types.items():
+            values = self.data.pop(column)
+            if kind in ("int64", "float64"):
+                columns[column] = np.frombuffer(values, dtype=kind).copy() if len(values) else np.empty(0, kind)
+            else:
+                columns[column] = pd.Series(values, dtype=bool if kind == "bool" else object)
+        return pd.DataFrame(columns)
+
+
+class _Tagger:
+    """Turns parsed articles into table rows, one article at a time."""
+
+    def __init__(self, matcher: actors.ActorMatcher):
+        self.matcher = matcher
+        shared: dict[str, str] = {}
+        self.sentences = _Columns("sentences", shared)
+        self.quotes = _Columns("quotes", shared)
+        self.mentions = _Columns("mentions", shared)
+        self.words = _Columns("sentiment_words", shared)
+
+    def add(self, doc: Doc, article_id: str, title: str) -> None:
+        text = doc.text
+        spans = sentence_spans(doc)
+        if not spans:
+            return
+        found = quotes.extract(doc)
+        mention_rows = actors.mentions(doc, matcher=self.matcher, article_id=article_id, quotes=found,
+                                       sent_starts=[s for s, _ in spans])
+        for row in mention_rows:
+            self.mentions.append(row, share=("text", "ner_label"))
+        quote_ids, quote_actor = [], []
+        for n, quote in enumerate(found):
+            actor = actors.speaker_actor(quote.speaker or "", quote.speaker_start, quote.speaker_end, mention_rows,
+                                         matcher=self.matcher, before=quote.start)
+            quote_ids.append(f"{article_id}/q{n}")
+            quote_actor.append(actor)
+            self.quotes.append({
+                "article_id": article_id, "quote_id": quote_ids[-1], "start": quote.start, "end": quote.end,
+                "text": text[quote.start:quote.end], "kind": quote.kind, "speaker": quote.speaker or "",
+                "speaker_actor": actor, "speaker_start": _offset(quote.speaker_start),
+                "speaker_end": _offset(quote.speaker_end), "cue": quote.cue or "", "cue_lemma": quote.cue_lemma or "",
+                "unbalanced": bool(quote.unbalanced)}, share=("kind", "speaker", "cue", "cue_lemma"))
+        voices = quotes.sentence_voice(doc, found, spans=spans)
+        paragraphs = paragraph_starts(text)
+        headline = has_headline(text, title)
+        lede = 1 if headline else 0
+        for sent_id, (start, end) in enumerate(spans):
+            paragraph = max(bisect_right(paragraphs, start) - 1, 0)
+            voice = voices[sent_id]
+            q = voice.get("quote_id")
+            quoted = voice.get("voice") == "quoted"
+            linked = quoted and q is not None and q >= 0
+            speaker = (voice.get("speaker") or "") if quoted else ""
+            if linked:
+                speaker_actor = quote_actor[q]
+            elif speaker:
+                speaker_actor = actors.resolve(speaker, matcher=self.matcher)
+            else:
+                speaker_actor = ""
+            sentence = text[start:end]
+            score = sentiment.score(sentence)
+            self.sentences.append({
+                "article_id": article_id, "sent_id": sent_id, "start": start, "end": end, "paragraph": paragraph,
+                "position": "headline" if headline and paragraph == 0 else "lede" if paragraph == lede else "body",
+                "text": sentence, "voice": "quoted" if quoted else "narrator",
+                "quote_id": quote_ids[q] if linked else "", "speaker": speaker, "speaker_actor": speaker_actor,
+                "tb_polarity": score.tb_polarity, "tb_subjectivity": score.tb_subjectivity,
+                "vader_compound": score.vader_compound}, share=("speaker",))
+            for words, polarity, subjectivity in score.assessments:
+                self.words.append({"article_id": article_id, "sent_id": sent_id, "words": words,
+                                   "polarity": polarity, "subjectivity": subjectivity}, share=("words",))
+
+    def result(self) -> Tagged:
+        sentences = self.sentences.frame()
+        mentions = self.mentions.frame()
+        return Tagged(sentences=sentences, quotes=self.quotes.frame(), mentions=mentions,
+                      alias_candidates=actors.candidates(mentions, sentences), sentiment_words=self.words.frame())
+
+
+def _offset(value) -> int:
+    return int(value) if value is not None and value >= 0 else -1

@@ -1,0 +1,191 @@
+"""Actors: the alias table, matching (case, possessives, hyphens, glosses, coined frames) and roles."""
+from __future__ import annotations
+
+import pytest
+
+from analysis import actors, quotes
+
+SEED_000 = "000_7a0cd52b09a6d4f5"
+SEED_001 = "001_6e8327de55d568cf"
+SEED_004 = "004_a60133d9da8e9fef"
+
+
+@pytest.fixture(scope="module")
+def table():
+    return actors.table()
+
+
+@pytest.fixture(scope="module")
+def matcher(nlp, table):
+    return actors.matcher(nlp, table)
+
+
+@pytest.fixture(scope="module")
+def mentions_of(nlp, matcher):
+    """Mention rows of a text (parsed once per text), with the quotes' speakers marked."""
+    cache: dict[str, list[dict]] = {}
+
+    def get(text: str) -> list[dict]:
+        if text not in cache:
+            doc = nlp(text)
+            cache[text] = actors.mentions(doc, matcher=matcher, article_id="t", quotes=quotes.extract(doc))
+        return cache[text]
+    return get
+
+
+def _actors(rows: list[dict]) -> list[tuple[str, str]]:
+    return [(r["text"], r["actor"]) for r in rows]
+
+
+def test_shipped_table_is_consistent(table):
+    assert {a.type for a in table.actors.values()} <= set(actors.TYPES)
+    for actor in table.actors.values():
+        if actor.type == "government_body":
+            assert actor.state, actor
+        if actor.state:
+            assert table.actors[actor.state].type == "state"
+    for name in ("Joe Biden", "Yoon Suk-yeol", "Kim Hyo-myung", "Kim Jong Un"):
+        assert table.actors[name].type == "person" and table.actors[name].state
+    assert table.actors["KCNA"] == actors.Actor("KCNA", "media", "North Korea")
+    assert table.actors["North Korea's Foreign Ministry"].state == "North Korea"
+    assert table.actors["MNA"].type == table.actors["TASS"].type == table.actors["Reuters"].type == "media"
+
+
+def test_us_forms_are_one_actor_and_the_pronoun_is_not(mentions_of):
+    rows = mentions_of("The US said so. The United States agreed, U.S. officials said, and Washington "
+                       "warned that it makes us feel uneasy.")
+    assert _actors(rows) == [("US", "United States"), ("United States", "United States"),
+                             ("U.S.", "United States"), ("Washington", "United States")]
+
+
+def test_possessives_and_compounds_match(mentions_of, seed_texts):
+    rows = mentions_of("Japan’s and South Korea’s kowtowing to the US's plans and the U.S.-led bloc.")
+    assert _actors(rows) == [("Japan", "Japan"), ("South Korea", "South Korea"), ("US", "United States"),
+                             ("U.S.", "United States")]
+
+
+def test_bracketed_gloss_is_one_mention_and_each_component_counts(mentions_of, seed_texts):
+    rows = mentions_of(seed_texts[SEED_001])
+    sentence = [r for r in rows if r["start"] >= seed_texts[SEED_001].index("”This means")][:3]
+    assert _actors(sentence) == [("US", "United States"), ("Japan", "Japan"), ("ROK [South Korea]", "South Korea")]
+    rows = mentions_of(seed_texts[SEED_004])
+    assert ("ROK [Republic of Korea]", "South Korea") in _actors(rows)
+    assert ("ROK", "South Korea") in _actors(rows)
+
+
+def test_hyphenated_names_match_either_way(mentions_of):
+    rows = mentions_of("Yoon Suk-yeol met Biden. Later Yoon Suk Yeol met Kim Hyo-myung.")
+    assert [r["actor"] for r in rows] == ["Yoon Suk-yeol", "Joe Biden", "Yoon Suk-yeol", "Kim Hyo-myung"]
+    assert all(r["actor_type"] == "person" for r in rows)
+
+
+def test_demonyms_name_the_state(mentions_of):
+    rows = mentions_of("North Korean officials argue that South Korean forces are ready.")
+    assert [(r["text"], r["actor"], r["actor_type"]) for r in rows] == [
+        ("North Korean", "North Korea", "state"), ("South Korean", "South Korea", "state")]
+
+
+def test_asian_nato_is_a_coined_frame_not_the_alliance(mentions_of, seed_texts):
+    rows = mentions_of('They want an "Asian NATO", an Asian version [of] NATO or a NATO of Asian version, '
+                       "unlike NATO's summit.")
+    assert _actors(rows) == [("NATO", "NATO")]
+
+
+def test_short_forms_resolve_only_in_context(mentions_of):
+    rows = mentions_of("The North Korean Foreign Ministry said it would respond. The ministry added nothing.")
+    assert [r["actor"] for r in rows] == ["North Korea's Foreign Ministry"] * 2
+    assert [r["actor"] for r in mentions_of("The ministry added nothing new on Sunday.")] == []
+
+
+def test_bodies_carry_their_state(mentions_of, seed_texts):
+    rows = mentions_of(seed_texts[SEED_000])
+    kcna = [r for r in rows if r["actor"] == "KCNA"]
+    assert kcna and all(r["actor_type"] == "media" and r["actor_state"] == "North Korea" for r in kcna)
+    ministry = [r for r in rows if r["text"] == "North Korea's Foreign Ministry"]
+    assert ministry[0]["actor"] == "North Korea's Foreign Ministry"
+    assert ministry[0]["actor_type"] == "government_body"
+
+
+def test_accused_is_a_target_and_the_accuser_speaks(mentions_of, seed_texts):
+    # An accusation is reported speech, so the accuser is the speaker of an indirect quote.
+    text = seed_texts[SEED_000]
+    first = [r for r in mentions_of(text) if r["end"] <= text.index(" of attempting")]
+    assert [(r["actor"], r["role"]) for r in first] == [
+        ("North Korea", "speaker"), ("United States", "target"), ("South Korea", "target"), ("Japan", "target")]
+
+
+def test_against_and_condemned_make_targets(mentions_of):
+    rows = mentions_of("North Korea protested against US exercises. Pyongyang condemned Japan on Sunday.")
+    assert [(r["actor"], r["role"]) for r in rows] == [
+        ("North Korea", "agent"), ("United States", "target"), ("North Korea", "agent"), ("Japan", "target")]
+
+
+def test_the_speaker_of_a_quote_has_the_speaker_role(mentions_of, seed_texts):
+    text = seed_texts[SEED_000]
+    rows = mentions_of(text)
+    reported = text.index("KCNA reported")
+    kcna = [r for r in rows if r["start"] == reported]
+    assert kcna and kcna[0]["role"] == "speaker" and kcna[0]["actor"] == "KCNA"
+
+
+def test_unmatched_entities_are_kept_without_actor(mentions_of):
+    rows = mentions_of("Leaders met in Madrid, where NATO held its summit.")
+    assert ("Madrid", "") in _actors(rows) and ("NATO", "NATO") in _actors(rows)
+    assert [r["ner_label"] for r in rows if r["text"] == "Madrid"] == ["GPE"]
+
+
+def test_offsets_index_the_text(mentions_of, seed_texts):
+    for text in seed_texts.values():
+        rows = mentions_of(text)
+        assert rows and all(text[r["start"]:r["end"]] == r["text"] for r in rows)
+        assert {r["role"] for r in rows} <= set(actors.ROLES)
+
+
+def test_resolve_prefers_the_most_specific_actor(matcher):
+    assert actors.resolve("the North Korean state news agency KCNA", matcher=matcher) == "KCNA"
+    assert actors.resolve("US President Joe Biden", matcher=matcher) == "Joe Biden"
+    assert actors.resolve("South Korea's national security adviser", matcher=matcher) == "South Korea"
+    assert actors.resolve("an unnamed official", matcher=matcher) == ""
+
+
+def test_a_user_table_replaces_the_shipped_one(nlp, tmp_path):
+    path = tmp_path / "actors.yaml"
+    path.write_text("actors:\n  Atlantis:\n    type: state\n    aliases: [Atlantis, Atlantean]\n"
+                    "  Poseidon:\n    type: person\n    state: Atlantis\n    aliases: [Poseidon]\n", encoding="utf-8")
+    own = actors.matcher(nlp, actors.table(path))
+    rows = actors.mentions(nlp("Poseidon said Atlantean ships left. North Korea stayed."), matcher=own)
+    assert [(r["text"], r["actor"], r["actor_state"]) for r in rows] == [
+        ("Poseidon", "Poseidon", "Atlantis"), ("Atlantean", "Atlantis", "Atlantis"), ("North Korea", "", "")]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("  A:\n    type: country\n", "type 'country'"),
+    ("  A:\n    type: person\n    state: B\n", "not an actor of type state"),
+    ("  A:\n    type: state\n    aliases: [Same]\n  B:\n    type: state\n    aliases: [same]\n", "listed under both"),
+    ("  A:\n    type: state\n    aliases: [the ministry]\n  B:\n    type: state\n    short: [the ministry]\n",
+     "both as an alias and as a short form"),
+])
+def test_malformed_tables_are_refused_with_a_reason(tmp_path, body, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text("actors:\n" + body, encoding="utf-8")
+    with pytest.raises(actors.AliasTableError, match=message):
+        actors.table(path)
+
+
+def test_a_missing_table_names_the_default(tmp_path):
+    with pytest.raises(FileNotFoundError, match="actors.yaml"):
+        actors.table(tmp_path / "nope.yaml")
+
+
+def test_candidates_group_unmatched_entities(nlp, matcher):
+    import pandas as pd
+
+    docs = {"a": "Leaders met in Madrid. The Madrid talks ended.", "b": "They flew to Madrid and Brussels."}
+    rows = [r for k, text in docs.items() for r in actors.mentions(nlp(text), matcher=matcher, article_id=k)]
+    mentions = pd.DataFrame(rows)
+    sentences = pd.DataFrame({"article_id": ["a", "a", "b"], "sent_id": [0, 1, 0],
+                              "text": ["Leaders met in Madrid.", "The Madrid talks ended.", "They flew ..."]})
+    out = actors.candidates(mentions, sentences)
+    madrid = out[out["text"] == "Madrid"].iloc[0]
+    assert (madrid["n"], madrid["n_articles"], madrid["example"]) == (3, 2, "Leaders met in Madrid.")
+    assert list(out.columns) == ["text", "ner_label", "n", "n_articles", "example"]
