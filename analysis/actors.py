@@ -454,15 +454,17 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
 def candidates(mentions: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
     """The ``alias_candidates`` table: named entities that matched no alias, most frequent first, with how many
     articles name them and one sentence using them (a leading "the" is dropped so variants group together)."""
-    unmatched = mentions[mentions["actor"] == ""]
+    unmatched = mentions.loc[mentions["actor"] == "", ["article_id", "sent_id", "text", "ner_label"]]
     if unmatched.empty:
         return tables.empty("alias_candidates")
-    key = unmatched["text"].str.split().str.join(" ").str.replace(r"^[Tt]he ", "", regex=True)
+    key = (unmatched["text"].astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
+           .str.replace(r"^[Tt]he ", "", regex=True))
     frame = unmatched.assign(key=key)
     grouped = frame.groupby(["key", "ner_label"], sort=False)
     out = grouped.agg(n=("article_id", "size"), n_articles=("article_id", "nunique"),
                       article_id=("article_id", "first"), sent_id=("sent_id", "first")).reset_index()
-    examples = sentences[["article_id", "sent_id", "text"]].rename(columns={"text": "example"})
+    wanted = sentences["article_id"].isin(set(out["article_id"]))  # merge only the sentences that can be examples
+    examples = sentences.loc[wanted, ["article_id", "sent_id", "text"]].rename(columns={"text": "example"})
     out = out.merge(examples, on=["article_id", "sent_id"], how="left")
     out["example"] = out["example"].fillna("").astype(str).str.split().str.join(" ")
     out = out.rename(columns={"key": "text"}).sort_values(["n", "n_articles", "text"], ascending=[False, False, True])

@@ -159,7 +159,7 @@ class _Columns:
                 columns[column] = np.frombuffer(values, dtype=kind).copy() if len(values) else np.empty(0, kind)
             else:
                 columns[column] = pd.Series(values, dtype=bool if kind == "bool" else object)
-        return pd.DataFrame(columns)
+        return pd.DataFrame(columns, copy=False)  # no copy into consolidated blocks: the tables are the big thing
 
 
 class _Tagger:

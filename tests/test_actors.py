@@ -97,6 +97,14 @@ def test_short_forms_resolve_only_in_context(mentions_of):
     assert [r["actor"] for r in mentions_of("The ministry added nothing new on Sunday.")] == []
 
 
+def test_a_shared_surname_names_the_person_last_named_in_full(mentions_of):
+    rows = mentions_of("Kim Jong Un met Donald Trump. Kim smiled. Later Kim Hyo-myung wrote that Kim was right, "
+                       "and the president agreed.")
+    assert [(r["text"], r["actor"]) for r in rows] == [
+        ("Kim Jong Un", "Kim Jong Un"), ("Donald Trump", "Donald Trump"), ("Kim", "Kim Jong Un"),
+        ("Kim Hyo-myung", "Kim Hyo-myung"), ("Kim", "Kim Hyo-myung"), ("the president", "Donald Trump")]
+
+
 def test_bodies_carry_their_state(mentions_of, seed_texts):
     rows = mentions_of(seed_texts[SEED_000])
     kcna = [r for r in rows if r["actor"] == "KCNA"]
