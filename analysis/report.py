@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 VEGALITE = "application/vnd.vegalite.v5+json"
+VEGALITE_BLOCK = 'class="fw-chart-block"'
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 PACKAGES = ("pandas", "pyarrow", "altair", "vl-convert-python", "spacy", "textblob", "vaderSentiment", "papermill",
             "nbconvert", "rapidfuzz", "datasketch", "trafilatura", "py3langid")
@@ -55,8 +56,8 @@ def write_html(nb: nbformat.NotebookNode, target: str | Path, *, title: str, hea
     """Render notebook ``nb`` (code hidden, charts inlined) with ``header``/``footer`` HTML into ``target``."""
     nb = _prepare(nb)
     nb.metadata["title"] = title
-    init = _INIT_JS
-    scripts = [_bundle(), init]
+    has_charts = any(VEGALITE_BLOCK in o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
+    scripts = [_bundle(), _INIT_JS] if has_charts else []  # a page without charts carries no Vega at all
     resources = {"framing": {"header": header, "footer": footer, "css": _css(), "csp": _csp(scripts),
                              "scripts": "".join(f'<script type="module">{s}</script>' for s in scripts)}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
@@ -159,7 +160,8 @@ def _csp(scripts: list[str]) -> str:
     # Only this page's own scripts may run (hash-listed), and nothing may be fetched: no connect, no remote
     # images or fonts. Vega compiles its expressions with Function(), hence 'unsafe-eval'.
     hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
-    return (f"default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
+    allowed = f"{hashes} 'unsafe-eval'" if scripts else "'none'"
+    return (f"default-src 'none'; script-src {allowed}; style-src 'unsafe-inline'; "
             "img-src data:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
 
 

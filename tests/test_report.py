@@ -42,3 +42,10 @@ def test_a_report_renders_offline_in_chromium(tmp_path):
     seen = open_report(out)
     assert seen.requests == [] and seen.errors == [] and seen.dialogs == []
     assert seen.charts == seen.drawn == 1
+
+
+def test_a_page_without_charts_carries_no_vega_bundle(tmp_path):
+    nb = _chart_nb(["KCNA"])
+    nb.cells = nb.cells[:2]
+    page = report.write_html(nb, tmp_path / "plain.html", title="T", header="", footer="").read_text()
+    assert "vegaEmbed" not in page and "script-src 'none'" in page
