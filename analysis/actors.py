@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 TYPES = ("state", "government_body", "organisation", "alliance", "media", "person")
 NER_LABELS = frozenset({"GPE", "NORP", "ORG", "PERSON"})
 ROLES = ("speaker", "agent", "target", "other")
+_THE = re.compile(r"^[Tt]he ")
 
 # When one phrase names several actors ("US President Joe Biden", "North Korean state media KCNA"), the most
 # specific names who is acting or speaking.
@@ -452,20 +453,39 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
 
 
 def candidates(mentions: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
-    """The ``alias_candidates`` table: named entities that matched no alias, most frequent first, with how many
-    articles name them and one sentence using them (a leading "the" is dropped so variants group together)."""
-    unmatched = mentions.loc[mentions["actor"] == "", ["article_id", "sent_id", "text", "ner_label"]]
-    if unmatched.empty:
-        return tables.empty("alias_candidates")
-    key = (unmatched["text"].astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
-           .str.replace(r"^[Tt]he ", "", regex=True))
-    frame = unmatched.assign(key=key)
-    grouped = frame.groupby(["key", "ner_label"], sort=False)
-    out = grouped.agg(n=("article_id", "size"), n_articles=("article_id", "nunique"),
-                      article_id=("article_id", "first"), sent_id=("sent_id", "first")).reset_index()
-    wanted = sentences["article_id"].isin(set(out["article_id"]))  # merge only the sentences that can be examples
-    examples = sentences.loc[wanted, ["article_id", "sent_id", "text"]].rename(columns={"text": "example"})
-    out = out.merge(examples, on=["article_id", "sent_id"], how="left")
-    out["example"] = out["example"].fillna("").astype(str).str.split().str.join(" ")
-    out = out.rename(columns={"key": "text"}).sort_values(["n", "n_articles", "text"], ascending=[False, False, True])
-    return tables.conform(out[["text", "ner_label", "n", "n_articles", "example"]], "alias_candidates")
+    """The ``alias_candidates`` table of whole ``mentions`` and ``sentences`` tables (see ``Candidates``)."""
+    found = Candidates()
+    text = dict(zip(zip(sentences["article_id"], sentences["sent_id"]), sentences["text"]))
+    for article_id, rows in mentions.groupby("article_id", sort=False):
+        found.add(rows.to_dict("records"), lambda sent_id: text.get((article_id, sent_id), ""))
+    return found.frame()
+
+
+class Candidates:
+    """The ``alias_candidates`` table, built one article at a time: named entities that matched no alias, most
+    frequent first, with how many articles name them and the first sentence using them. A leading "the" is dropped
+    so variants group together. Memory grows with the distinct unmatched names, never with the mentions."""
+
+    def __init__(self):
+        self.seen: dict[tuple[str, str], list] = {}  # (text, ner_label) -> [n, n_articles, last article, example]
+
+    def add(self, rows: Iterable[dict], sentence: Callable[[int], str]) -> None:
+        """Count the unmatched mentions among one article's mention ``rows``; ``sentence(sent_id)`` gives the text
+        of a sentence, asked for only the first time a name is seen."""
+        for row in rows:
+            if row["actor"]:
+                continue
+            key = (_THE.sub("", " ".join(str(row["text"]).split())), row["ner_label"])
+            entry = self.seen.get(key)
+            if entry is None:
+                entry = self.seen[key] = [0, 0, None, " ".join(str(sentence(row["sent_id"])).split())]
+            entry[0] += 1
+            if entry[2] != row["article_id"]:  # an article's rows come together, so this counts distinct articles
+                entry[1], entry[2] = entry[1] + 1, row["article_id"]
+
+    def frame(self) -> pd.DataFrame:
+        """The table so far, conforming to the ``alias_candidates`` schema."""
+        rows = [(text, label, n, n_articles, example) for (text, label), (n, n_articles, _, example) in self.seen.items()]
+        rows.sort(key=lambda r: (-r[2], -r[3], r[0], r[1]))
+        columns = ["text", "ner_label", "n", "n_articles", "example"]
+        return tables.conform(pd.DataFrame(rows, columns=columns), "alias_candidates", fill=True)

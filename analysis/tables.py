@@ -82,24 +82,53 @@ def arrow_schema(name: str) -> pa.Schema:
 
 
 def write(df: pd.DataFrame, name: str, data_dir: str | os.PathLike) -> Path:
-    """Validate ``df`` against table ``name`` and write ``<data_dir>/<name>.parquet`` atomically.
+    """Validate ``df`` against table ``name`` and write ``<data_dir>/<name>.parquet`` atomically."""
+    with Appender(name, data_dir) as out:
+        out.append(df)
+    return out.path
 
-    The file is written beside its target and renamed into place, so a reader never sees half a table.
+
+class Appender:
+    """Writes table ``name`` to ``<data_dir>/<name>.parquet`` one validated row group per ``append``.
+
+    A stage that produces rows as it goes (``tagging.stream``) hands them over in chunks, so its memory does not
+    grow with the corpus. The file is written beside its target and renamed into place only when the block ends
+    without an error, so a reader never sees half a table; on an error the partial file is removed. A table to
+    which nothing was appended is written with its schema and no rows.
+
+        with tables.Appender("sentences", data_dir) as out:
+            for chunk in chunks:
+                out.append(chunk)
     """
-    path = Path(data_dir) / f"{name}.parquet"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(conform(df, name), schema=arrow_schema(name), preserve_index=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; a table should get the user's usual mode
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    log.info("wrote %s (%d rows)", path, len(df))
-    return path
+
+    def __init__(self, name: str, data_dir: str | os.PathLike):
+        self.name, self.rows = name, 0
+        self.path = Path(data_dir) / f"{name}.parquet"
+        self.schema = arrow_schema(name)
+
+    def __enter__(self) -> Appender:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.name}.", suffix=".tmp")
+        os.close(fd)
+        os.chmod(self.tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; a table should get the user's usual mode
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+        return self
+
+    def append(self, df: pd.DataFrame) -> None:
+        """Validate ``df`` against the table's schema and write it as the next row group."""
+        self.writer.write_table(pa.Table.from_pandas(conform(df, self.name), schema=self.schema,
+                                                     preserve_index=False))
+        self.rows += len(df)
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            self.writer.close()
+            if kind is None:
+                os.replace(self.tmp, self.path)
+                log.info("wrote %s (%d rows)", self.path, self.rows)
+        finally:
+            if os.path.exists(self.tmp):
+                os.remove(self.tmp)
 
 
 def _umask() -> int:

@@ -1,18 +1,22 @@
 """The tagging stage: sentences with voice and sentiment, quotes with speakers, actor mentions with roles.
 
-``run(articles, nlp=nlp)`` streams the English articles through ``nlp.pipe`` once and turns each parsed article
-into rows of five tables (``analysis/data/schemas/tag.yaml``): ``sentences``, ``quotes``, ``mentions``,
-``alias_candidates`` and ``sentiment_words``. No Doc outlives its article, so memory grows with the output
-rows only, never with the parsed corpus. Every ``start``/``end`` indexes ``articles.text``.
+``stream(articles, data_dir, nlp=nlp)`` runs the English articles through ``nlp.pipe`` once, turns each parsed
+article into rows of five tables (``analysis/data/schemas/tag.yaml``): ``sentences``, ``quotes``, ``mentions``,
+``alias_candidates`` and ``sentiment_words``, and writes them to Parquet a few hundred articles at a time. No Doc
+outlives its article and no row outlives its chunk, so memory stays flat as the corpus grows. ``run`` returns
+the same tables in memory (small corpora, tests); ``read`` loads what ``stream`` wrote. Every ``start``/``end``
+indexes ``articles.text``.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import time
 from array import array
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,13 +54,49 @@ class Tagged:
 
 def run(articles: pd.DataFrame, *, nlp: Language, batch_size: int = 32, n_process: int = 1,
         aliases: str | os.PathLike | None = None, progress_every: int = 200) -> Tagged:
-    """Tag every English article of ``articles`` (the ingest stage's table) with ``nlp``.
+    """Tag every English article of ``articles`` (the ingest stage's table) with ``nlp`` and return the tables.
 
     ``aliases`` is an alias-table YAML (default: the shipped ``analysis/data/actors.yaml``). Articles whose
     ``is_english`` is False are not analysed and get no rows; their number is logged. An article longer than
     ``nlp.max_length`` characters is tagged up to its last line break within that limit, with a warning.
-    Progress is logged every ``progress_every`` articles.
+    Progress is logged every ``progress_every`` articles. The tables are held in memory: for a large corpus use
+    ``stream``, which writes them as it goes.
     """
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    for chunk in _chunks(*_inputs(articles, batch_size, n_process), nlp=nlp, batch_size=batch_size,
+                         n_process=n_process, aliases=aliases, progress_every=progress_every):
+        for name, df in chunk.items():
+            parts[name].append(df)
+    return Tagged(**{name: _concat(frames, name) for name, frames in parts.items()})
+
+
+def stream(articles: pd.DataFrame, data_dir: str | os.PathLike, *, nlp: Language, batch_size: int = 32,
+           n_process: int = 1, aliases: str | os.PathLike | None = None, progress_every: int = 200,
+           flush_every: int = 200) -> dict[str, int]:
+    """Tag like ``run`` and write the five tables to ``data_dir`` as it goes, one Parquet row group per
+    ``flush_every`` articles, so memory stays flat however large the corpus. Returns the rows of each table.
+
+    The tables appear in ``data_dir`` only when every article is tagged (``tables.Appender``); read them with
+    ``read``. The result is the same as ``write(run(...))`` apart from the row groups."""
+    if flush_every < 1:
+        raise ValueError(f"flush_every must be at least 1, got {flush_every}")
+    inputs = _inputs(articles, batch_size, n_process)
+    with contextlib.ExitStack() as stack:
+        out = {name: stack.enter_context(tables.Appender(name, data_dir)) for name in TABLES}
+        for chunk in _chunks(*inputs, nlp=nlp, batch_size=batch_size, n_process=n_process, aliases=aliases,
+                             progress_every=progress_every, flush_every=flush_every):
+            for name, df in chunk.items():
+                out[name].append(df)
+    return {name: appender.rows for name, appender in out.items()}
+
+
+def read(data_dir: str | os.PathLike) -> Tagged:
+    """The five tables a tagging run wrote to ``data_dir``."""
+    return Tagged(**{name: tables.read(name, data_dir) for name in TABLES})
+
+
+def _inputs(articles: pd.DataFrame, batch_size: int, n_process: int) -> tuple[list[str], list[str], list[str]]:
+    """Article ids, texts and titles of the English articles, after checking the arguments."""
     if batch_size < 1 or n_process < 1:
         raise ValueError(f"batch_size and n_process must be at least 1, got {batch_size} and {n_process}")
     missing = {"article_id", "text"} - set(articles.columns)
@@ -69,10 +109,15 @@ def run(articles: pd.DataFrame, *, nlp: Language, batch_size: int = 32, n_proces
                  " ..." if len(skipped) > 10 else "")
     # Lists of the column values, not a filtered copy of the frame: the texts are the largest thing in memory.
     ids = [str(v) for v in articles.loc[english, "article_id"]]
-    texts = _strings(articles.loc[english, "text"])
     titles = _strings(articles.loc[english, "title"]) if "title" in articles else [""] * len(ids)
-    table = actors.table(aliases)
-    tagger = _Tagger(actors.matcher(nlp, table))
+    return ids, _strings(articles.loc[english, "text"]), titles
+
+
+def _chunks(ids: list[str], texts: list[str], titles: list[str], *, nlp: Language, batch_size: int, n_process: int,
+            aliases: str | os.PathLike | None, progress_every: int, flush_every: int = 0) -> Iterator[dict]:
+    """Rows of the tables, as frames per table, every ``flush_every`` articles (0: all at the end); the last
+    chunk also carries ``alias_candidates``, which needs the whole corpus."""
+    tagger = _Tagger(actors.matcher(nlp, actors.table(aliases)))
     started, words = time.perf_counter(), 0
     stream = nlp.pipe(((_fit(text, nlp.max_length, ids[i]), i) for i, text in enumerate(texts)), as_tuples=True,
                       batch_size=batch_size, n_process=n_process)
@@ -82,7 +127,16 @@ def run(articles: pd.DataFrame, *, nlp: Language, batch_size: int = 32, n_proces
         if n % progress_every == 0 or n == len(texts):
             elapsed = time.perf_counter() - started
             log.info("tagged %d/%d articles (%d tokens, %.0f tokens/s)", n, len(texts), words, words / elapsed)
-    return tagger.result()
+        if flush_every and n % flush_every == 0 and n < len(texts):
+            yield tagger.flush()
+    yield {**tagger.flush(), "alias_candidates": tagger.candidates.frame()}
+
+
+def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    frames = [df for df in frames if len(df)]
+    if not frames:
+        return tables.empty(name)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _strings(values: pd.Series) -> list[str]:
@@ -101,7 +155,7 @@ def _fit(text: str, limit: int, article_id: str) -> str:
 
 
 def write(tagged: Tagged, data_dir: str | os.PathLike) -> list[Path]:
-    """Write the five tables to ``data_dir`` (validated against their schemas)."""
+    """Write the five tables of ``run`` to ``data_dir`` (validated against their schemas)."""
     return [tables.write(df, name, data_dir) for name, df in tagged.tables().items()]
 
 
@@ -167,7 +221,11 @@ class _Tagger:
 
     def __init__(self, matcher: actors.ActorMatcher):
         self.matcher = matcher
-        shared: dict[str, str] = {}
+        self.candidates = actors.Candidates()
+        self._reset()
+
+    def _reset(self) -> None:
+        shared: dict[str, str] = {}  # per chunk, so the shared strings do not pile up over the corpus
         self.sentences = _Columns("sentences", shared)
         self.quotes = _Columns("quotes", shared)
         self.mentions = _Columns("mentions", shared)
@@ -183,6 +241,7 @@ class _Tagger:
                                        sent_starts=[s for s, _ in spans])
         for row in mention_rows:
             self.mentions.append(row, share=("text", "ner_label"))
+        self.candidates.add(mention_rows, lambda sent_id: text[spans[sent_id][0]:spans[sent_id][1]])
         quote_ids, quote_actor = [], []
         for n, quote in enumerate(found):
             actor = actors.speaker_actor(quote.speaker or "", quote.speaker_start, quote.speaker_end, mention_rows,
@@ -225,11 +284,12 @@ class _Tagger:
                 self.words.append({"article_id": article_id, "sent_id": sent_id, "words": words,
                                    "polarity": polarity, "subjectivity": subjectivity}, share=("words",))
 
-    def result(self) -> Tagged:
-        sentences = self.sentences.frame()
-        mentions = self.mentions.frame()
-        return Tagged(sentences=sentences, quotes=self.quotes.frame(), mentions=mentions,
-                      alias_candidates=actors.candidates(mentions, sentences), sentiment_words=self.words.frame())
+    def flush(self) -> dict[str, pd.DataFrame]:
+        """The rows added since the last flush, as frames of the four per-article tables."""
+        chunk = {"sentences": self.sentences.frame(), "quotes": self.quotes.frame(),
+                 "mentions": self.mentions.frame(), "sentiment_words": self.words.frame()}
+        self._reset()
+        return chunk
 
 
 def _offset(value) -> int:

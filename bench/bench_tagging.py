@@ -8,11 +8,12 @@ For each N the first N articles are processed twice, each time in a fresh subpro
 measured separately:
 
 * ``bare``: ``for doc in nlp.pipe(texts, batch_size=B, n_process=K): pass`` (the baseline);
-* ``stage``: ``analysis.tagging.run(articles, nlp=nlp, batch_size=B, n_process=K)`` (everything the stage does:
-  parsing, quotes, actors, sentiment, building the five tables).
+* ``stage``: ``analysis.tagging.stream(articles, tmpdir, nlp=nlp, batch_size=B, n_process=K)`` (everything the
+  stage does: parsing, quotes, actors, sentiment, building the five tables and writing them to Parquet).
 
 It prints words per second for both (wall clock, and CPU seconds of the measuring process, which is steadier on
-a shared machine when K is 1), their ratio, and the peak resident memory (RSS high-water mark) of each process;
+a shared machine when K is 1), their ratio, the peak resident memory (RSS high-water mark) of each process, and
+the highest RSS sampled in each fifth of the run (memory that grows with the corpus rises fifth after fifth);
 with K > 1 the largest worker's peak is shown too. Model loading and reading the corpus are not timed.
 """
 from __future__ import annotations
@@ -23,6 +24,8 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +67,26 @@ def _rss_mb() -> float:
     return pages * resource.getpagesize() / 2**20
 
 
+class _Sampler:
+    """Samples this process's resident memory every ``every`` seconds in a daemon thread, so a run can show
+    whether its memory grows as it goes (a leak grows with the corpus) or only peaks on some batches."""
+
+    def __init__(self, every: float = 0.5):
+        self.samples: list[float] = []
+        threading.Thread(target=self._run, args=(every,), daemon=True).start()
+
+    def _run(self, every: float) -> None:
+        while True:
+            self.samples.append(_rss_mb())
+            time.sleep(every)
+
+    def fifths(self) -> list[int]:
+        """The highest sample in each fifth of the run so far, in MB."""
+        import numpy as np
+
+        return [round(part.max()) for part in np.array_split(np.array(self.samples), 5) if len(part)]
+
+
 def worker(mode: str, corpus: str, n: int, *, n_process: int, batch_size: int, model: str) -> dict:
     """One measurement in this process; returns its figures."""
     sys.path.insert(0, str(ROOT))
@@ -75,17 +98,18 @@ def worker(mode: str, corpus: str, n: int, *, n_process: int, batch_size: int, m
     nlp = models.load(model)
     nlp("Warm up the pipeline once before timing.")
     loaded = _rss_mb()
+    sampler = _Sampler()
     wall, cpu = time.perf_counter(), time.process_time()
     rows = {}
     if mode == "bare":
         for _doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
             pass
     else:
-        tagged = tagging.run(articles, nlp=nlp, batch_size=batch_size, n_process=n_process)
-        rows = {name: len(df) for name, df in tagged.tables().items()}
+        with tempfile.TemporaryDirectory(prefix="bench-tagging-") as data_dir:
+            rows = tagging.stream(articles, data_dir, nlp=nlp, batch_size=batch_size, n_process=n_process)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"mode": mode, "n": len(texts), "words": words, "seconds": wall, "cpu_seconds": cpu,
-            "wps": words / wall, "cpu_wps": words / cpu, "loaded_rss_mb": loaded,
+            "wps": words / wall, "cpu_wps": words / cpu, "loaded_rss_mb": loaded, "rss_by_fifth_mb": sampler.fifths(),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "rows": rows}
 
@@ -131,6 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     for r in results:
         print(f"  n={r['stage']['n']}: RSS after loading model and corpus {r['bare']['loaded_rss_mb']:.0f} MB (bare) / "
               f"{r['stage']['loaded_rss_mb']:.0f} MB (stage); stage rows {r['stage']['rows']}")
+        print(f"  n={r['stage']['n']}: highest RSS in each fifth of the run, MB: bare {r['bare']['rss_by_fifth_mb']}, "
+              f"stage {r['stage']['rss_by_fifth_mb']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
 

@@ -5,6 +5,7 @@ import logging
 import re
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import spacy
 from hypothesis import given, settings
@@ -138,6 +139,32 @@ def test_write_and_read_back(tagged, tmp_path):
     pd.testing.assert_frame_equal(tables.read("mentions", tmp_path), tagged.mentions)
 
 
+def test_stream_writes_the_same_tables_chunk_by_chunk(articles, nlp, tagged, tmp_path):
+    counts = tagging.stream(articles, tmp_path, nlp=nlp, batch_size=2, flush_every=2)
+    back = tagging.read(tmp_path)
+    for name, df in back.tables().items():
+        pd.testing.assert_frame_equal(df, tagged.tables()[name])
+        assert counts[name] == len(df) > 0, name
+    # five English articles, two per chunk: the rows went to disk in three row groups, not in one at the end
+    assert pq.ParquetFile(tmp_path / "sentences.parquet").num_row_groups == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.parquet" for n in tagging.TABLES)
+
+
+def test_a_stream_that_fails_leaves_no_table_behind(articles, nlp, tmp_path, monkeypatch):
+    add, calls = tagging._Tagger.add, []
+
+    def failing_add(self, doc, article_id, title):
+        calls.append(article_id)
+        if len(calls) == 4:
+            raise RuntimeError("parser crashed")
+        add(self, doc, article_id, title)
+
+    monkeypatch.setattr(tagging._Tagger, "add", failing_add)
+    with pytest.raises(RuntimeError, match="parser crashed"):
+        tagging.stream(articles, tmp_path, nlp=nlp, flush_every=2)
+    assert list(tmp_path.iterdir()) == []  # neither a half-written table nor a temporary file
+
+
 def test_a_user_alias_table_is_used(articles, nlp, tmp_path):
     path = tmp_path / "actors.yaml"
     path.write_text("actors:\n  Hermit Kingdom:\n    type: state\n    aliases: [North Korea]\n", encoding="utf-8")
@@ -150,6 +177,8 @@ def test_bad_arguments_are_refused(articles, nlp):
         tagging.run(articles, nlp=nlp, batch_size=0)
     with pytest.raises(KeyError, match="text"):
         tagging.run(articles.drop(columns=["text"]), nlp=nlp)
+    with pytest.raises(ValueError, match="flush_every"):
+        tagging.stream(articles, "unused", nlp=nlp, flush_every=0)
 
 
 @pytest.mark.parametrize("text, title, expected", [
