@@ -20,8 +20,10 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
+from spacy.attrs import IDX, LEMMA, LOWER, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -342,8 +344,8 @@ def _casings(words: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(c for w in words for c in (w, w.capitalize(), w.title(), w.upper())))
 
 
-def matcher(nlp: Language, lexicon: dict) -> Matcher:
-    """A spaCy Matcher with every variant (key ``<family>/<variant id>``) and exclude pattern of ``lexicon``.
+def matcher(nlp: Language, lexicon: dict) -> LexiconMatcher:
+    """A matcher for every variant (key ``<family>/<variant id>``) and exclude pattern of ``lexicon``.
 
     Plain words match on LEMMA (``=word`` on LOWER). A word written inflected in the lexicon ("flexing") is
     lemmatised here with ``nlp``'s lemmatizer, so it also matches text tokens whose lemma is its base form.
@@ -351,15 +353,85 @@ def matcher(nlp: Language, lexicon: dict) -> Matcher:
     if "lemmatizer" not in nlp.pipe_names:
         log.warning("pipeline has no lemmatizer: lexicon words will only match tokens written as in the lexicon")
     lemmas = _lemmatiser(nlp)
-    m = Matcher(nlp.vocab, validate=True)
+    families = []
     for fid, family in lexicon.items():
+        m, anchors = Matcher(nlp.vocab, validate=True), []
         for variant in family["variants"]:
             patterns = [[_with_lemmas(t, lemmas) for t in p] for p in variant["token_patterns"]]
             _add(m, f"{fid}/{variant['id']}", patterns, where=f"variant {variant['id']!r}")
+            anchors += [_anchor(p) for p in patterns]
         for k, ex in enumerate(family["exclude"]):
             patterns = [[_with_lemmas(t, lemmas) for t in p] for p in ex["token_patterns"]]
             _add(m, f"{fid}/!exclude{k}", patterns, where=f"family {fid!r} exclude {ex['pattern']!r}")
-    return m
+        families.append(_Family(m, anchors, nlp.vocab))
+    return LexiconMatcher(families)
+
+
+def _anchor(pattern: list[dict]) -> dict | None:
+    """A word token every match of ``pattern`` must contain, or None: the required word whose forms are rarest in
+    general English, so that "the" or "on" never decides which sentences the matcher looks at."""
+    counts, _ = _general_english()
+    words = [t for t in pattern if "OP" not in t and ("LOWER" in t or "LEMMA" in t)]
+    forms = lambda t: {w.lower() for w in (t.get("LOWER") or t["LEMMA"])["IN"]}  # noqa: E731
+    return min(words, key=lambda t: sum(counts[w] for w in forms(t)), default=None)
+
+
+class _Family:
+    """One family's spaCy Matcher (variants and excludes) and the hashes of its variants' anchor words."""
+
+    def __init__(self, matcher: Matcher, anchors: list[dict | None], vocab):
+        self.matcher = matcher
+        # A pattern without a word anchor could match anywhere: then every sentence is a candidate.
+        self.everywhere = any(a is None for a in anchors)
+        self.lower = _hashes(vocab, (w for a in anchors if a and "LOWER" in a for w in a["LOWER"]["IN"]))
+        self.lemma = _hashes(vocab, (w for a in anchors if a and "LEMMA" in a for w in a["LEMMA"]["IN"]))
+
+    def anchored(self, keys: np.ndarray) -> np.ndarray:
+        """Which tokens (rows of a doc's LOWER, LEMMA array) are anchors of this family."""
+        if self.everywhere:
+            return np.ones(len(keys), dtype=bool)
+        return np.isin(keys[:, 0], self.lower) | np.isin(keys[:, 1], self.lemma)
+
+
+class LexiconMatcher:
+    """The lexicon's compiled patterns, one spaCy Matcher per family, each run only where it can match.
+
+    spaCy's Matcher tries every pattern at every token, and the lexicon has hundreds of patterns made of word-set
+    predicates: run over whole articles, that cost as much as tagging them. Every variant pattern has a required
+    word (its anchor, the rarest one), so a family can only match in a sentence that holds one of its anchors or
+    next to one. Calling the matcher on a doc looks the anchors up for all tokens at once (LOWER and LEMMA hashes)
+    and runs each family's Matcher on those sentences and their neighbours only: the neighbours because a
+    parser's sentence boundary sometimes falls inside a phrase ("Asian version / [of] NATO"). Matches come back as
+    a Matcher's ``(key, start, end)`` in doc token offsets, the same matches as the whole lexicon on the whole doc.
+    """
+
+    def __init__(self, families: list[_Family]):
+        self.families = families
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        if not len(doc):
+            return []
+        keys = doc.to_array([LOWER, LEMMA])
+        sents = list(doc.sents) if doc.has_annotation("SENT_START") else None
+        return [(key, span.start + start, span.start + end) for family in self.families
+                for span in _near(doc, family.anchored(keys), sents) for key, start, end in family.matcher(span)]
+
+
+def _near(doc: Doc, anchored: np.ndarray, sents: list[Span] | None) -> list[Span]:
+    """The runs of ``sents`` with an anchored token and their neighbours (the whole doc when it has none)."""
+    if not anchored.any():
+        return []
+    if sents is None:
+        return [doc[:]]
+    near = sorted({j for i, sent in enumerate(sents) if anchored[sent.start:sent.end].any()
+                   for j in range(max(i - 1, 0), min(i + 2, len(sents)))})
+    # Consecutive sentence numbers have the same difference to their position in ``near``: one run each.
+    runs = [[j for _, j in run] for _, run in itertools.groupby(enumerate(near), key=lambda p: p[1] - p[0])]
+    return [doc[sents[run[0]].start:sents[run[-1]].end] for run in runs]
+
+
+def _hashes(vocab, words: Iterable[str]) -> np.ndarray:
+    return np.array(sorted({vocab.strings.add(w) for w in words}), dtype=np.uint64)
 
 
 def _lemmatiser(nlp: Language):
@@ -400,7 +472,7 @@ def _add(m: Matcher, key: str, patterns: list, *, where: str) -> None:
 # ------------------------------------------------------------------------------------------------ hits
 
 
-def spans(doc: Doc, *, matcher: Matcher, lexicon: dict, overlap: str = "family") -> list[tuple[str, str, Span]]:
+def spans(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, overlap: str = "family") -> list[tuple[str, str, Span]]:
     """Resolved matches as ``(family, variant, span)`` in text order.
 
     Overlapping matches are resolved longest-first (spacy.util.filter_spans) within each family when
@@ -435,7 +507,7 @@ def spans(doc: Doc, *, matcher: Matcher, lexicon: dict, overlap: str = "family")
     return [(fid, s.label_, s) for fid, s in resolved]
 
 
-def hits(doc: Doc, *, matcher: Matcher, lexicon: dict, article_id: str = "",
+def hits(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, article_id: str = "",
          sentences: pd.DataFrame | None = None, quotes: pd.DataFrame | None = None,
          overlap: str = "family", scare_max_words: int = 6) -> pd.DataFrame:
     """Every lexicon hit in ``doc`` (one article) as a ``hits`` table, with its voice.
@@ -450,7 +522,7 @@ def hits(doc: Doc, *, matcher: Matcher, lexicon: dict, article_id: str = "",
     return tables.conform(pd.DataFrame(rows), "hits") if rows else tables.empty("hits")
 
 
-def _records(doc: Doc, *, matcher: Matcher, lexicon: dict, article_id: str, sentences: pd.DataFrame | None,
+def _records(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, article_id: str, sentences: pd.DataFrame | None,
              quotes: pd.DataFrame | None, overlap: str, scare_max_words: int) -> list[dict]:
     found = spans(doc, matcher=matcher, lexicon=lexicon, overlap=overlap)
     if not found:
@@ -982,9 +1054,10 @@ def _set_sentences(doc: Doc, sentences: pd.DataFrame | None) -> None:
     """Mark the tagging stage's sentence starts on an unparsed doc, so patterns never match across sentences."""
     if sentences is None or not len(doc):
         return
-    starts = set(sentences["start"].tolist())
-    for token in doc:
-        token.is_sent_start = token.i == 0 or token.idx in starts
+    # One array write, not a property set per token (each of which re-checks the doc's annotation).
+    starts = np.isin(doc.to_array([IDX]).astype(np.int64), sentences["start"].to_numpy(dtype=np.int64))
+    starts[0] = True
+    doc.from_array([SENT_START], np.where(starts, 1, -1).astype(np.uint64).reshape(-1, 1))
 
 
 def _concat_counts(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -376,6 +376,48 @@ def test_scan_finds_the_hits_of_every_article(nlp, lex):
     assert (h["sent_id"] == -1).all() and (h["voice"] == "narrator").all()
 
 
+def _whole_lexicon_matcher(nlp, lex, phrase_matcher):
+    """The same compiled patterns in one plain spaCy Matcher, run on whole docs: what the stage did before."""
+    from spacy.matcher import Matcher
+
+    plain = Matcher(nlp.vocab)
+    for (fid, family), compiled in zip(lex.items(), phrase_matcher.families):
+        keys = [f"{fid}/{v['id']}" for v in family["variants"]] + [f"{fid}/!exclude{k}"
+                                                                   for k in range(len(family["exclude"]))]
+        for key in keys:
+            plain.add(key, compiled.matcher.get(key)[1])
+    return plain
+
+
+def test_matching_only_near_anchors_finds_what_whole_docs_give(nlp, lex, phrase_matcher, seed_texts):
+    plain = _whole_lexicon_matcher(nlp, lex, phrase_matcher)
+    total = 0
+    for doc in nlp.pipe(seed_texts.values()):
+        assert sorted(phrase_matcher(doc)) == sorted(plain(doc))
+        total += len(plain(doc))
+    assert total > 30  # the seeds are full of the lexicon's phrases: the comparison is not vacuous
+    # Lemmas but no sentence boundaries: the whole doc is matched.
+    unsegmented = nlp("They formed an Asian NATO. Then an Asia-style NATO.", disable=["parser", "paragraph_sentences"])
+    assert sorted(phrase_matcher(unsegmented)) == sorted(plain(unsegmented)) != []
+
+
+def test_a_phrase_cut_by_a_sentence_boundary_is_still_found(nlp, lex, phrase_matcher):
+    # Seed 001: the parser ends a sentence inside "Asian version [of] NATO"; the stage takes that boundary as given.
+    text = "Relations took on the appearance of Asian version [of] NATO, the ministry emphasized."
+    doc = nlp(text, disable=list(rhetoric.UNNEEDED))
+    cut = text.index("[of]")
+    rhetoric._set_sentences(doc, pd.DataFrame({"start": [0, cut]}))
+    assert [s.start_char for s in doc.sents] == [0, cut]
+    found = [(fid, s.text) for fid, _, s in rhetoric.spans(doc, matcher=phrase_matcher, lexicon=lex)]
+    assert ("asian_nato", "Asian version [of] NATO") in found
+
+
+def test_the_anchor_of_a_pattern_is_its_rarest_required_word():
+    pattern = rhetoric.compile_pattern("the stooge of the [united] states")[0]
+    assert {w.lower() for w in rhetoric._anchor(pattern)["LEMMA"]["IN"]} >= {"stooge"}
+    assert rhetoric._anchor([{"ORTH": "-", "OP": "?"}, {"ORTH": "x"}]) is None  # no word token: match anywhere
+
+
 def test_overlap_is_resolved_longest_first(nlp, lex, phrase_matcher):
     text = "The US pushed the isolated nation to develop its defenses with an aggressive bloc."
     h = run(nlp, lex, phrase_matcher, text)
