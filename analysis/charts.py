@@ -19,6 +19,7 @@ Conventions every function keeps:
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -257,6 +258,7 @@ def verb_stance(verb_stance: pd.DataFrame, *, top_n: int = 15, top_outlets: int 
     keys = ["outlet", "speaker", "stance"]
     cells = df.groupby(keys, sort=True).agg(quotes=("quote_id", "size")).reset_index()
     cells = cells.merge(_examples(df, keys, "cue_lemma").rename("verbs"), on=keys, how="left")
+    cells["verbs"] = cells["verbs"].fillna("(no reporting verb)")  # quotes without a cue, e.g. "According to"
     cells["stance_order"] = cells["stance"].map(_rank(STANCES))
     order = _outlet_order(cells["outlet"])
     speaker_order = [*speakers, "(other speakers)"]
@@ -497,7 +499,7 @@ def actor_network(mentions: pd.DataFrame, quotes: pd.DataFrame, *, kind: Literal
              .groupby(["actor", "actor_type"]).size().rename("k").reset_index()
              .sort_values(["actor", "k", "actor_type"], ascending=[True, False, True])
              .drop_duplicates("actor").set_index("actor")["actor_type"])
-    nodes = pos.assign(element="node", degree=pos["actor"].map(degree).astype(int),
+    nodes = pos.assign(degree=pos["actor"].map(degree).astype(int),
                        actor_type=pos["actor"].map(types).fillna(UNKNOWN))
     nodes["actor_type"] = nodes["actor_type"].where(nodes["actor_type"].isin(list(ACTOR_TYPE_COLORS)), UNKNOWN)
     lines = (edges.merge(pos, left_on="source", right_on="actor").drop(columns="actor")
@@ -508,14 +510,11 @@ def actor_network(mentions: pd.DataFrame, quotes: pd.DataFrame, *, kind: Literal
     lines["arrow_x"] = (lines["x"] + 0.75 * (lines["x2"] - lines["x"])).round(6)
     lines["arrow_y"] = (lines["y"] + 0.75 * (lines["y2"] - lines["y"])).round(6)
     lines["angle"] = np.degrees(np.arctan2(lines["x2"] - lines["x"], lines["y2"] - lines["y"])).round(2) % 360
-    rows = pd.concat([lines.sort_values(["source", "target"]), nodes], ignore_index=True)
-    # Edges and nodes share one table; a column one of them lacks must be null, never NaN (invalid JSON).
-    rows = rows.astype(object).where(rows.notna(), None)
-    rows = rows[["element", "source", "target", "weight", "actor", "actor_type", "degree", "x", "y", "x2", "y2",
-                 "arrow_x", "arrow_y", "angle"]]
-    rows[["weight", "degree"]] = rows[["weight", "degree"]].astype("Int64")
     arrow = "→" if kind == "speaker" else "–"
-    rows["edge"] = (rows["source"] + f" {arrow} " + rows["target"]).where(rows["element"] == "edge")
+    lines["edge"] = lines["source"] + f" {arrow} " + lines["target"]
+    rows = pd.concat([lines.sort_values(["source", "target"]), nodes.assign(element="node")], ignore_index=True)
+    rows = rows[["element", "edge", "source", "target", "weight", "actor", "actor_type", "degree", "x", "y", "x2",
+                 "y2", "arrow_x", "arrow_y", "angle"]]
     types_present = [t for t in ACTOR_TYPE_COLORS if t in set(nodes["actor_type"])]
     # Same units on both axes (560 px for 3.5 units, 416 px for 2.6) so the circle stays round.
     x_scale, y_scale = alt.Scale(domain=[-1.75, 1.75]), alt.Scale(domain=[-1.3, 1.3])
@@ -548,7 +547,7 @@ def actor_network(mentions: pd.DataFrame, quotes: pd.DataFrame, *, kind: Literal
     subtitle = (f"{len(names)} actors, {shown}; line width = {unit}; node size = all its links' "
                 f"{unit}" + ("; arrows point from speaker to the actor mentioned." if kind == "speaker" else "."))
     layers = [edge_view, *([arrows] if kind == "speaker" else []), node_view, right, left]
-    return (alt.layer(*layers, data=rows)
+    return (alt.layer(*layers, data=_records(rows))
             .properties(width=560, height=416, name="actor_network", title=_title(title, subtitle))
             .configure_view(stroke=None))
 
@@ -1001,6 +1000,13 @@ def _examples(df: pd.DataFrame, keys: list[str], col: str, k: int = 3) -> pd.Ser
     counts = counts.groupby(keys, sort=False).head(k)
     counts["_item"] = counts[col].astype(str) + " (" + counts["_n"].astype(str) + ")"
     return counts.groupby(keys, sort=True)["_item"].agg("; ".join).map(_clip)
+
+
+def _records(df: pd.DataFrame) -> alt.InlineData:
+    """``df`` as inline rows with its empty cells as JSON null. For a table whose rows are of different kinds (the
+    network's edges and nodes): Altair's own conversion turns empty cells of object columns into NaN, which JSON
+    cannot carry (the notebook then shows them as the string "nan")."""
+    return alt.InlineData(values=json.loads(df.to_json(orient="records", double_precision=15)))
 
 
 def _clip(text: str, limit: int = CLIP) -> str:

@@ -382,6 +382,20 @@ def test_chart_validates_renders_and_encodes(t, name):
 
 
 @pytest.mark.parametrize("name", CHARTS)
+def test_chart_data_is_json_without_nan(t, name):
+    # Found on the 5,000-article AllSides run: network rows of one kind lacking the other kind's columns, and
+    # speaker groups whose quotes have no reporting verb, reached the notebook as NaN and showed as "nan".
+    given = dict(t)
+    vs = t["verb_stance"]
+    given["verb_stance"] = pd.concat([vs, vs.head(1).assign(quote_id="x/q9", cue="", cue_lemma="", stance="")],
+                                     ignore_index=True)
+    spec = CHARTS[name][0](given).to_dict()
+    json.dumps(spec, allow_nan=False)  # raises ValueError on NaN or infinity
+    cells = [v for rows in spec["datasets"].values() for row in rows for v in row.values()]
+    assert cells and not {"nan", "NaN", "None"} & {v for v in cells if isinstance(v, str)}
+
+
+@pytest.mark.parametrize("name", CHARTS)
 def test_empty_tables_give_a_no_data_chart(name):
     call, inputs, _, _ = CHARTS[name]
     empty = {n: (tables.empty(n) if n in inputs else df) for n, df in _tables().items()}
