@@ -107,6 +107,12 @@ def _staging(out: Path) -> Path:
     return staging
 
 
+# The kernel's own log only ever says, on every run, that it listens on local TCP without encryption and that
+# the shutdown interrupted it ("ERROR | KeyboardInterrupt caught in kernel"): noise that reads like a failure.
+# A failing cell still reaches the user, through papermill, with the cell and the error.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
 def _run_stage(stage, params: dict, staging: Path, out: Path) -> None:
     executed = staging / "reports" / "notebooks" / stage.notebook.name
     executed.parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +120,7 @@ def _run_stage(stage, params: dict, staging: Path, out: Path) -> None:
     try:
         papermill.execute_notebook(str(stage.notebook), str(executed), parameters=params, cwd=str(stage.notebook.parent),
                                    kernel_name="python3", progress_bar=False, stderr_file=sys.stderr,
-                                   request_save_on_cell_execute=False)
+                                   request_save_on_cell_execute=False, extra_arguments=KERNEL_ARGUMENTS)
     except PapermillExecutionError as err:
         kept = _keep_failed(executed, out)
         raise StageFailed(stage.name, f"cell {_source_index(kept, err.cell_index)} of {stage.notebook.name} "
