@@ -109,6 +109,16 @@ def test_a_failing_cell_names_stage_and_cell_and_keeps_the_previous_set(pipeline
     assert runner.last_run(out)["status"] == "failed"
 
 
+def test_a_run_in_a_terminal_shows_progress_and_no_kernel_noise(pipeline, tmp_path):
+    # Every run used to print the kernel's "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" at shutdown.
+    env = {**os.environ, "FRAMING_PIPELINE": str(pipeline / "pipeline.yaml")}
+    proc = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "--out", str(tmp_path / "out"), "--corpus",
+                           str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "[1/1] make done" in proc.stdout + proc.stderr
+    assert "IPKernelApp" not in proc.stdout + proc.stderr
+
+
 def test_a_killed_run_leaves_the_previous_set_and_is_reported_failed(pipeline, tmp_path):
     out = tmp_path / "out"
     assert _run(out, "-p", "n=1") == 0
