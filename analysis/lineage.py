@@ -174,8 +174,7 @@ def _candidate_pairs(norms: np.ndarray, *, n: int, overlap_n: int) -> np.ndarray
 
     Blocking uses word ``n``-grams; the containment check uses ``overlap_n``-grams (1 for an order-blind score).
     """
-    grams = pd.DataFrame({"text": np.arange(len(norms)), "gram": [_ngrams(s, n) for s in norms]})
-    grams = grams.explode("gram").dropna().drop_duplicates()
+    grams = _grams(norms, n=n)
     grams["df"] = grams.groupby("gram")["text"].transform("size")
     grams = grams[grams["df"] > 1].sort_values(["text", "df", "gram"])  # an n-gram of one text pairs nothing
     kept = grams[(grams["df"] <= _MAX_DF) | (grams.groupby("text").cumcount() < _PREFIX)]
@@ -183,15 +182,49 @@ def _candidate_pairs(norms: np.ndarray, *, n: int, overlap_n: int) -> np.ndarray
     if (posting > _HARD_CAP).any():
         log.info("%d n-grams shared by more than %d texts ignored", kept.loc[posting > _HARD_CAP, "gram"].nunique(),
                  _HARD_CAP)
-    kept = kept.loc[posting <= _HARD_CAP, ["gram", "text"]]
-    joined = kept.merge(kept, on="gram", suffixes=("_a", "_b"))
-    joined = joined[joined["text_a"] < joined["text_b"]]
-    shared = joined.groupby(["text_a", "text_b"]).size()
-    pairs = np.array(shared[shared >= _MIN_SHARED].index.tolist(), dtype=np.int64).reshape(-1, 2)
+    pair_keys, shared = np.unique(_pair_keys(kept.loc[posting <= _HARD_CAP], len(norms)), return_counts=True)
+    keys = pair_keys[shared >= _MIN_SHARED]
+    pairs = np.stack([keys // len(norms), keys % len(norms)], axis=1)
     pairs = pairs[_containment(norms, pairs, n=overlap_n) >= _MIN_CONTAINMENT]
     log.info("blocking: %d texts, %d candidate pairs (of %d sharing an n-gram)", len(norms), len(pairs),
-             len(shared))
+             len(pair_keys))
     return pairs
+
+
+def _grams(norms: np.ndarray, *, n: int, chunk: int = 20_000) -> pd.DataFrame:
+    """The distinct word ``n``-grams of each text as rows (text, gram), each n-gram a stable 64-bit hash.
+
+    Hashed a chunk of texts at a time: on 5,000 articles the sentences have millions of n-grams, and holding them
+    as strings took gigabytes. pandas' hash is keyed, not salted per process, so runs stay identical.
+    """
+    texts, grams = [], []
+    for first in range(0, len(norms), chunk):
+        sets = [set(_ngrams(norm, n)) for norm in norms[first:first + chunk]]
+        texts.append(np.repeat(np.arange(first, first + len(sets)), [len(g) for g in sets]))
+        grams.append(pd.util.hash_array(np.array([g for each in sets for g in each], dtype=object),
+                                        categorize=False).astype(np.int64))
+    if not texts:
+        return pd.DataFrame({"text": np.empty(0, np.int64), "gram": np.empty(0, np.int64)})
+    return pd.DataFrame({"text": np.concatenate(texts), "gram": np.concatenate(grams)})
+
+
+def _pair_keys(kept: pd.DataFrame, n_texts: int, *, batch: int = 4_000_000) -> np.ndarray:
+    """For every n-gram, every pair of texts sharing it, as ``i * n_texts + j`` (i < j), one key per pair and gram.
+
+    N-grams are joined in batches of about ``batch`` pairs: one join over all of them (tens of millions of rows
+    on a large corpus) was the stage's memory peak.
+    """
+    kept = kept[["gram", "text"]].sort_values(["gram", "text"])
+    _, sizes = np.unique(kept["gram"].to_numpy(), return_counts=True)
+    cost = np.cumsum(sizes.astype(np.int64) ** 2)
+    bounds = [0, *np.cumsum(sizes)[np.flatnonzero(np.diff(cost // batch))], len(kept)]
+    keys = [np.empty(0, np.int64)]
+    for start, end in zip(bounds, bounds[1:]):
+        part = kept.iloc[start:end]
+        joined = part.merge(part, on="gram", suffixes=("_a", "_b"))
+        joined = joined[joined["text_a"] < joined["text_b"]]
+        keys.append(joined["text_a"].to_numpy() * n_texts + joined["text_b"].to_numpy())
+    return np.concatenate(keys)
 
 
 def _ngrams(norm: str, n: int) -> list[str]:

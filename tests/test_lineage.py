@@ -184,3 +184,18 @@ def test_omission_options(nlp, articles):
     strict = lineage.omission(sentences, articles, min_articles=1, min_words=7)
     assert not strict["claim_text"].str.startswith("North Korea has rebuffed the offers").any()
     assert lineage.omission(sentences.iloc[:0], articles).empty
+
+
+def test_blocking_gives_the_same_pairs_however_it_is_chunked(seed_texts):
+    # The n-grams are hashed a chunk of texts at a time and joined in batches, to bound memory on large corpora;
+    # neither the chunk nor the batch size may change which texts pair up.
+    import numpy as np
+
+    lines = [line for text in seed_texts.values() for line in text.splitlines() if len(line.split()) >= 6]
+    norms = np.array(sorted({lineage.normalise(line) for line in lines}), dtype=object)
+    grams = lineage._grams(norms, n=2)
+    as_set = lambda g: set(zip(g["text"], g["gram"]))  # noqa: E731
+    assert as_set(grams) == as_set(lineage._grams(norms, n=2, chunk=7)) and len(grams) == len(as_set(grams))
+    whole = np.sort(lineage._pair_keys(grams, len(norms)))
+    assert len(whole) > 100  # the seeds share many sentences and phrases: the comparison is not vacuous
+    assert np.array_equal(whole, np.sort(lineage._pair_keys(grams, len(norms), batch=1)))
