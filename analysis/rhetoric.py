@@ -412,15 +412,17 @@ class LexiconMatcher:
         if not len(doc):
             return []
         keys = doc.to_array([LOWER, LEMMA])
+        anchored = [(family, family.anchored(keys)) for family in self.families]
+        anchored = [(family, mask) for family, mask in anchored if mask.any()]
+        if not anchored:
+            return []  # most articles of a general corpus: no sentence list needed
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else None
-        return [(key, span.start + start, span.start + end) for family in self.families
-                for span in _near(doc, family.anchored(keys), sents) for key, start, end in family.matcher(span)]
+        return [(key, span.start + start, span.start + end) for family, mask in anchored
+                for span in _near(doc, mask, sents) for key, start, end in family.matcher(span)]
 
 
 def _near(doc: Doc, anchored: np.ndarray, sents: list[Span] | None) -> list[Span]:
     """The runs of ``sents`` with an anchored token and their neighbours (the whole doc when it has none)."""
-    if not anchored.any():
-        return []
     if sents is None:
         return [doc[:]]
     near = sorted({j for i, sent in enumerate(sents) if anchored[sent.start:sent.end].any()

@@ -12,19 +12,16 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
+import yaml
 
 log = logging.getLogger(__name__)
 
 MEASURES = ("tb_polarity", "tb_subjectivity", "vader_compound")
-# Hostile wording typical of this story (mostly from North Korean statements) that general-purpose lexicons do not
-# score; ``misreads`` looks for sentences that use it.
-HOSTILE_TERMS = ("stooge", "stooges", "hell-bent", "puppet", "puppets", "imperialist", "imperialists", "hypocrisy",
-                 "kowtowing", "sinister", "aggressive", "aggression", "provocative", "reckless", "muscle-flexing",
-                 "hostile", "hostility", "warmonger", "warmongers", "belligerent", "siege", "prelude",
-                 "countermeasures")
 _WORD = re.compile(r"[\w'’-]+")
 
 
@@ -117,11 +114,22 @@ def summarise(frame: pd.DataFrame, keys: Sequence[str], *, measures: Sequence[st
     return out[columns]
 
 
-def misreads(sentences: pd.DataFrame, words: pd.DataFrame, *, terms: Iterable[str] = HOSTILE_TERMS,
+def hostile_terms(path: str | Path | None = None) -> tuple[str, ...]:
+    """The hostile terms of ``path`` (default: the shipped ``analysis/data/hostile_terms.yaml``)."""
+    path = Path(path) if path else Path(str(resources.files("analysis").joinpath("data/hostile_terms.yaml")))
+    terms = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("terms")
+    if not terms or not isinstance(terms, list):
+        raise ValueError(f"{path}: expected `terms:` with a list of words (see the file's header)")
+    return tuple(str(t) for t in terms)
+
+
+def misreads(sentences: pd.DataFrame, words: pd.DataFrame, *, terms: Iterable[str] | None = None,
              limit: int = 20) -> pd.DataFrame:
-    """Sentences using hostile wording (``terms``) with both lexicons' scores and the words that drove them:
+    """Sentences using hostile wording (``terms``, default ``hostile_terms()``) with both lexicons' scores and the
+    words that drove them:
     ``tb_words`` from TextBlob's assessments (``sentiment_words``), ``vader_words`` from VADER's lexicon. The
     least negative come first: those are where a lexicon reads hostility as neutral or positive."""
+    terms = hostile_terms() if terms is None else terms
     pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t) for t in terms) + r")(?![\w-])", re.IGNORECASE)
     hits = sentences[sentences["text"].str.contains(pattern, na=False)].copy()
     columns = ["article_id", "sent_id", "voice", "speaker_actor", "text", "hostile", "tb_polarity", "vader_compound",

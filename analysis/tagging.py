@@ -186,9 +186,9 @@ def has_headline(text: str, title: str = "") -> bool:
 
 
 class _Columns:
-    """Column-wise rows of one table, kept compact: numbers in typed arrays, and strings that repeat (actors,
-    labels, roles, article ids, speakers, assessed words) as one shared object each, so the output costs a few
-    bytes per cell rather than a Python object per cell."""
+    """Column-wise rows of one table for one chunk (all of them for ``run``), kept compact: numbers in typed
+    arrays, and strings that repeat (actors, labels, roles, article ids, speakers, assessed words) as one shared
+    object each, so a row costs a few bytes per cell rather than a Python object per cell."""
 
     def __init__(self, name: str, shared: dict[str, str]):
         self.name = name
@@ -213,7 +213,7 @@ class _Columns:
                 columns[column] = np.frombuffer(values, dtype=kind).copy() if len(values) else np.empty(0, kind)
             else:
                 columns[column] = pd.Series(values, dtype=bool if kind == "bool" else object)
-        return pd.DataFrame(columns, copy=False)  # no copy into consolidated blocks: the tables are the big thing
+        return pd.DataFrame(columns, copy=False)  # no copy into consolidated blocks
 
 
 class _Tagger:

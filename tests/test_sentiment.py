@@ -115,3 +115,17 @@ def test_misreads_show_the_words_behind_the_scores():
     row = out.iloc[0]
     assert row["hostile"] == "hell-bent, stooges"
     assert "primary (0.4)" in row["tb_words"] and "security (+1.4)" in row["vader_words"]
+
+
+def test_hostile_terms_are_a_file_a_user_can_edit(tmp_path):
+    assert {"stooges", "hell-bent", "kowtowing"} <= set(sentiment.hostile_terms())
+    own = tmp_path / "terms.yaml"
+    own.write_text("terms: [resumed]\n", encoding="utf-8")
+    sentences = pd.DataFrame({"article_id": ["a"], "sent_id": [0], "voice": ["narrator"], "speaker_actor": [""],
+                              "text": ["Talks resumed on Monday."], "tb_polarity": [0.0], "vader_compound": [0.0]})
+    empty_words = pd.DataFrame(columns=["article_id", "sent_id", "words", "polarity", "subjectivity"])
+    assert sentiment.misreads(sentences, empty_words).empty
+    assert list(sentiment.misreads(sentences, empty_words, terms=sentiment.hostile_terms(own))["hostile"]) == ["resumed"]
+    (tmp_path / "bad.yaml").write_text("words: [x]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="terms"):
+        sentiment.hostile_terms(tmp_path / "bad.yaml")
