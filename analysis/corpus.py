@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import difflib
 import gzip
 import hashlib
 import io
@@ -33,9 +34,12 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import ftfy
 import pandas as pd
 import yaml
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from analysis import tables
 
@@ -122,6 +126,7 @@ class Record:
     encoding: str = ""
     reason: str = ""
     detail: str = ""
+    repairs: tuple = ()  # (kind, text, n_chars) for what the reader changed, e.g. block quotes given quote marks
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,11 @@ class Found:
 
 @dataclass(frozen=True)
 class Cleaned:
-    """A cleaned text with what cleaning found (``found``) and removed (``stripped``: (kind, text) pairs)."""
+    """A cleaned text with what cleaning found (``found``) and removed or repaired (``stripped``).
+
+    ``stripped`` holds ``(kind, text)`` pairs for removed text and ``(kind, text, n_chars)`` triples for a repair
+    or a removal whose text is not the characters themselves (``control``, ``mojibake_repaired``).
+    """
 
     text: str
     found: dict
@@ -235,6 +244,56 @@ def normalise(text: str) -> tuple[str, str]:
     return text, " ".join(sorted({c.encode("unicode_escape").decode("ascii") for c in removed}))
 
 
+# ftfy repairs only text that was decoded with the wrong codec (and HTML-less mojibake such as "â€œ"); every
+# fixer that would change the article's own characters (curly quotes, ligatures, full-width letters, line breaks,
+# HTML entities) is off, and NFC and control characters are left to ``normalise``, which records them.
+_FTFY = ftfy.TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
+                             fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+                             remove_control_chars=False, fix_c1_controls=False, normalization=None, explain=False)
+_MAX_DIFF_LINE = 20_000  # a longer changed line is reported as a whole, not diffed character by character
+
+
+def repair(text: str) -> tuple[str, str, int]:
+    """Mojibake repaired with ftfy: ``(text, what, n_chars)``.
+
+    ``â€œAsian NATO,â€\x9d the ministryâ€™s`` becomes ``“Asian NATO,” the ministry’s``: ftfy's encoding fixes
+    only (Speer, ftfy, https://ftfy.readthedocs.io), so quote marks, ligatures and full-width letters stay as
+    written. ``what`` lists each distinct replacement with its count (``â€œ → “ ×2; â€™ → ’ ×1``, at most 300
+    characters) and ``n_chars`` is how many characters of the input were replaced; ``("", 0)`` when nothing
+    changed. Works line by line, so its cost is linear in the text.
+    """
+    if text.isascii():
+        return text, "", 0
+    lines = text.split("\n")
+    changes: Counter = Counter()
+    n_chars = 0
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        fixed = ftfy.fix_text(line, _FTFY)
+        if fixed == line:
+            continue
+        lines[i] = fixed
+        if len(line) > _MAX_DIFF_LINE:
+            changes["(a long line)"] += 1
+            n_chars += len(line)
+            continue
+        matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
+        for op, a, b, c, d in matcher.get_opcodes():
+            if op != "equal":
+                changes[f"{line[a:b]} → {fixed[c:d]}"] += 1
+                n_chars += b - a
+    if not changes:
+        return text, "", 0
+    what = "; ".join(f"{change} ×{n}" for change, n in changes.most_common())  # ties in order of first use
+    return "\n".join(lines), _printable(what)[:300], n_chars
+
+
+def _printable(text: str) -> str:
+    """Control characters (the C1 bytes mojibake carries, like \\x9d) escaped so a table shows them."""
+    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+
+
 def quote_marks(text: str) -> str:
     """The distinct quote characters ``text`` uses, in order of first use (apostrophes included)."""
     first = {c: text.find(c) for c in QUOTE_CHARS}
@@ -250,14 +309,34 @@ def _identifier():
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def language(text: str, *, max_chars: int = 600) -> str:
-    """ISO 639-1 code of ``text``'s language (py3langid over its first ``max_chars`` characters).
+def language(text: str, *, max_chars: int = 1000, min_probability: float = 0.9, english_share: float = 0.25,
+             english_rank: int = 15) -> str:
+    """ISO 639-1 code of ``text``'s language: py3langid over its first ``max_chars`` characters, English kept.
 
-    py3langid walks the text byte by byte in Python; a few sentences decide a news article's language as well
-    as the whole of it and keep 5,000 articles within a few seconds.
+    py3langid (Lui & Baldwin 2012) is unreliable on a few words: short English lines come out as Tagalog, Dutch
+    or Pidgin. So a reading other than English counts only when its probability is at least
+    ``min_probability``; an unsure reading falls back to ``en`` when at least ``english_share`` of the words are
+    English function words (spaCy's English stop words; running English has 40-50%, other languages written in
+    Latin script a few percent) or when English is among py3langid's ``english_rank`` likeliest languages (a
+    headline of names such as "Kim Jong Un visits Pyongyang factory" ranks English 5th; short Spanish or German
+    lines, 19th to 50th). A confident reading is kept, however short. The sample is cut at a word boundary;
+    a couple of thousand characters decide an article as well as the whole of it, and py3langid walks the text
+    in Python, so 5,000 articles stay within seconds. Returns ``""`` for text with no letters.
     """
     sample = text[:max_chars]
-    return _identifier().classify(sample)[0] if sample.strip() else ""
+    if len(text) > max_chars and " " in sample:
+        sample = sample[:sample.rindex(" ")]
+    if not any(c.isalpha() for c in sample):
+        return ""
+    ranked = _identifier().rank(sample)
+    code, probability = ranked[0]
+    if code == "en" or probability >= min_probability:
+        return code
+    if any(c == "en" for c, _ in ranked[:english_rank]):
+        return "en"
+    words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", sample.lower())
+    english = sum(w in STOP_WORDS for w in words)
+    return "en" if words and english >= english_share * len(words) else code
 
 
 def parse_date(value: object) -> tuple[str, str]:
@@ -526,16 +605,19 @@ def is_listed_headline(line: str, *, patterns: Boilerplate | None = None) -> boo
 def clean(text: str, *, title: str = "", patterns: Boilerplate | None = None) -> Cleaned:
     """Normalise ``text``, read and remove the metadata that opens it, and strip boilerplate.
 
-    In order: Unicode NFC and whitespace (``normalise``), navigation lines, then a leading ``date`` marker, an
+    In order: mojibake repaired (``repair``), Unicode NFC and whitespace (``normalise``), navigation lines, then a leading ``date`` marker, an
     outlet prefix and a dateline (each removed), a headline on the first line (read, and kept: a headline is
     text, not boilerplate; ``title`` is one the input supplied, see ``headline``), a dateline opening the body
     under that headline (removed), and the end's footers, sign-offs and headline list. ``found`` maps
     ``date_marker``/``outlet_prefix``/``dateline``/``headline`` to what was read; ``stripped`` lists
-    ``(kind, text)`` for everything removed.
+    ``(kind, text)`` for everything removed and ``(kind, text, n_chars)`` for repairs (see ``Cleaned``).
     """
     patterns = patterns or boilerplate()
+    text, mojibake, n_repaired = repair(text)
+    stripped: list[tuple] = [("mojibake_repaired", mojibake, n_repaired)] if n_repaired else []
+    n_controls = len(_CONTROL.findall(text))
     text, controls = normalise(text)
-    stripped: list[tuple[str, str]] = [("control", controls)] if controls else []
+    stripped += [("control", controls, n_controls)] if controls else []
     found: dict[str, Found] = {}
     # Navigation lines go first so that a "Share this" above the headline does not hide the headline; they are
     # listed after the metadata, which opens the text.
@@ -867,7 +949,8 @@ def ingest(paths: str | os.PathLike | Iterable[str | os.PathLike], *, manifest: 
                 skipped.append({"source_path": shown, "source_row": record.row, **reason})
             else:
                 articles.append(article)
-                stripped += [{"article_id": article_id, "kind": k, "text": t} for k, t in removed]
+                stripped += [{"article_id": article_id, "kind": piece[0], "text": piece[1],
+                              "n_chars": piece[2] if len(piece) > 2 else len(piece[1])} for piece in removed]
             if progress_every and inputs % progress_every == 0:
                 log.info("ingested %d inputs: %d articles, %d skipped", inputs, len(articles), len(skipped))
     if inputs != len(articles) + len(skipped):  # the stage's promise; a failure here is a bug in this module
@@ -881,7 +964,7 @@ def ingest(paths: str | os.PathLike | Iterable[str | os.PathLike], *, manifest: 
 def _article(record: Record, article_id: str, shown: str, manual: dict, *, min_words: int,
              patterns: Boilerplate) -> tuple[dict, list, dict]:
     """An articles row and its stripped pieces, or a skipped reason."""
-    given = {k: v for k, v in record.fields.items() if v}
+    given = {k: repair(v)[0] if isinstance(v, str) else v for k, v in record.fields.items() if v}
     title_hint = manual.get("title") or given.get("title", "")
     cleaned = clean(record.text, title=title_hint, patterns=patterns)
     text, found = cleaned.text, cleaned.found
@@ -889,10 +972,10 @@ def _article(record: Record, article_id: str, shown: str, manual: dict, *, min_w
     head = found.get("headline")
     n_body = n_words - len(head.value.split()) if head and text.startswith(head.value) else n_words
     if not text:
-        kinds = sorted({k for k, _ in cleaned.stripped})
+        kinds = sorted({piece[0] for piece in cleaned.stripped})
         return {}, [], {"reason": "only_boilerplate",
                         "detail": f"nothing left after removing {', '.join(kinds)}: "
-                                  f"{'; '.join(t for _, t in cleaned.stripped)[:200]!r}"}
+                                  f"{'; '.join(piece[1] for piece in cleaned.stripped)[:200]!r}"}
     if n_body < min_words:
         if n_body == 0 or ("\n" not in text and looks_like_headline(text)):
             return {}, [], {"reason": "no_body", "detail": f"a headline with no body: {text[:200]!r}"}
@@ -907,17 +990,46 @@ def _article(record: Record, article_id: str, shown: str, manual: dict, *, min_w
     date, date_text, date_source = _date((manual.get("date"), "manifest"), (given.get("date"), src),
                                          (marker and (marker.date or marker.date_text), "text"),
                                          (line and (line.date or line.date_text), "dateline"))
-    lang = (manual.get("language") or given.get("language") or "").lower() or language(text)
+    outlet, outlet_source = _named(outlet, outlet_source, url=manual.get("url") or given.get("url", ""),
+                                   article_id=article_id)
+    lang, lang_source = _first((manual.get("language", "").lower(), "manifest"),
+                               (given.get("language", "").lower(), src), (language(text), "text"))
     return {
         "article_id": article_id, "outlet": outlet, "outlet_source": outlet_source,
         "date": date, "date_source": date_source, "date_text": date_text,
         "title": title, "title_source": title_source,
-        "url": manual.get("url") or given.get("url", ""), "language": lang, "is_english": lang == "en",
+        "url": manual.get("url") or given.get("url", ""), "language": lang, "language_source": lang_source,
+        "is_english": lang == "en",
         "text": text, "source_path": shown, "source_row": record.row, "encoding": record.encoding,
         "quote_marks": quote_marks(text), "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "n_words": n_words, "n_stripped": len(cleaned.stripped), "duplicate_of": "",
+        "n_words": n_words, "n_stripped": len(cleaned.stripped) + len(record.repairs), "duplicate_of": "",
         "bias": manual.get("bias") or given.get("bias", ""), "topic": manual.get("topic") or given.get("topic", ""),
-    }, cleaned.stripped, {}
+    }, [*record.repairs, *cleaned.stripped], {}
+
+
+def _named(outlet: str, source: str, *, url: str, article_id: str) -> tuple[str, str]:
+    """An outlet for every article, so unknown ones are never pooled: the URL's site (``url``), else a label of
+    its own, ``unnamed outlet (<first 8 characters of the id>)`` (source stays ``unknown``)."""
+    if outlet:
+        return outlet, source
+    site = site_of(url)
+    return (site, "url") if site else (f"unnamed outlet ({article_id[:8]})", "unknown")
+
+
+def site_of(url: str) -> str:
+    """The site of ``url`` without ``www.`` (``https://www.nytimes.com/2024/...`` -> ``nytimes.com``), or ``""``.
+
+    A URL written without a scheme (``nytimes.com/2024/...``) is read too; text that is not a URL gives ``""``.
+    """
+    url = (url or "").strip()
+    if not url or " " in url:
+        return ""
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return ""
+    host = host.removeprefix("www.")
+    return host if "." in host and re.fullmatch(r"[a-z0-9.-]+", host) else ""
 
 
 def _first(*candidates: tuple[str | None, str]) -> tuple[str, str]:

@@ -564,7 +564,7 @@ def test_extractors_never_raise_and_offsets_stay_in_range(text):
     result = corpus.clean(text)
     assert unicodedata.is_normalized("NFC", result.text)
     assert corpus._CONTROL.search(result.text) is None
-    assert all(kind and isinstance(piece, str) for kind, piece in result.stripped)
+    assert all(kind and isinstance(piece, str) for kind, piece, *_ in result.stripped)
 
 
 @settings(max_examples=200, deadline=None)
@@ -597,3 +597,87 @@ def test_a_utf8_file_cut_inside_its_last_character_is_kept_and_flagged():
 
 def test_a_cp1252_file_ending_in_a_high_byte_is_not_mistaken_for_truncated_utf8():
     assert corpus.decode("Tokyo café".encode("cp1252")) == ("Tokyo café", "cp1252")
+
+
+# --- real-world text: mojibake, unnamed outlets, language (issue #11, #16) --------------------------------------
+
+MOJIBAKE = "â€œThe so-called Asian NATO,â€\x9d the ministryâ€™s spokesperson said."
+
+
+def test_repair_fixes_mojibake_and_counts_what_it_replaced():
+    text, what, n_chars = corpus.repair(MOJIBAKE)
+    assert text == "“The so-called Asian NATO,” the ministry’s spokesperson said."
+    assert what == "â€œ → “ ×1; â€\\x9d → ” ×1; â€™ → ’ ×1"
+    assert n_chars == 9
+
+
+@pytest.mark.parametrize("text", ["He called it “a bloc” — a café ﬁnal ＵＳ move.", "Plain ASCII, \"straight\" quotes.",
+                                  "Привет, 서울, 東京 and São Paulo."])
+def test_repair_keeps_the_articles_own_characters(text):
+    assert corpus.repair(text) == (text, "", 0)
+
+
+def test_mojibake_is_repaired_and_recorded_at_ingest(tmp_path):
+    (tmp_path / "moji.txt").write_text(MOJIBAKE + " The drills began on Monday near the peninsula, officials said.",
+                                       encoding="utf-8")
+    result = corpus.ingest([tmp_path])
+    a = article(result, "moji")
+    assert a["text"].startswith("“The so-called Asian NATO,” the ministry’s") and a["quote_marks"] == "“”’"
+    rows = result.stripped[result.stripped["kind"] == "mojibake_repaired"]
+    assert rows[["article_id", "n_chars"]].values.tolist() == [["moji", 9]]
+    assert "â€™ → ’ ×1" in rows["text"].iloc[0]
+    assert a["n_stripped"] == 1
+
+
+def test_unknown_outlets_are_never_pooled(seeds):
+    named = seeds.articles.set_index("article_id")[["outlet", "outlet_source"]]
+    assert tuple(named.loc[SEED_000]) == ("unnamed outlet (000_7a0c)", "unknown")
+    assert (named["outlet"] != "").all()
+    unnamed = named[named["outlet_source"] == "unknown"]["outlet"]
+    assert len(unnamed) >= 2 and unnamed.is_unique
+
+
+@pytest.mark.parametrize("url, site", [("https://www.nytimes.com/2024/06/28/world/asia/nato.html", "nytimes.com"),
+                                        ("http://edition.cnn.com/x", "edition.cnn.com"), ("nknews.org/2024/06/x", "nknews.org"),
+                                        ("not a url", ""), ("", ""), ("https://", "")])
+def test_site_of(url, site):
+    assert corpus.site_of(url) == site
+
+
+def test_an_article_with_a_url_but_no_outlet_takes_the_site(tmp_path):
+    body = "North Korea accused the United States of forming an Asian NATO with Japan and South Korea on Friday."
+    (tmp_path / "a.csv").write_text(f"text,url\n\"{body}\",https://www.example-news.com/story/1\n\"{body} Again.\",\n",
+                                    encoding="utf-8")
+    result = corpus.ingest([tmp_path])
+    assert result.articles[["outlet", "outlet_source"]].values.tolist() == [
+        ["example-news.com", "url"], ["unnamed outlet (a:1)", "unknown"]]
+
+
+@pytest.mark.parametrize("text", [
+    "Kim Jong Un visits Pyongyang factory",
+    "Pyongyang slams Seoul-Tokyo-Washington drills",
+    "Biden, Yoon, Kishida meet at Camp David",
+    "Seoul and Tokyo to talk",
+    "The ministry said it would respond to the drills.",
+])
+def test_short_english_is_never_another_language(text):
+    assert corpus.language(text) == "en"
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Die Regierung in Berlin hat am Montag erklärt, dass sie die Übungen verurteilt.", "de"),
+    ("Le ministère a déclaré que les exercices étaient une provocation dangereuse.", "fr"),
+    ("De regering zei maandag dat de oefeningen een provocatie zijn.", "nl"),
+    ("El gobierno dijo que no", "es"),
+    ("북한 외무성은 이른바 아시아판 나토가 지역의 평화를 위협한다고 밝혔다.", "ko"),
+])
+def test_other_languages_are_still_identified(text, code):
+    assert corpus.language(text) == code
+
+
+def test_language_source_is_recorded(tmp_path, seeds):
+    assert set(seeds.articles["language_source"]) == {"text"}
+    (tmp_path / "m.csv").write_text("text,language\n\"Kim Jong Un visits a factory in Pyongyang with his "
+                                    "daughter, state media said on Friday.\",ko\n", encoding="utf-8")
+    a = corpus.ingest([tmp_path]).articles.iloc[0]
+    assert (a["language"], a["language_source"], a["is_english"]) == ("ko", "field", False)
