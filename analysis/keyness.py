@@ -2,8 +2,10 @@
 
 The representation is a long counts table ``(article_id, term, n)`` built once from the spaCy docs; every
 comparison is then a vectorised pass over it, so regrouping by ``outlet``, ``bias`` or any other column of
-``articles`` costs no re-parsing. Terms are lower-cased lemmas of alphabetic non-stop tokens plus multi-word
-terms (noun chunks or adjacent-lemma bigrams, reduced to the same content lemmas).
+``articles`` costs no re-parsing. Terms are lower-cased lemmas of alphabetic non-stop tokens, acronyms written in
+capitals (``US``, ``U.S.``, ``NATO``, case-sensitive, so the country is never the pronoun ``us``), plus multi-word
+terms (noun chunks or adjacent-lemma bigrams, reduced to the same content terms). ``term`` is the one rule that
+turns a word into its term; KWIC, dispersion and discovery use it too, so a query for ``US`` never finds ``us``.
 
 Statistics, per term and group (target) against all other articles (reference):
 
@@ -17,7 +19,9 @@ table does not inflate the denominators.
 """
 from __future__ import annotations
 
+import bisect
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -35,6 +39,30 @@ UNKNOWN = "(unknown)"
 # Dense (group x term) blocks are computed this many cells at a time: a dozen float arrays of this size stay in
 # cache-friendly tens of megabytes, and fine groupings (by article_id) never allocate groups x vocabulary at once.
 _BLOCK_CELLS = 2_000_000
+# An acronym in capitals: two or more capital letters, optionally dotted (U.S., U.N.) or joined by & (AT&T).
+_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}|[A-Z][A-Z&]*[A-Z]\.?")
+# A line written in capitals (a wire headline, "NORTH KOREA SLAMS US DRILLS") carries no case information.
+_SHOUTED_MIN_WORDS = 3
+_SHOUTED_SHARE = 0.6
+
+
+def term(text: str) -> str:
+    """The term a word counts as: an acronym in capitals keeps its case, without dots; any other word is
+    lower-cased.
+
+    ``term("US") == term("U.S.") == "US"``, ``term("us") == term("Us") == "us"``, ``term("NATO") == "NATO"``,
+    ``term("Drills") == "drills"``. An acronym is two or more capital letters, optionally dotted (``U.N.``) or
+    joined by ``&``; a single capital (``I``, ``A``) is a word. Pass a lemma for an ordinary word, the text as
+    written for an acronym (``keyness.terms`` does). Used by keyness, KWIC, dispersion and discovery so that
+    case carries meaning only where it does.
+    """
+    text = text.strip()
+    return text.replace(".", "") if is_acronym(text) else text.lower()
+
+
+def is_acronym(text: str) -> bool:
+    """True for a word that is an acronym in capitals (``US``, ``U.S.``, ``DPRK``, ``AT&T``); see ``term``."""
+    return _ACRONYM.fullmatch(text) is not None
 
 
 def terms(doc: Doc, *, multiword: Multiword = "noun_chunks") -> list[str]:
@@ -42,17 +70,19 @@ def terms(doc: Doc, *, multiword: Multiword = "noun_chunks") -> list[str]:
 
     ``multiword="noun_chunks"`` adds each noun chunk with two or more content lemmas (``"joint military drill"``;
     needs a parser), ``"bigrams"`` adds adjacent content-lemma pairs that no punctuation or stop word separates,
-    ``"none"`` adds nothing.
+    ``"none"`` adds nothing. Acronyms in capitals are terms of their own (see ``term``), except on a line
+    written in capitals, where case says nothing.
     """
-    words = [_lemma(t) for t in doc if _is_content(t)]
+    shouted = _shouted(doc.text)
+    words = [_term(t, shouted) for t in doc if _is_content(t, shouted)]
     if multiword == "noun_chunks":
         if not doc.has_annotation("DEP"):
             raise ValueError("keyness.terms(multiword='noun_chunks') needs a parsed doc: use a pipeline with a "
                              "parser or pass multiword='bigrams'")
-        words += [chunk for span in doc.noun_chunks if " " in (chunk := _chunk_term(span))]
+        words += [chunk for span in doc.noun_chunks if " " in (chunk := _chunk_term(span, shouted))]
     elif multiword == "bigrams":
-        words += [f"{_lemma(a)} {_lemma(b)}" for a, b in zip(doc[:-1], doc[1:])
-                  if _is_content(a) and _is_content(b) and not b.is_sent_start]
+        words += [f"{_term(a, shouted)} {_term(b, shouted)}" for a, b in zip(doc[:-1], doc[1:])
+                  if _is_content(a, shouted) and _is_content(b, shouted) and not b.is_sent_start]
     elif multiword != "none":
         raise ValueError(f"multiword must be 'noun_chunks', 'bigrams' or 'none', not {multiword!r}")
     return words
@@ -150,17 +180,37 @@ def log_ratio(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.
     return np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d))
 
 
-def _is_content(token) -> bool:
+def _is_content(token, shouted: list[tuple[int, int]]) -> bool:
+    # spaCy's is_stop reads the lower-cased form, so without this "US" would be dropped as the pronoun "us".
+    if _acronym(token, shouted):
+        return True
     return token.is_alpha and not token.is_stop
 
 
-def _lemma(token) -> str:
+def _term(token, shouted: list[tuple[int, int]]) -> str:
     # Lemmas of proper nouns keep their case in spaCy ("NATO"); lower-casing merges "Drills" and "drill".
-    return (token.lemma_ or token.text).lower()
+    return term(token.text) if _acronym(token, shouted) else (token.lemma_ or token.text).lower()
 
 
-def _chunk_term(span: Span) -> str:
-    return " ".join(_lemma(t) for t in span if _is_content(t))
+def _acronym(token, shouted: list[tuple[int, int]]) -> bool:
+    if not is_acronym(token.text):
+        return False
+    at = bisect.bisect_right(shouted, (token.idx, float("inf"))) - 1
+    return not (at >= 0 and shouted[at][0] <= token.idx < shouted[at][1])
+
+
+def _shouted(text: str) -> list[tuple[int, int]]:
+    """Sorted (start, end) of the lines written in capitals: at least 3 words, 60% of them in capitals."""
+    spans = []
+    for m in re.finditer(r"[^\n]+", text):
+        words = re.findall(r"[^\W\d_]+", m[0])
+        if len(words) >= _SHOUTED_MIN_WORDS and sum(w.isupper() for w in words) >= _SHOUTED_SHARE * len(words):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _chunk_term(span: Span, shouted: list[tuple[int, int]]) -> str:
+    return " ".join(_term(t, shouted) for t in span if _is_content(t, shouted))
 
 
 def _encode(counts: pd.DataFrame, articles: pd.DataFrame, *, by: str) -> tuple[dict, pd.Index, pd.Index]:

@@ -117,3 +117,38 @@ def test_counts_from_docs(nlp):
     assert set(bigrams.loc[bigrams["article_id"] == "x", "term"]) >= {"joint military", "military drill"}
     with pytest.raises(ValueError, match="same length"):
         keyness.counts(docs, article_ids=["x"])
+
+
+# --- case that carries meaning: acronyms (issue #11 section 5) --------------------------------------------------
+
+@pytest.mark.parametrize("word, expected", [("US", "US"), ("U.S.", "US"), ("us", "us"), ("Us", "us"),
+                                            ("NATO", "NATO"), ("U.N.", "UN"), ("AT&T", "AT&T"), ("DPRK", "DPRK"),
+                                            ("Drills", "drills"), ("I", "i"), ("A", "a")])
+def test_term_keeps_acronyms_in_capitals_and_lowers_other_words(word, expected):
+    assert keyness.term(word) == expected
+
+
+def test_terms_count_the_country_apart_from_the_pronoun(nlp):
+    doc = nlp("The US said the U.S. would never let us down. NATO and the US held talks with us.")
+    found = keyness.terms(doc, multiword="none")
+    assert found.count("US") == 3 and "us" not in found and "NATO" in found
+    assert "said" not in found and "say" in found  # ordinary words stay lower-cased lemmas
+
+
+def test_a_line_in_capitals_is_not_read_as_acronyms(nlp):
+    doc = nlp("NORTH KOREA SLAMS US DRILLS\nNorth Korea criticised the drills, the US said.")
+    found = keyness.terms(doc, multiword="none")
+    assert "NORTH" not in found and "SLAMS" not in found and found.count("US") == 1
+    assert "north" in found and "drill" in found
+
+
+def test_keyness_keeps_us_apart_from_the_pronoun(nlp):
+    texts = ["The US warned that the U.S. and its allies would respond. The US sent ships."] * 3 + \
+            ["Officials told us the drills worried us. They asked us to wait for us to reply."] * 3
+    docs = list(nlp.pipe(texts))
+    ids = [f"a{i}" for i in range(6)]
+    table = keyness.counts(docs, article_ids=ids, multiword="none")
+    articles = pd.DataFrame({"article_id": ids, "outlet": ["A"] * 3 + ["B"] * 3})
+    key = keyness.compare(table, articles, by="outlet", min_freq=3, g2_threshold=0)
+    assert row(key, "A", "US")["count_target"] == 9 and row(key, "A", "US")["count_ref"] == 0
+    assert not (key["term"] == "us").any()  # the pronoun is a stop word, never a term
