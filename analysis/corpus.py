@@ -83,10 +83,16 @@ _DMY = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\.?,?(?:\s+(\d{{4}}
 _MARKER = re.compile(r"\s*date:?[ \t]+(\d{4}-\d{1,2}-\d{1,2})(?=\s|$)\s*", re.I)
 _DASH = r"(?:-{1,2}|–|—)"
 _SPACED_DASH = r"(?:[ \t]+-{1,2}[ \t]+|[ \t]*[–—][ \t]*)"  # a hyphen needs spaces round it: NATO-led is no dateline
+_WRITTEN_DATE = (rf"(?:(?i:{_MONTH})\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+(?i:{_MONTH})\.?(?:,?\s+\d{{4}})?"
+                 rf"|\d{{4}}-\d{{2}}-\d{{2}})")
+# A place: one or more names (a city pair "SEOUL/WASHINGTON" or "Washington and Seoul"), then maybe ", Country".
+_PLACE = (r"(?P<place>[A-Z][A-Za-z.'’ ]{0,30}?(?:/[A-Z][A-Za-z.'’ ]{0,30}?)*(?:, (?!(?i:" + _MONTH + r")\b)"
+          r"[A-Z][A-Za-z.'’ ]{0,25}?)?)")
 _DATELINE_AGENCY = re.compile(
-    rf"(?P<place>[A-Z][A-Za-z.'’ ]{{0,30}}?(?:/[A-Z][A-Za-z.'’ ]{{0,30}}?)*(?:, [A-Z][A-Za-z.'’ ]{{0,25}}?)?)"
-    rf"(?:,\s*(?P<date>{_MONTH}\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}\.?(?:\s+\d{{4}})?))?"
-    rf"\s*\((?P<agency>[A-Za-z][A-Za-z-]{{1,15}})\)[ \t]*{_DASH}?[ \t]*")
+    rf"{_PLACE}(?:,\s*(?P<date>{_WRITTEN_DATE}))?"
+    rf"\s*\((?:(?P<agency>[A-Za-z][A-Za-z-]{{1,15}})(?:,\s*(?P<bdate>{_WRITTEN_DATE}))?"
+    rf"|(?P<only_date>{_WRITTEN_DATE}))\)[ \t]*(?P<dash>{_DASH})?[ \t]*")
+_DATELINE_DATED = re.compile(rf"{_PLACE},\s*(?P<date>{_WRITTEN_DATE}){_SPACED_DASH}(?=\S)")
 _DATELINE_BARE_AGENCY = re.compile(rf"\((?P<agency>[A-Z][A-Za-z-]{{1,15}})\)[ \t]*(?:{_DASH}[ \t]*)?(?=\S)")
 _DATELINE_PLACE = re.compile(
     rf"(?P<place>[A-Z][A-Z.'’]{{2,}}(?: [A-Z][A-Z.'’]+){{0,3}}(?:/[A-Z][A-Z.'’ ]+)*(?:, [A-Z][A-Za-z.'’ ]{{1,25}})?)"
@@ -219,6 +225,62 @@ def decode(data: bytes) -> tuple[str, str]:
     if len(_C1.findall(text)) <= max(1, len(text) // 1000):
         return _check_controls(text, "latin-1"), "latin-1"
     raise DecodeError("undecodable", f"{utf8_error}; {cp1252_error}; too many control characters for latin-1")
+
+
+# What a page declares: <meta charset=...>, <meta http-equiv="Content-Type" content="...; charset=...">, or an
+# XML declaration. Looked for in the first bytes only, as browsers do (the WHATWG prescan reads 1,024 bytes).
+_DECLARED_CHARSET = re.compile(rb"""<meta\b[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]{1,40})"""
+                               rb"""|<\?xml\b[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_:.+-]{1,40})""", re.I)
+_PRESCAN = 4096
+# Labels browsers decode with a superset codec (WHATWG Encoding Standard): a page labelled euc-kr or gb2312 may use
+# characters only the superset has. Other labels go to Python's codec of the same name.
+_WEB_CODECS = {"euc-kr": "cp949", "ks_c_5601-1987": "cp949", "windows-949": "cp949", "korean": "cp949",
+               "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932", "ms_kanji": "cp932",
+               "windows-31j": "cp932", "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030",
+               "gb_2312-80": "gb18030", "chinese": "gb18030", "big5": "big5hkscs", "big5-hkscs": "big5hkscs",
+               "x-x-big5": "big5hkscs", "iso-8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252",
+               "ascii": "cp1252"}
+
+
+def declared_charset(data: bytes) -> tuple[str, str]:
+    """``(label, codec)``: the charset an HTML page declares in its first 4,096 bytes, or ``("", "")``.
+
+    Reads ``<meta charset>``, ``<meta http-equiv="Content-Type" content="text/html; charset=...">`` and an XML
+    declaration's ``encoding``. ``label`` is lower-cased as written (``euc-kr``); ``codec`` is the Python codec
+    that decodes it as a browser does (``cp949``; see the WHATWG Encoding Standard), ``""`` for an unknown label.
+    """
+    m = _DECLARED_CHARSET.search(data[:_PRESCAN])
+    if not m:
+        return "", ""
+    label = (m[1] or m[2]).decode("ascii").lower()
+    try:
+        return label, _WEB_CODECS.get(label) or codecs.lookup(label).name
+    except LookupError:
+        return label, ""
+
+
+def decode_html(data: bytes) -> tuple[str, str]:
+    """Decode an HTML page: a BOM, or UTF-8, as ``decode`` does; else the charset the page declares.
+
+    An EUC-KR, Shift_JIS, GB2312/GBK, Big5, KOI8-R or windows-1251 page that says so in a ``<meta>`` is read in
+    that charset (the encoding returned is the declared label, ``euc-kr``). Bytes that are not valid in the
+    declared charset, or a page that declares none, fall back to ``decode`` (cp1252, latin-1). Raises
+    ``DecodeError`` as ``decode`` does.
+    """
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        return decode(data)
+    try:
+        return _check_controls(data.decode("utf-8"), "utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    label, codec = declared_charset(data)
+    if codec and codec not in ("utf-8", "utf_8"):
+        try:
+            return _check_controls(data.decode(codec), label), label
+        except UnicodeDecodeError as err:
+            log.warning("bytes %d-%d are not valid %s, which the page declares; reading it as undeclared",
+                        err.start, err.end, label)
+    return decode(data)
 
 
 def _check_controls(text: str, encoding: str) -> str:
@@ -401,21 +463,32 @@ def outlet_prefix(text: str, *, patterns: Boilerplate | None = None) -> Found | 
 def dateline(text: str, *, patterns: Boilerplate | None = None) -> Found | None:
     """A dateline opening the story, or None.
 
-    Reads ``TEHRAN, Jun. 30 (MNA) –``, ``Pyongyang, December 24 (KCNA) --``, ``WASHINGTON (Reuters) -``,
-    ``(CNN)`` and ``HANOI, Vietnam —``. ``agency`` is the bracketed code and ``value`` the outlet it names
-    (the agencies in ``analysis/data/boilerplate.yaml``, else the code as written). A date with a year becomes
-    ``date``; one without (``Jun. 30``) stays in ``date_text``, since a year is never guessed. To avoid reading
-    ``North Korea (DPRK) -`` as a dateline, an agency not in the table counts only next to a date; a capitalised
-    label such as ``FILE -`` (``kickers`` in boilerplate.yaml) is not a place.
+    Reads the wire shapes: ``TEHRAN, Jun. 30 (MNA) –``, ``Pyongyang, December 24 (KCNA) --``,
+    ``WASHINGTON (Reuters) -``, ``TOKYO, June 28 (AP) —``, ``WASHINGTON, June 28 —``, ``SEOUL, June 28 --``,
+    ``PARIS —``, ``HANOI, Vietnam —``, city pairs (``SEOUL/WASHINGTON (Reuters) -``), a date in the brackets
+    (``WASHINGTON (June 28, 2024) —``, ``UNITED NATIONS (AP, June 28, 2024) —``) and ``(CNN)``. ``agency`` is the
+    bracketed code and ``value`` the outlet it names (the agencies in ``analysis/data/boilerplate.yaml``, else the
+    code as written). A date with a year becomes ``date``; one without (``Jun. 30``) stays in ``date_text``,
+    since a year is never guessed. To avoid reading ``North Korea (DPRK) -`` as a dateline, an agency not in the
+    table counts only next to a date; a capitalised label such as ``FILE -`` (``kickers`` in boilerplate.yaml)
+    is not a place, nor is a weekday (``Friday, June 28 —``).
     """
     head = text[:_HEAD]
     patterns = patterns or boilerplate()
     agencies = patterns.agencies
     m = _DATELINE_AGENCY.match(head)
-    if m and (m["agency"] in agencies or (m["date"] and m["agency"].isupper())):
-        iso, partial = parse_date(m["date"] or "")
-        return Found("dateline", m.start(), m.end(), m[0].strip(), value=agencies.get(m["agency"], m["agency"]),
-                     date=iso, date_text=partial, agency=m["agency"], place=m["place"].strip())
+    date = m and (m["date"] or m["bdate"] or m["only_date"])
+    if m and _is_place(m["place"], patterns) and (
+            m["agency"] in agencies or (date and (m["agency"] or "X").isupper()) or (m["only_date"] and m["dash"])):
+        iso, partial = parse_date(date or "")
+        agency = m["agency"] or ""
+        return Found("dateline", m.start(), m.end(), m[0].strip(), value=agencies.get(agency, agency),
+                     date=iso, date_text=partial, agency=agency, place=m["place"].strip())
+    m = _DATELINE_DATED.match(head)
+    if m and _is_place(m["place"], patterns):
+        iso, partial = parse_date(m["date"])
+        return Found("dateline", m.start(), m.end(), m[0].strip(), date=iso, date_text=partial,
+                     place=m["place"].strip())
     m = _DATELINE_BARE_AGENCY.match(head)
     if m and m["agency"] in agencies:
         return Found("dateline", m.start(), m.end(), m[0].strip(), value=agencies[m["agency"]], agency=m["agency"])
@@ -423,6 +496,14 @@ def dateline(text: str, *, patterns: Boilerplate | None = None) -> Found | None:
     if m and m["place"].strip() not in patterns.kickers:
         return Found("dateline", m.start(), m.end(), m[0].strip(), place=m["place"].strip())
     return None
+
+
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday"}
+
+
+def _is_place(place: str, patterns: Boilerplate) -> bool:
+    place = place.strip()
+    return bool(place) and place not in patterns.kickers and place.lower() not in _WEEKDAYS
 
 
 def headline(text: str, *, title: str = "") -> Found | None:
@@ -473,6 +554,7 @@ class Boilerplate:
     agencies: dict
     outlet_words: frozenset = frozenset()
     kickers: frozenset = frozenset()
+    cross_reference: re.Pattern | None = None
 
 
 def boilerplate(path: str | os.PathLike | None = None) -> Boilerplate:
@@ -513,15 +595,16 @@ def _compile(source: str, raw: str) -> Boilerplate:
                        compiled("signoff"), compiled("signoff_inline"), headline_list,
                        {str(k): str(v) for k, v in (spec.get("agencies") or {}).items()},
                        frozenset(str(w).lower() for w in spec.get("outlet_words") or []),
-                       frozenset(str(w) for w in spec.get("kickers") or []))
+                       frozenset(str(w) for w in spec.get("kickers") or []), compiled("cross_reference"))
 
 
 def strip_boilerplate(text: str, *, patterns: Boilerplate | None = None, navigation: bool = True,
                       end: bool = True) -> tuple[str, list[tuple[str, str]]]:
-    """Remove navigation lines anywhere (``navigation``) and footers, sign-offs and a trailing headline list
-    (``end``).
+    """Remove navigation lines and cross-references anywhere (``navigation``) and footers, sign-offs and a
+    trailing headline list (``end``).
 
-    Returns the cleaned text and the removed pieces as ``(kind, text)`` pairs in text order. A headline list is
+    Returns the cleaned text and the removed pieces as ``(kind, text)`` pairs in text order. A cross-reference
+    (``SEE ALSO: ...``, ``(RELATED: ...)``) is cut out of its line, the rest of the line kept. A headline list is
     found by shape (see ``is_listed_headline``), never by its content. Linear in the length of ``text``.
     """
     patterns = patterns or boilerplate()
@@ -533,10 +616,23 @@ def strip_boilerplate(text: str, *, patterns: Boilerplate | None = None, navigat
             if _line_matches(patterns.navigation, line, patterns):
                 keep[i] = False
                 removed.append((i, "navigation", line.strip()))
+            elif patterns.cross_reference is not None and len(line) <= _MAX_XREF_LINE:
+                lines[i], cut = _cut(patterns.cross_reference, line)
+                removed += [(i, "cross_reference", piece) for piece in cut]
+                keep[i] = bool(lines[i].strip()) or not cut
     if end:
         removed += _peel_end(lines, keep, patterns)
     kept = "\n".join(line for line, k in zip(lines, keep) if k)
     return _BLANK_RUN.sub("\n\n", kept).strip(), [(kind, piece) for _, kind, piece in sorted(removed)]
+
+
+_MAX_XREF_LINE = 20_000  # cross-reference patterns are searched in lines up to this long (see boilerplate.yaml)
+
+
+def _cut(pattern: re.Pattern, line: str) -> tuple[str, list[str]]:
+    """``line`` without every match of ``pattern``, and the pieces cut (stripped)."""
+    cut = [m[0].strip() for m in pattern.finditer(line) if m[0].strip()]
+    return (pattern.sub("", line).strip(), cut) if cut else (line, [])
 
 
 def _peel_end(lines: list[str], keep: list[bool], patterns: Boilerplate) -> list[tuple[int, str, str]]:
@@ -663,11 +759,17 @@ def read_txt(path: str | os.PathLike) -> list[Record]:
 
 
 def read_html(path: str | os.PathLike) -> list[Record]:
-    """An HTML page as one input: main text, title, site name, date and URL via trafilatura (``inferred``)."""
+    """An HTML page as one input: main text, title, site name, date and URL via trafilatura (``inferred``).
+
+    The page's declared charset is honoured (``decode_html``). The text has one paragraph per block element
+    (paragraph, heading, list item, table cell), a ``<br>`` inside a paragraph becoming a space; block quotes
+    and ``<q>`` (trafilatura's ``quote`` elements) are quoted material and get “ ” marks where they carry none
+    of their own, each recorded as a ``quote_marks_added`` repair (see ``html_text``).
+    """
     import trafilatura
 
     path = Path(path)
-    html, encoding, bad = _read_text(path)
+    html, encoding, bad = _read_text(path, decoder=decode_html)
     if bad:
         return [bad]
     try:
@@ -675,11 +777,93 @@ def read_html(path: str | os.PathLike) -> list[Record]:
                                           date_extraction_params={"extensive_search": False, "original_date": True})
     except Exception as err:  # trafilatura/lxml raise many kinds of parser errors on broken markup
         return [Record(path, encoding=encoding, reason="unreadable", detail=f"HTML could not be parsed: {err}")]
-    text = (getattr(doc, "text", None) or "") if doc is not None else ""
+    body = getattr(doc, "body", None) if doc is not None else None
+    text, repairs = html_text(body) if body is not None else ((getattr(doc, "text", None) or "") if doc else "", [])
     if not text.strip():
         return [Record(path, encoding=encoding, reason="empty", detail="trafilatura found no main text in the HTML")]
     fields = {"title": doc.title or "", "outlet": doc.sitename or "", "date": doc.date or "", "url": doc.url or ""}
-    return [Record(path, text=text, fields=fields, source="inferred", encoding=encoding)]
+    return [Record(path, text=text, fields=fields, source="inferred", encoding=encoding, repairs=tuple(repairs))]
+
+
+_BLOCK_TAGS = {"p", "head", "item", "cell", "code", "quote"}  # trafilatura's block elements in its output tree
+_CONTAINER_TAGS = {"list", "table", "row", "div", "body", "main", "article", "section"}
+_OPENING_MARKS = "\"“„«‹「『＂'‘‚"
+_CLOSING_MARKS = "\"”»›」』＂'’“"
+
+
+def html_text(body) -> tuple[str, list[tuple[str, str, int]]]:
+    """The text of trafilatura's output tree (``bare_extraction(...).body``): ``(text, repairs)``.
+
+    One line per block element (``p``, ``head``, list ``item``, table ``cell``), inline markup flattened and
+    whitespace collapsed within it. A ``quote`` element (trafilatura's name for ``<blockquote>`` and ``<q>``) is
+    quoted material: a block quote whose text has no quote mark of its own opens each of its paragraphs with “ and
+    closes the last with ” (the typographic convention for a quote running over paragraphs), an inline ``<q>``
+    is wrapped in “ ”, so the tagging stage reads either as a quote and takes its speaker from the attribution
+    next to it. ``repairs`` lists ``("quote_marks_added", quoted text, marks added)`` for each.
+    """
+    lines: list[str] = []
+    repairs: list[tuple[str, str, int]] = []
+    _html_blocks(body, lines, repairs)
+    return "\n".join(line for line in lines if line), repairs
+
+
+def _html_blocks(el, lines: list[str], repairs: list) -> None:
+    if el.tag == "quote":
+        paragraphs = [p for p in _quote_paragraphs(el, repairs) if p]
+        if paragraphs and not _is_quoted(" ".join(paragraphs)):
+            repairs.append(("quote_marks_added", " ".join(paragraphs)[:200], len(paragraphs) + 1))
+            paragraphs = [f"“{p}" for p in paragraphs]
+            paragraphs[-1] += "”"
+        lines += paragraphs
+    elif el.tag in _BLOCK_TAGS:
+        lines.append(_inline(el, repairs))
+    else:  # a container (list, table, row, or a tag trafilatura kept as is): its blocks, and any loose text
+        if (el.text or "").strip():
+            lines.append(" ".join(el.text.split()))
+        for child in el:
+            _html_blocks(child, lines, repairs)
+            if el.tag not in ("body",) and (child.tail or "").strip():
+                lines.append(" ".join(child.tail.split()))
+
+
+def _quote_paragraphs(el, repairs: list) -> list[str]:
+    """A block quote's paragraphs: its own text and inline children as one, and each block child as another."""
+    if not any(child.tag in _BLOCK_TAGS | _CONTAINER_TAGS for child in el):
+        return [_inline(el, repairs)]
+    inner: list[str] = []
+    loose = " ".join((el.text or "").split())
+    if loose:
+        inner.append(loose)
+    for child in el:
+        _html_blocks(child, inner, repairs) if child.tag in _BLOCK_TAGS | _CONTAINER_TAGS else inner.append(
+            _inline(child, repairs))
+        if (child.tail or "").strip():
+            inner.append(" ".join(child.tail.split()))
+    return inner
+
+
+def _inline(el, repairs: list) -> str:
+    """The text of a block element: children inline, ``<lb/>`` a space, an inline quote wrapped in “ ”."""
+    parts = [el.text or ""]
+    for child in el:
+        if child.tag == "lb":
+            parts.append(" ")
+        elif child.tag == "quote":
+            quoted = _inline(child, repairs)
+            if quoted and not _is_quoted(quoted):
+                repairs.append(("quote_marks_added", quoted[:200], 2))
+                quoted = f"“{quoted}”"
+            parts.append(quoted)
+        else:
+            parts.append(_inline(child, repairs))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
+
+
+def _is_quoted(text: str) -> bool:
+    """True when ``text`` carries its own quote marks: it opens with one, or closes with one."""
+    text = text.strip()
+    return bool(text) and (text[0] in _OPENING_MARKS or text.rstrip(".,;:!?")[-1:] in "\"”»›」』＂")
 
 
 def read_csv(path: str | os.PathLike) -> list[Record]:
@@ -774,17 +958,17 @@ def _field(values: dict, names: Iterable[str]) -> str:
     return ""
 
 
-def _read_text(path: Path) -> tuple[str, str, Record | None]:
+def _read_text(path: Path, *, decoder=None) -> tuple[str, str, Record | None]:
     try:
         data = path.read_bytes()
     except OSError as err:
         return "", "", Record(path, reason="unreadable", detail=f"cannot read the file: {err.strerror or err}")
-    return _decoded(path, data)
+    return _decoded(path, data, decoder=decoder)
 
 
-def _decoded(path: Path, data: bytes) -> tuple[str, str, Record | None]:
+def _decoded(path: Path, data: bytes, *, decoder=None) -> tuple[str, str, Record | None]:
     try:
-        text, encoding = decode(data)
+        text, encoding = (decoder or decode)(data)
     except DecodeError as err:
         return "", "", Record(path, reason=err.reason, detail=str(err))
     if not text.strip():
