@@ -387,7 +387,7 @@ def test_read_unsupported_and_missing(tmp_path):
 
 
 def test_ingest_fixture_corpus_metadata():
-    result = corpus.ingest([INGEST])
+    result = corpus.ingest(sorted(p for p in INGEST.iterdir() if p.is_file()))  # real_world/ has its own test
     arts = result.articles.set_index("article_id")
     kcna = arts.loc["kcna_sample:0"]
     assert (kcna["outlet"], kcna["outlet_source"]) == ("Korean Central News Agency", "dateline")
@@ -402,9 +402,9 @@ def test_ingest_fixture_corpus_metadata():
     assert (html["outlet"], html["outlet_source"], html["date_source"]) == ("Harbour Gazette", "inferred", "inferred")
     csv_row = arts.loc["articles:1"]
     assert (csv_row["date"], csv_row["date_text"], csv_row["date_source"]) == ("", "June 3", "field")
-    assert result.skipped["source_path"].tolist() == ["ingest/README.md", "ingest/make_bad_corpus.py"]
+    assert result.skipped["source_path"].tolist() == ["README.md", "make_bad_corpus.py", "make_real_world_corpus.py"]
     assert set(result.skipped["reason"]) == {"unsupported_format"}
-    assert result.inputs == len(result.articles) + len(result.skipped) == 13
+    assert result.inputs == len(result.articles) + len(result.skipped) == 14
 
 
 # --- manifest --------------------------------------------------------------------------------------------------
@@ -681,3 +681,162 @@ def test_language_source_is_recorded(tmp_path, seeds):
                                     "daughter, state media said on Friday.\",ko\n", encoding="utf-8")
     a = corpus.ingest([tmp_path]).articles.iloc[0]
     assert (a["language"], a["language_source"], a["is_english"]) == ("ko", "field", False)
+
+
+# --- HTML as publishers write it, wire datelines and furniture, the real-world corpus (issue #11) ---------------
+
+REAL = INGEST / "real_world"
+
+
+def _real_builder():
+    spec = importlib.util.spec_from_file_location("make_real_world_corpus", INGEST / "make_real_world_corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("charset, name, codec", [
+    ("EUC-KR", "김여정", "euc-kr"), ("Shift_JIS", "岸田文雄", "shift_jis"), ("GB2312", "外交部发言人", "gb2312"),
+    ("GBK", "外交部发言人", "gbk"), ("Big5", "外交部發言人", "big5"), ("KOI8-R", "Мария Захарова", "koi8-r"),
+    ("windows-1251", "Мария Захарова", "windows-1251")])
+@pytest.mark.parametrize("declared", ['<meta charset="{}">', "<meta charset={}>",
+                                      '<meta http-equiv="Content-Type" content="text/html; charset={}">'])
+def test_decode_html_honours_the_declared_charset(charset, name, codec, declared):
+    page = f"<html><head>{declared.format(charset)}</head><body><p>{name} said so.</p></body></html>"
+    text, encoding = corpus.decode_html(page.encode(codec))
+    assert name in text and encoding == charset.lower()
+
+
+def test_decode_html_keeps_utf8_and_falls_back_without_a_declaration():
+    page = '<html><head><meta charset="euc-kr"></head><body>“Asian NATO” 김여정</body></html>'
+    assert corpus.decode_html(page.encode("utf-8")) == (page, "utf-8")  # valid UTF-8 wins over a wrong label
+    assert corpus.decode_html(b"<p>\x93quoted\x94</p>") == ("<p>“quoted”</p>", "cp1252")
+    assert corpus.declared_charset(b'<meta charset="x-unknown">') == ("x-unknown", "")
+    assert corpus.decode_html('<meta charset="x-unknown"><p>“a”</p>'.encode("cp1252"))[1] == "cp1252"
+
+
+def test_html_block_quote_becomes_a_quote_with_its_speaker(nlp):
+    from analysis import quotes
+
+    [record] = corpus.read_html(REAL / "blockquote.html")
+    found = quotes.extract(nlp(record.text))
+    block = next(q for q in found if q.text.startswith("The so-called Asian NATO"))
+    assert (block.kind, block.speaker, block.cue_lemma) == ("direct", "Foreign ministry spokesperson Kim Yo Jong", "say")
+    inline = next(q for q in found if q.text == "absurd and hostile")
+    assert inline.kind == "partial"
+
+
+def test_html_quote_with_its_own_marks_is_left_as_written(tmp_path):
+    page = ("<html><body><article><p>The spokesperson said on Friday in Pyongyang, according to the state agency:</p>"
+            "<blockquote>“The drills are a rehearsal for war and will be answered in kind,” she said.</blockquote>"
+            "<p>Officials called it <q>“hostile”</q> and said more drills would follow next week in the region."
+            "</p></article></body></html>")
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    [record] = corpus.read_html(tmp_path / "p.html")
+    assert "\n“The drills are a rehearsal for war and will be answered in kind,” she said.\n" in record.text
+    assert "called it “hostile” and" in record.text and record.repairs == ()
+
+
+@pytest.mark.parametrize("text, place, agency, date, date_text", [
+    ("WASHINGTON, June 28 — The US said", "WASHINGTON", "", "", "June 28"),
+    ("SEOUL, June 28 -- North Korea said", "SEOUL", "", "", "June 28"),
+    ("Seoul, June 28 — North Korea said", "Seoul", "", "", "June 28"),
+    ("WASHINGTON, JUNE 28 — The US said", "WASHINGTON", "", "", "JUNE 28"),
+    ("TOKYO, June 28 (AP) — Japan said", "TOKYO", "AP", "", "June 28"),
+    ("BEIJING, June 28 (Xinhua) -- China said", "BEIJING", "Xinhua", "", "June 28"),
+    ("SEOUL/WASHINGTON (Reuters) - The allies said", "SEOUL/WASHINGTON", "Reuters", "", ""),
+    ("WASHINGTON/SEOUL, June 28 — Officials said", "WASHINGTON/SEOUL", "", "", "June 28"),
+    ("WASHINGTON (June 28, 2024) — The US said", "WASHINGTON", "", "2024-06-28", ""),
+    ("UNITED NATIONS (AP, June 28, 2024) — The council", "UNITED NATIONS", "AP", "2024-06-28", ""),
+    ("SEOUL, South Korea, 28 June 2024 — Officials said", "SEOUL, South Korea", "", "2024-06-28", ""),
+])
+def test_wire_dateline_shapes(text, place, agency, date, date_text):
+    found = corpus.dateline(text)
+    assert (found.place, found.agency, found.date, found.date_text) == (place, agency, date, date_text)
+    assert text[found.end:][:1].isupper()
+
+
+@pytest.mark.parametrize("text", ["Friday, June 28 — the ministry said", "Today, June 28 — a new start",
+                                  "North Korea (DPRK) - said", "FILE - In this photo"])
+def test_not_a_dateline(text):
+    assert corpus.dateline(text) is None
+
+
+def test_see_also_removes_only_its_cross_reference():
+    text = ("The ministry spoke on Friday about the joint drills near the peninsula.\n"
+            "SEE ALSO: Kim hosts Putin at Kumsusan palace. Officials in Seoul said the drills would continue.\n"
+            "SEE ALSO: Rep. Adam Schiff: Chinese deal linked to Trump properties violates emoluments clause\n"
+            "The talks ended without a statement. (RELATED: GOP Baseball Shooter ‘Fueled By Rage’)\n"
+            "The drills moved south on Saturday and ended on Sunday afternoon, officials said. Read more\n"
+            "Trump welcomes home three Americans released by North Korea Read more\n"
+            "Read more from the ministry's statement, which was published in full on Saturday.")
+    cleaned, removed = corpus.strip_boilerplate(text)
+    assert cleaned.split("\n") == [
+        "The ministry spoke on Friday about the joint drills near the peninsula.",
+        "Officials in Seoul said the drills would continue.",
+        "The talks ended without a statement.",
+        "The drills moved south on Saturday and ended on Sunday afternoon, officials said.",
+        "Read more from the ministry's statement, which was published in full on Saturday."]
+    assert removed == [
+        ("cross_reference", "SEE ALSO: Kim hosts Putin at Kumsusan palace."),
+        ("cross_reference", "SEE ALSO: Rep. Adam Schiff: Chinese deal linked to Trump properties violates "
+                            "emoluments clause"),
+        ("cross_reference", "(RELATED: GOP Baseball Shooter ‘Fueled By Rage’)"),
+        ("cross_reference", "Read more"),
+        ("navigation", "Trump welcomes home three Americans released by North Korea Read more")]
+
+
+@pytest.mark.parametrize("line, kind", [
+    ("The Associated Press contributed to this report.", "footer"),
+    ("Fox News’ Frank Miles and The Associated Press contributed to this report.", "footer"),
+    ("Reporting by Hyonhee Shin; Editing by Ed Davies", "signoff"),
+    ("(Reporting by Josh Smith; Editing by Michael Perry)", "signoff"),
+    ("Additional reporting by Benjamin Haas", "signoff"),
+    ("Story Continued Below", "navigation"),
+    ("Advertisement:", "navigation"),
+    ("Media playback is unsupported on your device Media caption Trump: 'Rocket Man's suicide mission'", "navigation"),
+    ("( PHOTOS: Senators up for election in 2014)", "cross_reference"),
+    ("Sign up for Daily Opinion Newsletter Manage Newsletters", "navigation"),
+    ("POLITICO Playbook newsletter Sign up today to receive the #1-rated newsletter in politics Email Sign Up By "
+     "signing up you agree to receive email newsletters or alerts from POLITICO. You can unsubscribe at any time.",
+     "navigation"),
+])
+def test_wire_credits_signoffs_and_page_furniture_are_stripped(line, kind):
+    body = "North Korea accused the allies of forming an Asian NATO, the ministry said on Friday."
+    cleaned, removed = corpus.strip_boilerplate(f"{body}\n{line}\n{body}" if kind in ("navigation", "cross_reference")
+                                                else f"{body}\n{line}")
+    assert removed == [(kind, line)] and line not in cleaned and body in cleaned
+
+
+def test_a_sentence_that_mentions_reporting_is_not_a_signoff():
+    text = "The ministry said so.\nReporting by state media could not be verified, officials in Seoul said."
+    assert corpus.strip_boilerplate(text) == (text, [])
+
+
+def test_real_world_corpus_matches_its_builder(tmp_path):
+    _real_builder().build(tmp_path)
+    committed = sorted(p.name for p in REAL.iterdir())
+    assert committed == sorted(p.name for p in tmp_path.iterdir())
+    for name in committed:
+        assert (REAL / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_real_world_corpus_gives_the_right_values():
+    expected = _real_builder().EXPECTED
+    result = corpus.ingest([REAL])
+    assert result.skipped.empty, result.skipped.to_dict("records")
+    assert sorted(result.articles["article_id"]) == sorted(expected)
+    for article_id, want in expected.items():
+        a = article(result, article_id)
+        removed = stripped(result, article_id)
+        for key, value in want.items():
+            if key == "text_has":
+                assert all(v in a["text"] for v in value), (article_id, a["text"])
+            elif key == "text_lacks":
+                assert not any(v in a["text"] for v in value), (article_id, a["text"])
+            elif key == "stripped":
+                assert removed == value, (article_id, removed)
+            else:
+                assert a[key] == value, (article_id, key, a[key])
+    tables.conform(result.articles, "articles")
+    tables.conform(result.stripped, "stripped")
