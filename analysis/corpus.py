@@ -178,12 +178,34 @@ class Ingested:
     inputs: int
 
     def summary(self) -> pd.DataFrame:
-        """Inputs, articles, skipped inputs by reason: a one-glance account of the run."""
-        rows = [("inputs", self.inputs), ("articles", len(self.articles)),
-                ("non-English articles", int((~self.articles["is_english"]).sum())),
+        """Inputs, articles, skipped inputs by reason, and what was repaired: a one-glance account of the run."""
+        arts, kinds = self.articles, self.stripped["kind"].value_counts()
+        rows = [("inputs", self.inputs), ("articles", len(arts)),
+                ("non-English articles (left out of English-only stages)", int((~arts["is_english"]).sum())),
+                ("articles with no named outlet (labelled 'unnamed outlet (...)')",
+                 int((arts["outlet_source"] == "unknown").sum())),
+                ("articles whose outlet is their URL's site", int((arts["outlet_source"] == "url").sum())),
+                ("articles with mojibake repaired", int(self.stripped.loc[
+                    self.stripped["kind"] == "mojibake_repaired", "article_id"].nunique())),
+                ("HTML quotes given quote marks", int(kinds.get("quote_marks_added", 0))),
                 ("skipped", len(self.skipped))]
         rows += [(f"skipped: {reason}", n) for reason, n in self.skipped["reason"].value_counts().sort_index().items()]
         return pd.DataFrame(rows, columns=["what", "count"])
+
+
+def excluded(articles: pd.DataFrame) -> pd.DataFrame:
+    """The articles English-only stages leave out, and why: ``article_id, outlet, language, why, n_words, start``.
+
+    ``why`` says who decided the language (the manifest, the input's own language field, or identification from
+    the text, see ``language``); ``start`` is the first 80 characters of the text, to check the call by eye.
+    """
+    out = articles.loc[~articles["is_english"].astype(bool)]
+    said = {"manifest": "the manifest says {}", "field": "the input's language field says {}",
+            "inferred": "the page's metadata says {}", "text": "identified from the text as {}"}
+    why = [said.get(source, "{}").format(repr(lang) if lang else "no language (no letters)")
+           for lang, source in zip(out["language"], out["language_source"])]
+    return pd.DataFrame({"article_id": out["article_id"], "outlet": out["outlet"], "language": out["language"],
+                         "why": why, "n_words": out["n_words"], "start": out["text"].str[:80]}).reset_index(drop=True)
 
 
 # --- bytes and text -------------------------------------------------------------------------------------------

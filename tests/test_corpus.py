@@ -840,3 +840,15 @@ def test_real_world_corpus_gives_the_right_values():
                 assert a[key] == value, (article_id, key, a[key])
     tables.conform(result.articles, "articles")
     tables.conform(result.stripped, "stripped")
+
+
+def test_excluded_says_which_articles_english_only_stages_leave_out_and_why():
+    result = corpus.ingest([REAL])
+    out = corpus.excluded(result.articles)
+    assert out[["article_id", "language", "why"]].values.tolist() == [
+        ["german", "de", "identified from the text as 'de'"]]
+    summary = dict(result.summary().values.tolist())
+    assert summary["non-English articles (left out of English-only stages)"] == 1
+    assert summary["articles with no named outlet (labelled 'unnamed outlet (...)')"] == 10
+    assert summary["articles whose outlet is their URL's site"] == 1
+    assert summary["articles with mojibake repaired"] == 1 and summary["HTML quotes given quote marks"] == 2
