@@ -334,7 +334,8 @@ def normalise(text: str) -> tuple[str, str]:
 _FTFY = ftfy.TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
                              fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
                              remove_control_chars=False, fix_c1_controls=False, normalization=None, explain=False)
-_MAX_DIFF_LINE = 20_000  # a longer changed line is reported as a whole, not diffed character by character
+_MAX_DIFF_WORDS = 5_000  # a line with more words that changes is reported whole (a diff costs up to words squared)
+_MAX_DIFF_WORD = 200  # a longer changed "word" (unspaced text) is reported whole rather than diffed by character
 
 
 def repair(text: str) -> tuple[str, str, int]:
@@ -358,19 +359,37 @@ def repair(text: str) -> tuple[str, str, int]:
         if fixed == line:
             continue
         lines[i] = fixed
-        if len(line) > _MAX_DIFF_LINE:
-            changes["(a long line)"] += 1
-            n_chars += len(line)
-            continue
-        matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
-        for op, a, b, c, d in matcher.get_opcodes():
-            if op != "equal":
-                changes[f"{line[a:b]} → {fixed[c:d]}"] += 1
-                n_chars += b - a
+        for wrong, right in _replacements(line, fixed):
+            changes[f"{wrong} → {right}"] += 1
+            n_chars += len(wrong)
     if not changes:
         return text, "", 0
     what = "; ".join(f"{change} ×{n}" for change, n in changes.most_common())  # ties in order of first use
     return "\n".join(lines), _printable(what)[:300], n_chars
+
+
+def _replacements(line: str, fixed: str) -> list[tuple[str, str]]:
+    """The pieces of ``line`` that ``fixed`` replaces, as ``(wrong, right)`` pairs.
+
+    Mojibake stays within a word, so the line is aligned word by word and only changed words are diffed by
+    character; this keeps the cost near linear where a character diff of a long line would be quadratic.
+    """
+    old, new = line.split(" "), fixed.split(" ")
+    if len(old) == len(new):
+        pairs = [(a, b) for a, b in zip(old, new) if a != b]
+    elif max(len(old), len(new)) <= _MAX_DIFF_WORDS:
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        pairs = [(" ".join(old[a:b]), " ".join(new[c:d])) for op, a, b, c, d in matcher.get_opcodes() if op != "equal"]
+    else:
+        return [(line, "(a long line)")]
+    found = []
+    for a, b in pairs:
+        if max(len(a), len(b)) > _MAX_DIFF_WORD:
+            found.append((a, b[:20] + "…"))
+            continue
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        found += [(a[i:j], b[k:m]) for op, i, j, k, m in matcher.get_opcodes() if op != "equal"]
+    return found
 
 
 def _printable(text: str) -> str:

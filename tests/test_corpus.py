@@ -852,3 +852,12 @@ def test_excluded_says_which_articles_english_only_stages_leave_out_and_why():
     assert summary["articles with no named outlet (labelled 'unnamed outlet (...)')"] == 10
     assert summary["articles whose outlet is their URL's site"] == 1
     assert summary["articles with mojibake repaired"] == 1 and summary["HTML quotes given quote marks"] == 2
+
+
+def test_repair_of_a_long_line_stays_fast():
+    line = "The ministryâ€™s spokesperson said â€œAsian NATOâ€\x9d is a bloc. " * 2000  # 120,000 characters
+    started = time.process_time()
+    text, what, n_chars = corpus.repair(line)
+    assert time.process_time() - started < 5  # a character diff of the line would take many minutes
+    assert text == "The ministry’s spokesperson said “Asian NATO” is a bloc. " * 2000
+    assert what == "â€™ → ’ ×2000; â€œ → “ ×2000; â€\\x9d → ” ×2000" and n_chars == 18000
