@@ -861,3 +861,10 @@ def test_repair_of_a_long_line_stays_fast():
     assert time.process_time() - started < 5  # a character diff of the line would take many minutes
     assert text == "The ministry’s spokesperson said “Asian NATO” is a bloc. " * 2000
     assert what == "â€™ → ’ ×2000; â€œ → “ ×2000; â€\\x9d → ” ×2000" and n_chars == 18000
+
+
+def test_cp1252_bytes_read_as_latin1_controls_are_repaired_not_dropped():
+    text = "The minister called it \x93a provocation\x94 and the ministry\x92s spokesman agreed."
+    fixed, what, n_chars = corpus.repair(text)
+    assert fixed == "The minister called it “a provocation” and the ministry’s spokesman agreed."
+    assert n_chars == 3 and what == "\\x93 → “ ×1; \\x94 → ” ×1; \\x92 → ’ ×1"
