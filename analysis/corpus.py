@@ -752,10 +752,11 @@ def is_listed_headline(line: str, *, patterns: Boilerplate | None = None) -> boo
 def clean(text: str, *, title: str = "", patterns: Boilerplate | None = None) -> Cleaned:
     """Normalise ``text``, read and remove the metadata that opens it, and strip boilerplate.
 
-    In order: mojibake repaired (``repair``), Unicode NFC and whitespace (``normalise``), navigation lines, then a leading ``date`` marker, an
-    outlet prefix and a dateline (each removed), a headline on the first line (read, and kept: a headline is
-    text, not boilerplate; ``title`` is one the input supplied, see ``headline``), a dateline opening the body
-    under that headline (removed), and the end's footers, sign-offs and headline list. ``found`` maps
+    In order: mojibake repaired (``repair``), Unicode NFC and whitespace (``normalise``), navigation lines and
+    cross-references, then a leading ``date`` marker, an outlet prefix and a dateline (each removed), a headline
+    on the first line (read, and kept: a headline is text, not boilerplate; ``title`` is one the input supplied,
+    see ``headline``), a dateline opening the body under that headline (removed), and the end's footers,
+    sign-offs and headline list. ``found`` maps
     ``date_marker``/``outlet_prefix``/``dateline``/``headline`` to what was read; ``stripped`` lists
     ``(kind, text)`` for everything removed and ``(kind, text, n_chars)`` for repairs (see ``Cleaned``).
     """

@@ -637,9 +637,10 @@ def test_unknown_outlets_are_never_pooled(seeds):
     assert len(unnamed) >= 2 and unnamed.is_unique
 
 
-@pytest.mark.parametrize("url, site", [("https://www.nytimes.com/2024/06/28/world/asia/nato.html", "nytimes.com"),
-                                        ("http://edition.cnn.com/x", "edition.cnn.com"), ("nknews.org/2024/06/x", "nknews.org"),
-                                        ("not a url", ""), ("", ""), ("https://", "")])
+@pytest.mark.parametrize("url, site", [
+    ("https://www.nytimes.com/2024/06/28/world/asia/nato.html", "nytimes.com"),
+    ("http://edition.cnn.com/x", "edition.cnn.com"), ("nknews.org/2024/06/x", "nknews.org"),
+    ("not a url", ""), ("", ""), ("https://", "")])
 def test_site_of(url, site):
     assert corpus.site_of(url) == site
 
@@ -721,7 +722,8 @@ def test_html_block_quote_becomes_a_quote_with_its_speaker(nlp):
     [record] = corpus.read_html(REAL / "blockquote.html")
     found = quotes.extract(nlp(record.text))
     block = next(q for q in found if q.text.startswith("The so-called Asian NATO"))
-    assert (block.kind, block.speaker, block.cue_lemma) == ("direct", "Foreign ministry spokesperson Kim Yo Jong", "say")
+    assert (block.kind, block.cue_lemma) == ("direct", "say")
+    assert block.speaker == "Foreign ministry spokesperson Kim Yo Jong"
     inline = next(q for q in found if q.text == "absurd and hostile")
     assert inline.kind == "partial"
 
