@@ -449,6 +449,20 @@ def language(text: str, *, max_chars: int = 600, min_probability: float = 0.9, e
     return "en" if words and english >= english_share * len(words) else code
 
 
+_LANGUAGE_NAMES = {"english": "en", "eng": "en", "german": "de", "deu": "de", "ger": "de", "french": "fr",
+                   "fra": "fr", "fre": "fr", "spanish": "es", "spa": "es", "korean": "ko", "kor": "ko",
+                   "japanese": "ja", "jpn": "ja", "chinese": "zh", "zho": "zh", "chi": "zh", "russian": "ru",
+                   "rus": "ru"}
+
+
+def language_code(value: str) -> str:
+    """A language as an input writes it, as an ISO 639-1 code: ``en-US``, ``EN``, ``en_GB``, ``English`` and
+    ``eng`` are all ``en``; an unknown name is kept lower-cased; empty stays empty."""
+    value = str(value or "").strip().lower()
+    primary = re.split(r"[-_ ]", value, maxsplit=1)[0] if value else ""
+    return _LANGUAGE_NAMES.get(value) or _LANGUAGE_NAMES.get(primary) or primary
+
+
 def parse_date(value: object) -> tuple[str, str]:
     """``(iso, as_written)``: an ISO date when ``value`` is a full valid date, else ``("", value)``.
 
@@ -1228,8 +1242,8 @@ def _article(record: Record, article_id: str, shown: str, manual: dict, *, min_w
                                          (line and (line.date or line.date_text), "dateline"))
     outlet, outlet_source = _named(outlet, outlet_source, url=manual.get("url") or given.get("url", ""),
                                    article_id=article_id)
-    lang, lang_source = _first((manual.get("language", "").lower(), "manifest"),
-                               (given.get("language", "").lower(), src), (language(text), "text"))
+    lang, lang_source = _first((language_code(manual.get("language", "")), "manifest"),
+                               (language_code(given.get("language", "")), src), (language(text), "text"))
     return {
         "article_id": article_id, "outlet": outlet, "outlet_source": outlet_source,
         "date": date, "date_source": date_source, "date_text": date_text,

@@ -870,3 +870,16 @@ def test_cp1252_bytes_read_as_latin1_controls_are_repaired_not_dropped():
     fixed, what, n_chars = corpus.repair(text)
     assert fixed == "The minister called it “a provocation” and the ministry’s spokesman agreed."
     assert n_chars == 3 and what == "\\x93 → “ ×1; \\x94 → ” ×1; \\x92 → ’ ×1"
+
+
+@pytest.mark.parametrize("written, code", [("en", "en"), ("EN", "en"), ("en-US", "en"), ("en_GB", "en"),
+                                           ("English", "en"), ("eng", "en"), ("ko-KR", "ko"), ("", "")])
+def test_language_code_reads_what_inputs_write(written, code):
+    assert corpus.language_code(written) == code
+
+
+def test_an_input_language_of_en_us_is_english(tmp_path):
+    (tmp_path / "a.csv").write_text("text,language\n\"North Korea accused the United States of forming an Asian "
+                                    "NATO with Japan and South Korea on Friday.\",en-US\n", encoding="utf-8")
+    a = corpus.ingest([tmp_path]).articles.iloc[0]
+    assert (a["language"], a["language_source"], a["is_english"]) == ("en", "field", True)
