@@ -7,6 +7,7 @@ repository).
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,40 @@ def test_no_family_contains_story_terms_of_the_seeds(nlp, lex, seed_texts):
     for fid, family in lex.items():
         words = pattern_words(family)
         assert not words & terms, f"{fid} uses story terms {sorted(words & terms)}"
+
+
+def test_validation_scores_hits_against_gold_spans(tmp_path, nlp, monkeypatch):
+    """bench/validate_lexicon.py on a two-article corpus in PTC's layout, figures worked out by hand."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location(
+        "validate_lexicon", Path(__file__).resolve().parent.parent / "bench" / "validate_lexicon.py")
+    validate = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "validate_lexicon", validate)  # dataclasses look their module up there
+    spec.loader.exec_module(validate)
+    first = ("Plan under fire\n\nThe senator called the plan a sham and an outrageous waste.\n"
+             "The council met on Tuesday.\nThe American people deserve better.\n")
+    second = "Weather\n\nOutrageous rain is expected on Friday, said the mayor, a notorious crook.\n"
+    (tmp_path / "train-articles").mkdir()
+    (tmp_path / "train-labels-task-flc-tc").mkdir()
+    gold = {"1": [("Loaded_Language", "sham"), ("Flag-Waving", "The American people deserve better")],
+            "2": [("Name_Calling,Labeling", "a notorious crook"), ("Name_Calling,Labeling", "the mayor")]}
+    for article, text in (("1", first), ("2", second)):
+        (tmp_path / "train-articles" / f"article{article}.txt").write_text(text, encoding="utf-8")
+        rows = [f"{article}\t{t}\t{text.index(s)}\t{text.index(s) + len(s)}" for t, s in gold[article]]
+        (tmp_path / "train-labels-task-flc-tc" / f"article{article}.task-flc-tc.labels").write_text(
+            "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "figures.json"
+    assert validate.main([str(tmp_path), "--json", str(out)]) == 1  # loaded_language is below 0.5 on its technique
+    general = json.loads(out.read_text(encoding="utf-8"))["general"]
+    # Hits: sham (on its LL span), outrageous twice (no span), the American people (on the flag-waving span), crook
+    # (on a name-calling span). Three of five hits are on a span; two of the three LL/NC spans are touched.
+    assert general["hits"] == 5
+    assert general["precision"] == 0.6
+    assert general["recall"] == round(2 / 3, 3)
+    assert general["recall_by_technique"] == {"Loaded_Language": 1.0, "Name_Calling,Labeling": 0.5}
+    assert general["families"]["loaded_language"]["own"] == round(1 / 3, 3)
+    assert general["families"]["flag_waving"]["own"] == 1.0
+    assert general["families"]["name_calling"]["own"] == 1.0
+    assert general["families"]["doubt"]["hits"] == 0
