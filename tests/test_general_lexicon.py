@@ -81,6 +81,7 @@ NEUTRAL = [
     "The study followed 2,000 patients for five years.",
     "The left lane of the motorway was closed after the accident.",
     "Researchers at the university published the results in a journal.",
+    "A gas blast damaged two houses on Monday morning.",
 ]
 
 
