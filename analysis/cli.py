@@ -121,8 +121,14 @@ def _sample_parser(sub) -> None:
 def _sample(args) -> int:
     from analysis import coding
 
-    sheet = coding.sample(args.data, unit=args.unit, n=args.n, seed=args.seed)
-    sheet_path, book = coding.write_sheet(sheet, args.out)
+    try:
+        if os.path.splitext(args.out)[1].lower() not in coding.FORMATS:
+            raise ValueError(f"{args.out}: write a coding sheet as .csv or .xlsx")
+        sheet = coding.sample(args.data, unit=args.unit, n=args.n, seed=args.seed)
+        sheet_path, book = coding.write_sheet(sheet, args.out)
+    except (ValueError, FileNotFoundError) as err:
+        log.error("framing sample: %s", err)
+        return 2
     log.info("coding sheet: %s (%d %s units); codebook: %s", sheet_path, len(sheet), args.unit, book)
     return 0
 

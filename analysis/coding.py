@@ -264,11 +264,27 @@ def write_sheet(sheet: pd.DataFrame, target: str | Path) -> tuple[Path, Path]:
     if target.suffix.lower() == ".csv":
         sheet.to_csv(target, index=False, encoding="utf-8-sig")  # the BOM makes Excel read UTF-8
     else:
-        sheet.to_excel(target, index=False, engine="openpyxl", sheet_name="coding")
+        _write_xlsx(sheet, target)
     book = target.with_name(f"{target.stem}.codebook.md")
     book.write_text(codebook_markdown(str(sheet["unit"].iloc[0])), encoding="utf-8")
     log.info("wrote %s (%d units) and its codebook %s", target, len(sheet), book)
     return target, book
+
+
+def _write_xlsx(sheet: pd.DataFrame, target: Path) -> None:
+    """The sheet as a workbook a coder can read: text columns wide and wrapped, the header row frozen."""
+    from openpyxl.styles import Alignment
+
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        sheet.to_excel(writer, index=False, sheet_name="coding")
+        ws = writer.sheets["coding"]
+        ws.freeze_panes = "A2"
+        for i, column in enumerate(sheet.columns, 1):
+            letter = ws.cell(row=1, column=i).column_letter
+            ws.column_dimensions[letter].width = {"text": 50, "context": 80}.get(column, 16)
+            if column in ("text", "context"):
+                for cell in ws[letter][1:]:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def codebook_markdown(unit: str) -> str:

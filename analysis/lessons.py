@@ -248,6 +248,12 @@ def structure(nb: nbformat.NotebookNode) -> list[str]:
         problems.append("no cell tagged answer")
     problems += [f"def/class in a code cell: {c.source.splitlines()[0]}" for c in code
                  if any(line.lstrip().startswith(("def ", "class ")) for line in c.source.splitlines())]
+    for before, cell in zip(cells, cells[1:]):
+        if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+            if before.cell_type != "markdown":
+                problems.append(f"no markdown sentence introduces: {cell.source.splitlines()[0]}")
+            if len(cell.source.splitlines()) > 12:
+                problems.append(f"code cell longer than 12 lines: {cell.source.splitlines()[0]}")
     return problems
 
 
@@ -268,13 +274,15 @@ def for_edition(nb: nbformat.NotebookNode, *, edition: str) -> nbformat.Notebook
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; choose {' or '.join(EDITIONS)}")
     nb = nbformat.from_dict(nb)
-    kept = []
+    kept, previous = [], False
     for cell in nb.cells:
-        if ANSWER in cell.metadata.get("tags", []):
-            if edition == "student":
-                continue
+        is_answer = ANSWER in cell.metadata.get("tags", [])
+        if is_answer and edition == "student":
+            continue
+        if is_answer and not previous:  # one label per run of answer cells
             kept.append(nbformat.v4.new_markdown_cell("**Answer (teacher edition)**", metadata={"tags": [ANSWER]}))
         kept.append(cell)
+        previous = is_answer
     nb.cells = kept
     return nb
 

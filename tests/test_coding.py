@@ -131,3 +131,10 @@ def test_sheets_of_different_samples_are_refused(data_dir, tmp_path):
     coding.sample(data_dir, unit="sentence", n=8, seed=6).assign(coder="b").to_csv(tmp_path / "b.csv", index=False)
     with pytest.raises(coding.SheetError, match="differs from"):
         agreement.load([tmp_path / "a.csv", tmp_path / "b.csv"], data_dir=data_dir)
+
+
+def test_sample_refuses_an_unknown_format_and_a_missing_run(tmp_path):
+    proc = _framing("sample", "--out", str(tmp_path / "sheet.txt"), "--data", str(tmp_path))
+    assert proc.returncode == 2 and "write a coding sheet as .csv or .xlsx" in proc.stderr
+    proc = _framing("sample", "--out", str(tmp_path / "sheet.csv"), "--data", str(tmp_path / "none"))
+    assert proc.returncode == 2 and "run the 'ingest' stage first" in proc.stderr
