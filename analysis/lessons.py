@@ -7,9 +7,9 @@ ends with what the measure cannot tell. Cells tagged ``answer`` hold the answers
 leaves them out, the teacher edition shows them.
 
 ``build(out, edition=...)`` runs every lesson headless with papermill on ``out/data`` (running the workbook on
-the seed corpus first when that folder has no tables) and writes ``out/lessons/<lesson>.html``, the executed
-notebooks of the edition (``out/lessons/notebooks/``, without answers in the student edition), ``index.html`` and
-the method cards page ``methods.html``.
+the seed corpus first when that folder has no tables) and writes ``out/lessons/<lesson>.html``, the notebooks of
+the edition (``out/lessons/notebooks/``: the teacher's executed with answers, the student's unexecuted and without
+answers, both set to the run's tables), ``index.html`` and the method cards page ``methods.html``.
 """
 from __future__ import annotations
 
@@ -358,7 +358,7 @@ def _select(only: list[str] | None) -> list[Path]:
 def run_one(path: Path, data_dir: Path, notebooks: Path, *, edition: str,
             parameters: dict | None = None) -> nbformat.NotebookNode:
     """Execute one lesson with papermill on ``data_dir`` (and any other ``parameters`` of the lesson); keeps the
-    edition's executed notebook in ``notebooks`` and returns the whole executed notebook, answers included."""
+    edition's notebook in ``notebooks`` (see ``_copy``) and returns the whole executed notebook, answers included."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -375,8 +375,22 @@ def run_one(path: Path, data_dir: Path, notebooks: Path, *, edition: str,
         raise runner.StageFailed(f"lesson {path.stem}", f"cell {err.cell_index} (execution count {err.exec_count})",
                                  f"{err.source.strip()[:400]}\n{err.ename}: {err.evalue}", executed) from None
     nb = nbformat.read(str(executed), as_version=4)
-    nbformat.write(for_edition(nb, edition=edition), str(executed))  # a student copy has no answers
+    nbformat.write(_copy(path, nb, edition=edition, parameters={**(parameters or {}), "data_dir": str(data_dir)}),
+                   str(executed))
     return nb
+
+
+def _copy(path: Path, executed: nbformat.NotebookNode, *, edition: str, parameters: dict) -> nbformat.NotebookNode:
+    """The notebook a student or teacher opens: the teacher's is the executed lesson with its answers; the
+    student's is the lesson unexecuted (a prediction means nothing once the reveal is on screen), set to the same
+    parameters, without answer cells."""
+    if edition == "teacher":
+        return executed
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    source = load_notebook_node(str(path))  # papermill's reader gives every cell the tags list it expects
+    return for_edition(parameterize_notebook(source, parameters), edition="student")
 
 
 def _index(folder: Path, items: list, *, edition: str) -> Path:

@@ -61,6 +61,8 @@ def test_framing_lessons_student_edition(seed_run):
         assert "Traceback" not in page
         nb = nbformat.read(str(folder / "notebooks" / path.name), as_version=4)
         assert not [c for c in nb.cells if "answer" in c.metadata.get("tags", [])]
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")  # the student runs it
+        assert str(seed_run / "data") in "".join(c.source for c in nb.cells)  # set to this run's tables
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{p.stem}.html"' in index for p in lessons.all_lessons())
 
