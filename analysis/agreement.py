@@ -55,7 +55,9 @@ def alpha(data, *, level: str = "nominal", domain=None) -> float:
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level of measurement {level!r}; use one of {', '.join(LEVELS)}")
-    data = np.array([[np.nan if v is None else v for v in row] for row in data], dtype=float)
+    if not isinstance(data, np.ndarray):  # nested lists may hold None for a missing code
+        data = [[np.nan if v is None else v for v in row] for row in data]
+    data = np.asarray(data, dtype=float)
     if data.ndim != 2:
         raise ValueError(f"alpha needs a coders x units table, not an array of shape {data.shape}")
     paired = data[:, np.sum(~np.isnan(data), axis=0) >= 2]
@@ -71,7 +73,7 @@ def interval(data, *, level: str = "nominal", domain=None, n_boot: int = 1000, c
 
     Resamples where alpha is undefined are left out; returns ``(nan, nan)`` when fewer than half are defined.
     """
-    data = np.asarray(data, dtype=float)
+    data = np.asarray([[np.nan if v is None else v for v in row] for row in data], dtype=float)
     rng = np.random.default_rng(seed)
     n = data.shape[1]
     draws = [alpha(data[:, rng.integers(0, n, n)], level=level, domain=domain) for _ in range(n_boot)]
