@@ -102,3 +102,13 @@ def test_page_has_every_card_and_no_network(tmp_path):
         assert f'id="card-{measure}"' in text
         assert f'href="#card-{measure}"' in text
     assert "Content-Security-Policy" in text
+
+
+@pytest.mark.parametrize("measure", sorted(MEASURES))
+def test_no_text_is_cut_by_a_yaml_comment(measure):
+    # In YAML an unquoted " #" starts a comment: "before issue #10" would silently lose the rest of the line.
+    rendered = " ".join(cards.markdown(cards.card(measure)).split())
+    for line in (cards.folder() / f"{measure}.yaml").read_text(encoding="utf-8").splitlines():
+        if " #" in line and not line.lstrip().startswith("#"):
+            after = line.split(" #", 1)[1].strip().rstrip('"')
+            assert after in rendered, f"{measure}: {line!r} is cut at ' #'; quote the value"
