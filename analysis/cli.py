@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="the status of the last run in a folder")
     status.add_argument("--out", default=str(stages.ROOT), help="the run's folder (default: the project root)")
     status.set_defaults(func=_status)
+    _sample_parser(sub)
+    _agreement_parser(sub)
+    _lessons_parser(sub)
     return parser
 
 
@@ -95,6 +98,92 @@ def _status(args) -> int:
     state = runner.last_run(args.out)
     sys.stdout.write(json.dumps(state, indent=2) + "\n")
     return 0 if state["status"] in ("complete", "none") else 1
+
+
+def _sample_parser(sub) -> None:
+    from analysis import coding
+
+    sample = sub.add_parser("sample", help="write a coding sheet: a reproducible stratified sample of a run's units",
+                            description="Draw a random, reproducible sample of a run's sentences, phrase hits or quotes, "
+                                        "stratified by outlet and the workbook's own code, and write it as a coding "
+                                        "sheet (CSV or XLSX) with blank code columns and a codebook beside it "
+                                        "(<sheet>.codebook.md).")
+    sample.add_argument("--out", required=True, metavar="SHEET", help="the sheet to write (.csv or .xlsx)")
+    sample.add_argument("--n", type=int, default=40, help="units to sample (default 40)")
+    sample.add_argument("--seed", type=int, default=1, help="random seed: the same run, unit, n and seed give the "
+                                                            "same sheet (default 1)")
+    sample.add_argument("--unit", choices=coding.UNITS, default="sentence", help="what one row is (default sentence)")
+    sample.add_argument("--data", default=str(stages.ROOT / "data"), metavar="DIR",
+                        help="the run's tables (default: the project's data/)")
+    sample.set_defaults(func=_sample)
+
+
+def _sample(args) -> int:
+    from analysis import coding
+
+    try:
+        if os.path.splitext(args.out)[1].lower() not in coding.FORMATS:
+            raise ValueError(f"{args.out}: write a coding sheet as .csv or .xlsx")
+        sheet = coding.sample(args.data, unit=args.unit, n=args.n, seed=args.seed)
+        sheet_path, book = coding.write_sheet(sheet, args.out)
+    except (ValueError, FileNotFoundError) as err:
+        log.error("framing sample: %s", err)
+        return 2
+    log.info("coding sheet: %s (%d %s units); codebook: %s", sheet_path, len(sheet), args.unit, book)
+    return 0
+
+
+def _agreement_parser(sub) -> None:
+    agreement = sub.add_parser("agreement", help="Krippendorff's alpha of coded sheets, among coders and against the "
+                                                 "workbook, as an HTML report",
+                               description="Read coded sheets of one sample (written by `framing sample`), check them "
+                                           "against the run's sample, and write Krippendorff's alpha per variable "
+                                           "with bootstrap intervals, confusion tables and the units where codes "
+                                           "differ.")
+    agreement.add_argument("sheets", nargs="+", metavar="SHEET", help="coded sheets (.csv or .xlsx), one per coder")
+    agreement.add_argument("--against-tagger", action="store_true", help="also compare each coder with the workbook")
+    agreement.add_argument("--data", default=str(stages.ROOT / "data"), metavar="DIR",
+                           help="the run's tables the sample was drawn from (default: the project's data/)")
+    agreement.add_argument("--out", default="agreement.html", metavar="HTML", help="the report (default agreement.html)")
+    agreement.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the intervals")
+    agreement.set_defaults(func=_agreement)
+
+
+def _agreement(args) -> int:
+    from analysis import agreement, coding
+
+    try:
+        sheets, known = agreement.load(args.sheets, data_dir=args.data)
+        result = agreement.compare(sheets, workbook=known if args.against_tagger else None, n_boot=args.n_boot)
+    except (coding.SheetError, ValueError, FileNotFoundError) as err:
+        log.error("framing agreement: %s", err)
+        return 2
+    sys.stdout.write(result.alphas.to_string(index=False, float_format=lambda x: f"{x:.3f}") + "\n")
+    log.info("report: %s", agreement.report(result, args.out))
+    return 0
+
+
+def _lessons_parser(sub) -> None:
+    from analysis import lessons
+
+    parser = sub.add_parser("lessons", help="run the lessons headless and render them as HTML",
+                            description="Run the lesson notebooks (notebooks/lessons/) with papermill on a run's "
+                                        "tables (running the workbook on seeds/ into DIR first when DIR/data has no "
+                                        "tables) and render each as HTML: the student edition hides the answers, the "
+                                        "teacher edition shows them.")
+    parser.add_argument("--out", required=True, metavar="DIR", help="where the lessons (DIR/lessons/) are written")
+    parser.add_argument("--edition", choices=lessons.EDITIONS, default="student", help="default student")
+    parser.add_argument("--only", metavar="A,B", help="run only these lessons (file stems or numbers)")
+    parser.set_defaults(func=_lessons)
+
+
+def _lessons(args) -> int:
+    from analysis import lessons
+
+    only = [n.strip() for n in args.only.split(",")] if args.only else None
+    index = lessons.build(args.out, edition=args.edition, only=only)
+    log.info("lessons: %s", index)
+    return 0
 
 
 if __name__ == "__main__":
