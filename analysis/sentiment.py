@@ -299,7 +299,7 @@ def mention_polarity(doc: Doc, start: int, end: int, *, sentence: tuple[int, int
     ``polarity_cues`` (the cue words joined by ", "). Reuses the article's parse. A mention running past its
     sentence (an entity across a line break) is scored on its part inside the sentence."""
     s, e = sentence
-    span = doc.char_span(s, e, alignment_mode="expand")
+    span = doc.char_span(s, e, alignment_mode="expand") or doc[:]
     lo, hi = max(start, span.start_char), min(end, span.end_char)
     if hi <= lo:  # not inside its sentence at all: score it in the whole document
         span, lo, hi = doc[:], start, end
