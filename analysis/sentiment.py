@@ -5,6 +5,12 @@ produced them) and VADER's compound score. Both are kept because they disagree, 
 words such as "stooges", "hell-bent" or "puppet" are in neither lexicon, while "security", "peace" or the name
 "Freedom Edge" score as positive. Read the aggregates as "what a general-purpose lexicon makes of the wording",
 never as the stance of a sentence; ``misreads`` lists the sentences where that matters.
+
+Polarity toward one target is a separate measure: ``toward`` reads the words around a mention (its dependency
+neighbourhood, its clause, a window, with negation) with a model trained on NewsMTSC and says whether the sentence
+is negative, neutral or positive toward that target, so "The ministry praised Seoul and condemned Washington"
+gives the two capitals opposite polarities. The tagging stage stores it for every mention; ``toward_actors``
+aggregates it per actor with n.
 """
 from __future__ import annotations
 
