@@ -7,8 +7,9 @@ GOLD is a NewsMTSC file (Hamborg and Donnay 2021; a sentence, a marked target, i
 negative/neutral/positive). Every target is scored three ways in the same run and compared with the gold label:
 
 - ``toward``: the workbook's target-dependent polarity (``analysis.sentiment.toward``, the shipped model);
-- ``textblob``: the sentence's TextBlob polarity, the same for every target of the sentence (< 0 negative,
-  > 0 positive, 0 neutral), which is what the workbook gave every actor before per-mention polarity;
+- ``textblob``: the sentence's TextBlob polarity as the workbook scores sentences (``sentiment.score``, negative
+  contractions written out), the same for every target of the sentence (< 0 negative, > 0 positive, 0
+  neutral), which is what the workbook gave every actor before per-mention polarity;
 - ``vader``: the sentence's VADER compound with VADER's own thresholds (<= -0.05 negative, >= 0.05 positive).
 
 It prints accuracy and macro-F1 over the three classes, and F1 per class. ``--cost CORPUS`` also runs the
