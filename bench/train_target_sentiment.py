@@ -8,8 +8,8 @@ sentences with their polarity (2 negative, 4 neutral, 6 positive). Each sentence
 spaCy pipeline (``models.load``), every target becomes the features of ``sentiment.features``, and a multinomial
 logistic regression (scikit-learn, lbfgs, balanced class weights) is fitted. Its regularisation C is chosen by
 5-fold cross-validation on train (macro-F1, fixed folds); features seen in fewer than ``--min-count`` training
-targets are dropped. The result is written as JSON (classes, intercepts, weights rounded to 4 decimals, one feature a line, metadata)
-so it loads without unpickling. Everything is deterministic: the same data, pipeline and lexicons give the same
+targets are dropped. The result is written as JSON (classes, intercepts, weights rounded to 4 decimals, one
+feature a line, metadata) so it loads without unpickling. Everything is deterministic: the same data, pipeline and lexicons give the same
 file byte for byte.
 """
 from __future__ import annotations
