@@ -369,63 +369,69 @@ def sentiment_distribution(sentences: pd.DataFrame, articles: pd.DataFrame, *, s
             .properties(title=_title(title, subtitle)))
 
 
-def sentiment_by_target(sentences: pd.DataFrame, mentions: pd.DataFrame, *, score: Score = "vader_compound",
-                        roles: Sequence[str] = ("target",), top_n: int = 20,
-                        per_actor: int = 40) -> alt.LayerChart | alt.Chart:
-    """Sentiment toward each target actor: the sentences that mention an actor in one of ``roles``, by voice.
+def sentiment_by_target(sentences: pd.DataFrame, mentions: pd.DataFrame, *, roles: Sequence[str] | None = None,
+                        top_n: int = 20, per_actor: int = 40) -> alt.LayerChart | alt.Chart:
+    """Polarity toward each actor, mention by mention (``mentions.polarity_score``, ``sentiment.toward``), by
+    the voice of the sentence that mentions it.
 
-    Mentions are joined to their sentence's score; an actor is the canonical actor, else the mention as written.
-    Each dot is a sentence (tooltip: the sentence and its article), at most ``per_actor`` per actor and voice,
-    spread evenly over the score range so the dots keep the distribution's shape; the bar is the middle half
-    (quartiles) and the tick the median, both over all sentences. ``top_n`` actors by sentences; n in the labels.
+    An actor is the canonical actor, else the entity as written; ``roles`` keeps only mentions with one of those
+    roles (default: every mention). Each dot is a mention (tooltip: its polarity, the words that decided it, the
+    sentence and its article), at most ``per_actor`` per actor and voice, spread evenly over the score range so
+    the dots keep the distribution's shape; the bar is the middle half (quartiles) and the tick the median, both
+    over all mentions. ``top_n`` actors by mentions; the labels give n and the negative/neutral/positive counts
+    (``sentiment.toward_actors``).
     """
-    label, lo, hi = _score(score)
-    title = "Sentiment toward each target actor"
+    from analysis import sentiment
+
+    label = "Polarity toward the actor (P(positive) − P(negative))"
+    title = "Polarity toward each actor"
     if sentences.empty or mentions.empty:
         return _no_data(title, "there are no sentences or no mentions")
-    m = mentions[mentions["role"].isin(list(roles))].copy()
-    m["actor"] = m["actor"].where(m["actor"].str.strip() != "", m["text"].str.split().str.join(" "))
-    m = m[m["actor"] != ""].drop_duplicates(["article_id", "sent_id", "actor"])
-    cols = ["article_id", "sent_id", "text", "voice", score]
-    df = m[["article_id", "sent_id", "actor"]].merge(sentences[cols], on=["article_id", "sent_id"], how="inner")
-    df = df[df[score].notna()].copy()
+    m = mentions if roles is None else mentions[mentions["role"].isin(list(roles))]
+    m = m[m["polarity"] != ""].assign(actor=sentiment.actor_names(m, named_only=False))
+    m = m[m["actor"] != ""]
+    df = m[["article_id", "sent_id", "actor", "polarity", "polarity_score", "polarity_cues"]].merge(
+        sentences[["article_id", "sent_id", "text", "voice"]], on=["article_id", "sent_id"], how="inner")
     if df.empty:
-        return _no_data(title, f"no sentence mentions an actor as {' or '.join(roles)}")
+        return _no_data(title, "no mention has a polarity" + (f" as {' or '.join(roles)}" if roles else ""))
     df["voice"] = _voice(df["voice"], ("narrator", "quoted"))
     actors = _top_values(df["actor"], top_n)
-    df = df[df["actor"].isin(actors)]
-    totals = df.groupby("actor").size()
-    df["actor_label"] = df["actor"].map(lambda a: f"{a} (n={totals[a]})")
-    grouped = df.groupby(["actor", "voice"], sort=True)[score]
+    df = df[df["actor"].isin(actors)].rename(columns={"polarity_score": "score"})
+    tally = sentiment.toward_actors(df.assign(polarity_score=df["score"])).set_index("actor")
+    names = {a: f"{a} (n={tally.at[a, 'n']}: {tally.at[a, 'n_negative']} neg, {tally.at[a, 'n_neutral']} neu, "
+                f"{tally.at[a, 'n_positive']} pos)" for a in actors}
+    df["actor_label"] = df["actor"].map(names)
+    grouped = df.groupby(["actor", "voice"], sort=True)["score"]
     stats = grouped.agg(n="size", mean="mean", median="median").reset_index()
     stats["q1"] = grouped.quantile(0.25).to_numpy()
     stats["q3"] = grouped.quantile(0.75).to_numpy()
-    df = df.sort_values(["actor", "voice", score, "article_id", "sent_id"], kind="stable")
+    df = df.sort_values(["actor", "voice", "score", "article_id", "sent_id"], kind="stable")
     shown = df.groupby(["actor", "voice"], sort=False, group_keys=False)[df.columns.tolist()].apply(
         lambda g: g.iloc[_spread(len(g), per_actor)])
     rows = shown.merge(stats, on=["actor", "voice"])
     rows["sentence"] = rows["text"].map(_clip)
-    rows = rows.rename(columns={score: "score"})
-    rows = rows[["actor", "actor_label", "voice", "score", "sentence", "article_id", "sent_id",
-                 "n", "mean", "median", "q1", "q3"]].round({"score": 4, "mean": 4, "median": 4, "q1": 4, "q3": 4})
+    rows = rows[["actor", "actor_label", "voice", "score", "polarity", "polarity_cues", "sentence", "article_id",
+                 "sent_id", "n", "mean", "median", "q1", "q3"]].round(
+        {"score": 4, "mean": 4, "median": 4, "q1": 4, "q3": 4})
     rows = rows.sort_values(["actor", "voice", "score", "article_id", "sent_id"], kind="stable").reset_index(drop=True)
-    labels = [f"{a} (n={totals[a]})" for a in actors]
+    labels = [names[a] for a in actors]
     voices = [v for v in ("narrator", "quoted", "other") if v in set(rows["voice"])]
     color = alt.Color("voice:N", title="Voice", sort=voices,
                       scale=alt.Scale(domain=voices, range=[VOICE_COLORS[v] for v in voices]))
-    y = alt.Y("actor_label:N", title="Target actor (sentences)", sort=labels, axis=alt.Axis(labelLimit=200))
+    y = alt.Y("actor_label:N", title="Actor (mentions)", sort=labels, axis=alt.Axis(labelLimit=320))
     y_offset = alt.YOffset("voice:N", sort=voices)
-    x = alt.X("score:Q", title=label, scale=alt.Scale(domain=[lo, hi]))
+    x = alt.X("score:Q", title=label, scale=alt.Scale(domain=[-1, 1]))
     dots = alt.Chart().mark_circle(size=28, opacity=0.45).encode(
         x=x, y=y, yOffset=y_offset, color=color,
         tooltip=[alt.Tooltip("actor:N", title="Actor"), alt.Tooltip("voice:N", title="Voice"),
-                 alt.Tooltip("score:Q", title=label, format=".3f"), alt.Tooltip("sentence:N", title="Sentence"),
+                 alt.Tooltip("polarity:N", title="Polarity"), alt.Tooltip("score:Q", title="Score", format=".3f"),
+                 alt.Tooltip("polarity_cues:N", title="Decided by"), alt.Tooltip("sentence:N", title="Sentence"),
                  alt.Tooltip("article_id:N", title="Article"), alt.Tooltip("sent_id:Q", title="Sentence no.")])
     summary = alt.Chart().transform_aggregate(
         q1="max(q1)", q3="max(q3)", median="max(median)", mean="max(mean)", n="max(n)",
         groupby=["actor_label", "voice"])
     summary_tip = [alt.Tooltip("actor_label:N", title="Actor"), alt.Tooltip("voice:N", title="Voice"),
-                   alt.Tooltip("n:Q", title="n (sentences)"), alt.Tooltip("median:Q", title="Median", format=".3f"),
+                   alt.Tooltip("n:Q", title="n (mentions)"), alt.Tooltip("median:Q", title="Median", format=".3f"),
                    alt.Tooltip("mean:Q", title="Mean", format=".3f"),
                    alt.Tooltip("q1:Q", title="Lower quartile", format=".3f"),
                    alt.Tooltip("q3:Q", title="Upper quartile", format=".3f")]
@@ -434,11 +440,13 @@ def sentiment_by_target(sentences: pd.DataFrame, mentions: pd.DataFrame, *, scor
     tick = summary.mark_tick(thickness=2.5, size=12, color="#222").encode(
         x="median:Q", y=y, yOffset=y_offset, tooltip=summary_tip)
     zero = alt.Chart().mark_rule(color="#888", strokeDash=[2, 2]).encode(x=alt.datum(0))
+    which = f"as {' or '.join(roles)}" if roles else "in any role"
     return (alt.layer(zero, box, dots, tick, data=rows)
             .properties(width=460, height=alt.Step(26), name="sentiment_targets",
-                        title=_title(title, [f"Sentences mentioning the actor as {' or '.join(roles)}; {label}. "
-                                             f"Dots: sentences (up to {per_actor} per actor and voice);",
-                                             "bar: middle half of all its sentences; black tick: median."])))
+                        title=_title(title, [f"Each mention of the actor {which}, scored toward the actor by a model "
+                                             f"of the words around it (not the sentence's score). Dots: mentions "
+                                             f"(up to {per_actor} per actor and voice);",
+                                             "bar: middle half of all its mentions; black tick: median."])))
 
 
 # --------------------------------------------------------------------------------------------------------------

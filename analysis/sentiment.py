@@ -5,10 +5,18 @@ produced them) and VADER's compound score. Both are kept because they disagree, 
 words such as "stooges", "hell-bent" or "puppet" are in neither lexicon, while "security", "peace" or the name
 "Freedom Edge" score as positive. Read the aggregates as "what a general-purpose lexicon makes of the wording",
 never as the stance of a sentence; ``misreads`` lists the sentences where that matters.
+
+Polarity toward one target is a separate measure: ``toward`` reads the words around a mention (its dependency
+neighbourhood, its clause, a window, with negation) with a model trained on NewsMTSC and says whether the sentence
+is negative, neutral or positive toward that target, so "The ministry praised Seoul and condemned Washington"
+gives the two capitals opposite polarities. The tagging stage stores it for every mention; ``toward_actors``
+aggregates it per actor with n.
 """
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
@@ -18,6 +26,9 @@ from typing import NamedTuple
 
 import pandas as pd
 import yaml
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.language import Language
+from spacy.tokens import Doc, Span
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +64,12 @@ def analyzers():
 def score(text: str) -> Score:
     """TextBlob polarity/subjectivity (with assessments) and VADER compound for one sentence.
 
-    Cached by text: wire copy repeats sentences verbatim across outlets.
+    Negative contractions are written out first ("aren't" -> "are not"): the pattern lexicon only negates after
+    the word "not", so "The drills aren't peaceful." would otherwise score as positive as "The drills are
+    peaceful.". Cached by text: wire copy repeats sentences verbatim across outlets.
     """
     pattern_lexicon, vader = analyzers()
+    text = _expand_contractions(text)
     result = pattern_lexicon(text)
     assessed = tuple((" ".join(words), float(p), float(s)) for words, p, s, _ in result.assessments)
     return Score(float(result[0]), float(result[1]), float(vader.polarity_scores(text)["compound"]), assessed)
@@ -95,6 +109,54 @@ def by_target(sentences: pd.DataFrame, mentions: pd.DataFrame, articles: pd.Data
     links = pd.concat(parts, ignore_index=True)[keys].drop_duplicates()
     frame = links.merge(_with_outlet(sentences, articles), on=["article_id", "sent_id"], how="inner")
     return summarise(frame, (["outlet"] if per_outlet else []) + ["actor", "context"], measures=measures)
+
+
+def toward_actors(mentions: pd.DataFrame, articles: pd.DataFrame | None = None, *, per_outlet: bool = False,
+                  roles: Sequence[str] | None = None, named_only: bool = False) -> pd.DataFrame:
+    """Per-mention polarity (``mentions.polarity``, ``polarity_score``) aggregated per actor: one row per actor
+    (and outlet when ``per_outlet``; ``articles`` then supplies the outlets) with n (mentions), n_articles, the
+    count and share of negative, neutral and positive mentions, and the mean and median score (-1..1).
+
+    An actor is the canonical actor of the alias table, else the entity as written (whitespace normalised);
+    ``named_only`` keeps alias-table actors only, ``roles`` (for example ``["target"]``) only mentions with one
+    of those roles. Rows are sorted by n descending, then actor. Raises KeyError when ``mentions`` lacks the
+    polarity columns (a tagging run from before they existed: re-run the tagging stage)."""
+    missing = {"polarity", "polarity_score"} - set(mentions.columns)
+    if missing:
+        raise KeyError(f"mentions lacks {sorted(missing)}: re-run the tagging stage to score every mention")
+    keys = (["outlet"] if per_outlet else []) + ["actor"]
+    counts = [f"n_{p}" for p in POLARITIES]
+    columns = keys + ["n", "n_articles", *counts, *(f"share_{p}" for p in POLARITIES), "mean_score",
+                      "median_score"]
+    frame = mentions if roles is None else mentions[mentions["role"].isin(list(roles))]
+    frame = frame.assign(actor=actor_names(frame, named_only=named_only))
+    frame = frame[frame["actor"] != ""]
+    if per_outlet:
+        if articles is None:
+            raise ValueError("per_outlet needs the articles table (for the outlets)")
+        frame = _with_outlet(frame, articles)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in keys else "float64") for c in columns})
+    grouped = frame.groupby(keys, sort=True)
+    out = grouped.agg(n=("polarity", "size"), n_articles=("article_id", "nunique"),
+                      mean_score=("polarity_score", "mean"), median_score=("polarity_score", "median"))
+    tally = pd.crosstab([frame[k] for k in keys], frame["polarity"]).reindex(columns=list(POLARITIES), fill_value=0)
+    for p in POLARITIES:
+        out[f"n_{p}"] = tally[p].reindex(out.index).to_numpy()
+        out[f"share_{p}"] = out[f"n_{p}"] / out["n"]
+    out = out.reset_index()
+    return out.sort_values(["n", *keys], ascending=[False] + [True] * len(keys), kind="stable")[columns] \
+        .reset_index(drop=True)
+
+
+def actor_names(mentions: pd.DataFrame, *, named_only: bool = False) -> pd.Series:
+    """Per mention: its canonical actor, else (unless ``named_only``) the entity as written, whitespace
+    normalised; empty when neither."""
+    actor = mentions["actor"].fillna("")
+    if named_only:
+        return actor
+    written = mentions["text"].fillna("").str.split().str.join(" ")
+    return actor.where(actor.str.strip() != "", written)
 
 
 def summarise(frame: pd.DataFrame, keys: Sequence[str], *, measures: Sequence[str] = MEASURES) -> pd.DataFrame:
@@ -144,6 +206,277 @@ def misreads(sentences: pd.DataFrame, words: pd.DataFrame, *, terms: Iterable[st
     hits["vader_words"] = hits["text"].map(lambda t: ", ".join(f"{w} ({v:+.1f})" for w, v in vader_words(t)))
     hits["rank"] = hits[["tb_polarity", "vader_compound"]].max(axis=1)
     return hits.sort_values("rank", ascending=False).head(limit)[columns].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Polarity toward a target (per mention)
+# --------------------------------------------------------------------------------------------------------------
+
+POLARITIES = ("negative", "neutral", "positive")
+MODEL_FILE = "data/target_sentiment.json"
+WINDOW = 4  # tokens either side of the target whose words are features
+_NEGATORS = frozenset({"not", "never", "no", "neither", "nor", "without", "cannot", "nobody", "nothing", "none"})
+_AGENT_DEPS = frozenset({"nsubj", "csubj"})
+_PATIENT_DEPS = frozenset({"dobj", "nsubjpass", "pobj", "iobj", "dative", "attr"})
+_CLAUSE_DEPS = frozenset({"ccomp", "advcl", "relcl", "conj", "parataxis", "xcomp", "csubj", "acl"})
+_CLIMB_DEPS = frozenset({"conj", "appos", "compound", "flat"})
+_CONTRACTION = re.compile(r"\b(\w+?)n['’]t\b|(?<!\w)n['’]t\b", re.IGNORECASE)  # aren't, are n't
+_CONTRACTION_STEMS = {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}
+
+
+class Polarity(NamedTuple):
+    """Polarity toward one target: ``label`` (negative, neutral or positive), ``score`` = P(positive) -
+    P(negative) in -1..1, and ``cues``, the words of the sentence that weighed most toward the label."""
+
+    label: str
+    score: float
+    cues: tuple[str, ...]
+
+
+class TargetModel(NamedTuple):
+    """A multinomial logistic regression over target-context features (``features``), read from JSON."""
+
+    classes: tuple[str, ...]
+    intercept: tuple[float, ...]
+    weights: dict[str, tuple[float, ...]]
+    meta: dict
+
+
+@cache
+def target_model(path: str | None = None) -> TargetModel:
+    """The target-sentiment model at ``path`` (default: the shipped ``analysis/data/target_sentiment.json``,
+    trained on NewsMTSC by ``bench/train_target_sentiment.py``; see ``analysis/data/target_sentiment.md``).
+
+    Plain JSON (classes, intercepts, one weight per class and feature), so loading never unpickles anything.
+    Raises ValueError when the file is not such a model."""
+    file = Path(path) if path else Path(str(resources.files("analysis").joinpath(MODEL_FILE)))
+    data = json.loads(file.read_text(encoding="utf-8"))
+    try:
+        classes = tuple(data["classes"])
+        model = TargetModel(classes, tuple(map(float, data["intercept"])),
+                            {f: tuple(w) for f, w in data["weights"].items()}, data.get("meta", {}))
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"{file}: not a target-sentiment model (expected classes, intercept, weights): "
+                         f"{error}") from error
+    if set(classes) != set(POLARITIES) or len(model.intercept) != len(classes):
+        raise ValueError(f"{file}: the model's classes are {classes}, expected {POLARITIES}")
+    return model
+
+
+def toward(sentence: Span | Doc | str, start: int, end: int, *, nlp: Language | None = None,
+           model: TargetModel | None = None) -> Polarity:
+    """Polarity toward the target at characters ``start:end`` of ``sentence`` (offsets into its text).
+
+    ``sentence`` is a parsed span (the tagging stage passes its sentence, reusing the article's parse) or a
+    string, parsed with ``nlp`` (default ``models.load()``). The method is a logistic regression over the
+    target's context (``features``: the words around it and on its dependency path, the lexicon valence of its
+    syntactic neighbourhood with negation, its role as agent or patient of the governing word), trained on
+    NewsMTSC (Hamborg and Donnay 2021); accuracy figures in ``bench/validate_sentiment.py``. Raises ValueError
+    when ``start:end`` is empty or outside the sentence."""
+    if isinstance(sentence, str):
+        from analysis import models
+
+        sentence = (nlp or models.load())(sentence)
+    span = sentence[:] if isinstance(sentence, Doc) else sentence
+    if not 0 <= start < end <= len(span.text):
+        raise ValueError(f"target {start}:{end} is not inside the sentence (0:{len(span.text)})")
+    model = model or target_model()
+    logits = list(model.intercept)
+    weighed = []
+    for name, value, cue in features(span, start, end):
+        w = model.weights.get(name)
+        if w is None:
+            continue
+        for k, wk in enumerate(w):
+            logits[k] += value * wk
+        if cue:
+            weighed.append((cue, value, w))
+    top = max(logits)
+    exp = [math.exp(v - top) for v in logits]
+    total = sum(exp)
+    p = dict(zip(model.classes, (e / total for e in exp)))
+    k = max(range(len(logits)), key=logits.__getitem__)
+    return Polarity(model.classes[k], round(p["positive"] - p["negative"], 6), _cues(weighed, k))
+
+
+def mention_polarity(doc: Doc, start: int, end: int, *, sentence: tuple[int, int]) -> dict[str, object]:
+    """The ``mentions`` table's polarity columns for the mention at ``start:end`` of ``doc`` (offsets into
+    ``doc.text``) in the sentence at characters ``sentence`` (start, end): ``polarity``, ``polarity_score`` and
+    ``polarity_cues`` (the cue words joined by ", "). Reuses the article's parse. A mention running past its
+    sentence (an entity across a line break) is scored on its part inside the sentence."""
+    s, e = sentence
+    span = doc.char_span(s, e, alignment_mode="expand") or doc[:]
+    lo, hi = max(start, span.start_char), min(end, span.end_char)
+    if hi <= lo:  # not inside its sentence at all: score it in the whole document
+        span, lo, hi = doc[:], start, end
+    result = toward(span, lo - span.start_char, hi - span.start_char)
+    return {"polarity": result.label, "polarity_score": result.score, "polarity_cues": ", ".join(result.cues)}
+
+
+def _cues(weighed: list[tuple[str, float, tuple[float, ...]]], k: int, limit: int = 3) -> tuple[str, ...]:
+    """The content words whose features pushed most toward class ``k`` against the mean of the classes."""
+    push: dict[str, float] = {}
+    for word, value, w in weighed:
+        if word.lower() in STOP_WORDS and word.lower() not in _NEGATORS and word.lower() != "n't":
+            continue  # "of", "the": they weigh through bigrams, but name nothing a reader can check
+        push[word] = push.get(word, 0.0) + value * (w[k] - sum(w) / len(w))
+    ranked = sorted((v, word) for word, v in push.items() if v > 0.05)
+    return tuple(word for _, word in reversed(ranked[-limit:]))
+
+
+def features(span: Span, start: int, end: int) -> list[tuple[str, float, str]]:
+    """Target-context features of the target at characters ``start:end`` of ``span``: (name, value, cue word)
+    triples, the cue empty for features no single word carries.
+
+    - ``s:`` the sentence's VADER compound and TextBlob polarity (contractions expanded);
+    - ``b:`` the sentence's content words outside the target, ``wl:``/``wr:`` those within ``WINDOW`` tokens left
+      and right of it;
+    - ``d:``/``h:``/``p:`` the target's dependency relation, its head word, the words on its path to the root;
+      ``m:`` words in its own phrase (modifiers, relative clauses), ``c:`` the head's other dependents;
+    - ``x:`` VADER valence (-1..1; -0.5 for a ``hostile_terms`` word VADER lacks) of the head, and summed over
+      the path, the phrase, the clause, the window and the sentence, positive and negative words apart (one
+      triple per word: the model is linear, so the sum's weight falls on each word), and the head's valence by
+      the target's role (agent, patient, other); ``s:clause``/``s:window`` VADER's compound of those spans;
+      ``g:`` lemma bigrams around the target. A word with a negation (not, n't, never, no ...) counts reversed and
+      its lemma is prefixed ``not_``.
+    Words are lemmas, lower-cased. Conjuncts, appositions and compounds are climbed to the phrase they belong to.
+    """
+    doc = span.doc
+    target = doc.char_span(span.start_char + start, span.start_char + end, alignment_mode="expand")
+    if target is None or len(target) == 0:
+        raise ValueError(f"target {start}:{end} of {span.text!r} covers no token")
+    inside = range(target.start, target.end)
+    anchor = target.root
+    for _ in range(6):
+        if anchor.dep_ in _CLIMB_DEPS and anchor.head.i != anchor.i and span.start <= anchor.head.i < span.end:
+            anchor = anchor.head
+        else:
+            break
+    head = anchor.head if anchor.head.i != anchor.i else anchor
+    role = "agent" if anchor.dep_ in _AGENT_DEPS else "patient" if anchor.dep_ in _PATIENT_DEPS else "other"
+    sent = score(span.text)
+    out: list[tuple[str, float, str]] = [("s:vader", sent.vader_compound, ""), ("s:tb", sent.tb_polarity, "")]
+    valence = {}
+
+    def word(token) -> tuple[str, float]:
+        if token.i not in valence:
+            negated = _negated(token)
+            v = _valence(token)
+            valence[token.i] = (("not_" if negated else "") + token.lemma_.lower(), -v if negated else v)
+        return valence[token.i]
+
+    def add(prefix: str, token, lexicon: str = "") -> None:
+        key, v = word(token)
+        out.append((prefix + key, 1.0, token.text))
+        if lexicon and v:  # one term per word of the sum, so the sum's weight is credited to its words
+            out.append((lexicon + (":neg" if v < 0 else ":pos"), v, token.text))
+
+    for token in span:
+        if token.i in inside or not _content(token):
+            continue
+        add("b:", token, "x:sent")
+        if target.start - WINDOW <= token.i < target.start:
+            add("wl:", token, "x:win")
+        elif target.end <= token.i < target.end + WINDOW:
+            add("wr:", token, "x:win")
+    out += _bigrams(doc[max(target.start - WINDOW, span.start):min(target.end + WINDOW, span.end)], target)
+    out.append(("d:" + anchor.dep_, 1.0, ""))
+    if head is not anchor:
+        key, v = word(head)
+        out += [("h:" + key, 1.0, head.text), ("h:" + anchor.dep_ + ":" + key, 1.0, head.text),
+                ("x:head", v, head.text), ("x:head:" + role, v, head.text)]
+        for token in list(head.ancestors)[:4]:
+            add("p:", token, "x:path")
+        for child in head.children:
+            if child.i != anchor.i and child.i not in inside and not child.is_punct:
+                out.append(("c:" + child.dep_ + ":" + word(child)[0], 1.0, child.text))
+    for token in anchor.subtree:
+        if token.i not in inside and _content(token) and abs(token.i - anchor.i) <= 12:
+            add("m:", token, "x:mod")
+    clause = sorted(_clause(anchor), key=lambda t: t.i)
+    for token in clause:
+        if token.i not in inside and _content(token):
+            add("k:", token, "x:clause")
+    vader = analyzers()[1]
+    local = doc[max(target.start - 2 * WINDOW, span.start):min(target.end + 2 * WINDOW, span.end)].text
+    out += [("s:clause", vader.polarity_scores(" ".join(t.text for t in clause))["compound"], ""),
+            ("s:window", vader.polarity_scores(local)["compound"], "")]
+    return out
+
+
+def _bigrams(window: Span, target: Span) -> list[tuple[str, float, str]]:
+    """``g:`` lemma bigrams of ``window`` with the target as one token ``<T>`` (stop words kept, punctuation
+    dropped): "praise <T>", "<T> be", "accuse <T>"."""
+    words, cues = [], []
+    for token in window:
+        if target.start <= token.i < target.end:
+            if not words or words[-1] != "<T>":
+                words.append("<T>")
+                cues.append("")
+        elif not (token.is_punct or token.is_space):
+            words.append(token.lemma_.lower())
+            cues.append(token.text)
+    return [("g:" + words[i] + " " + words[i + 1], 1.0, cues[i] or cues[i + 1]) for i in range(len(words) - 1)]
+
+
+def _clause(anchor) -> list:
+    """The tokens of the clause the target belongs to: the subtree of its nearest verb ancestor (itself
+    included), less the clauses embedded in it that do not contain the target."""
+    path = {anchor.i}
+    top = anchor
+    while top.head.i != top.i and not (top.pos_ in ("VERB", "AUX") and top.i != anchor.i):
+        top = top.head
+        path.add(top.i)
+    out, todo = [], [top]
+    while todo:
+        token = todo.pop()
+        out.append(token)
+        todo += [c for c in token.children if c.i in path or c.dep_ not in _CLAUSE_DEPS]
+    return out
+
+
+def _content(token) -> bool:
+    return not (token.is_punct or token.is_space or token.like_num or (token.is_stop and token.norm_ not in _NEGATORS))
+
+
+def _negated(token) -> bool:
+    """A negation among the token's dependents, or among its head's when it is that head's complement
+    ("aren't peaceful": "n't" hangs on "are"); spaCy normalises n't and n’t to "not"."""
+    if any(c.dep_ == "neg" or c.norm_ in _NEGATORS for c in token.children if c.i != token.i):
+        return True
+    if token.dep_ in ("acomp", "attr", "xcomp", "dobj", "oprd", "advmod") and token.head.i != token.i:
+        return any(c.dep_ == "neg" for c in token.head.children)
+    return False
+
+
+def _valence(token) -> float:
+    """VADER's valence of the token (its form, else its lemma) on -1..1, -0.5 for a hostile term VADER lacks."""
+    lexicon, hostile = _lexicons()
+    lower = token.lower_.replace("’", "'")
+    v = lexicon.get(lower)
+    if v is None:
+        v = lexicon.get(token.lemma_.lower())
+    if v is None:
+        return -0.5 if lower in hostile else 0.0
+    return v / 4.0
+
+
+@cache
+def _lexicons() -> tuple[dict[str, float], frozenset[str]]:
+    return analyzers()[1].lexicon, frozenset(t.lower() for t in hostile_terms())
+
+
+def _expand_contractions(text: str) -> str:
+    """``text`` with negative contractions written out ("aren't" -> "are not", "can’t" -> "can not"), so that
+    the pattern lexicon, which only knows the word "not", sees the negation."""
+    if "n't" not in text and "n’t" not in text:
+        return text
+    return _CONTRACTION.sub(_not, text)
+
+
+def _not(match: re.Match) -> str:
+    stem = match.group(1)
+    return "not" if stem is None else _CONTRACTION_STEMS.get(stem.lower(), stem) + " not"
 
 
 def _with_outlet(sentences: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:

@@ -240,7 +240,8 @@ class _Tagger:
         mention_rows = actors.mentions(doc, matcher=self.matcher, article_id=article_id, quotes=found,
                                        sent_starts=[s for s, _ in spans])
         for row in mention_rows:
-            self.mentions.append(row, share=("text", "ner_label"))
+            row.update(sentiment.mention_polarity(doc, row["start"], row["end"], sentence=spans[row["sent_id"]]))
+            self.mentions.append(row, share=("text", "ner_label", "polarity", "polarity_cues"))
         self.candidates.add(mention_rows, lambda sent_id: text[spans[sent_id][0]:spans[sent_id][1]])
         quote_ids, quote_actor = [], []
         for n, quote in enumerate(found):

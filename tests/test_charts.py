@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from analysis import charts, tables
+from analysis import charts, sentiment, tables
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
@@ -254,8 +254,11 @@ def _tables() -> dict[str, pd.DataFrame]:
                      "in_headline": n == 0 and a == A1, "position": "headline" if n == 0 else "body"})
     for a, n, text, actor, actor_type, role in MENTIONS:
         start, end = _span(a, text, _sentence_start(a, n))
+        polarity = sentiment.toward(SENTENCES[a][n][0], start - _sentence_start(a, n), end - _sentence_start(a, n))
         mentions.append({"article_id": a, "sent_id": n, "start": start, "end": end, "text": text, "actor": actor,
-                         "actor_type": actor_type, "role": role, "ner_label": "GPE" if actor_type == "state" else "ORG"})
+                         "actor_type": actor_type, "role": role, "ner_label": "GPE" if actor_type == "state" else "ORG",
+                         "polarity": polarity.label, "polarity_score": polarity.score,
+                         "polarity_cues": ", ".join(polarity.cues)})
     out = {"articles": arts, "sentences": pd.DataFrame(sents), "quotes": pd.DataFrame(quotes),
            "hits": pd.DataFrame(hits), "mentions": pd.DataFrame(mentions),
            "frames": pd.DataFrame(FRAMES, columns=["article_id", "sent_id", "frame", "cues", "n_cues"])}
@@ -486,7 +489,12 @@ def test_timeline_counts_undated_articles(t):
 def test_sentence_marks_carry_sentence_and_article(t):
     rows = charts.data(charts.sentiment_by_target(t["sentences"], t["mentions"]))
     us = rows[rows["actor"] == "United States"]
-    assert len(us) == 8 and us.groupby("voice")["n"].first().sum() == 8  # every sentence shown, n per voice
+    assert len(us) == 13 and us.groupby("voice")["n"].first().sum() == 13  # every mention shown, n per voice
+    tally = us["polarity"].value_counts()
+    assert us["actor_label"].iloc[0] == (f"United States (n=13: {tally.get('negative', 0)} neg, "
+                                         f"{tally.get('neutral', 0)} neu, {tally.get('positive', 0)} pos)")
+    targets = charts.data(charts.sentiment_by_target(t["sentences"], t["mentions"], roles=["target"]))
+    assert len(targets[targets["actor"] == "United States"]) == 8
     assert (us["sentence"].str.len() <= charts.CLIP).all()
     assert set(us["article_id"]) <= set(t["articles"]["article_id"])
     assert "“world domination”" in " ".join(rows["sentence"])
@@ -565,7 +573,9 @@ def _large_tables(*, n_rows: int, n_articles: int) -> dict[str, pd.DataFrame]:
                                .drop_duplicates(["article_id", "sent_id"]), "sentences", fill=True)
     mentions = tables.conform(pd.DataFrame({"article_id": art, "sent_id": sent, "start": start, "end": start + 5,
                                             "text": pick(actors), "role": pick(["target", "agent", "other"]),
-                                            "actor_type": pick(["state", "person"])})
+                                            "actor_type": pick(["state", "person"]),
+                                            "polarity": pick(["negative", "neutral", "positive"]),
+                                            "polarity_score": rng.uniform(-1, 1, n_rows).round(4)})
                               .assign(actor=lambda d: d["text"]), "mentions", fill=True)
     q_art = rng.choice(ids, n_rows // 5)
     q_start = rng.integers(0, 4_000, n_rows // 5)

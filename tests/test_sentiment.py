@@ -129,3 +129,171 @@ def test_hostile_terms_are_a_file_a_user_can_edit(tmp_path):
     (tmp_path / "bad.yaml").write_text("words: [x]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="terms"):
         sentiment.hostile_terms(tmp_path / "bad.yaml")
+
+
+# --- negative contractions in the sentence scores --------------------------------------------------------------
+
+@pytest.mark.parametrize("contracted", ["The drills aren't peaceful.", "The drills aren’t peaceful.",
+                                        "The drills are n't peaceful."])
+def test_contracted_negation_scores_like_not(contracted):
+    written_out = sentiment.score("The drills are not peaceful.")
+    score = sentiment.score(contracted)
+    assert score.tb_polarity < 0 and score.vader_compound < 0
+    assert score.tb_polarity == written_out.tb_polarity
+    assert "not peaceful" in [w for w, _, _ in score.assessments]
+    assert sentiment.score("The drills are peaceful.").tb_polarity > 0
+
+
+@pytest.mark.parametrize(("text", "expanded"), [
+    ("They can't and won't stop.", "They can not and will not stop."),
+    ("Seoul didn’t agree; Tokyo isn't sure.", "Seoul did not agree; Tokyo is not sure."),
+    ("Nothing to expand here.", "Nothing to expand here."),
+])
+def test_contractions_are_written_out(text, expanded):
+    assert sentiment._expand_contractions(text) == expanded
+
+
+# --- polarity toward a target ---------------------------------------------------------------------------------
+
+PRAISE = "The ministry praised Seoul and condemned Washington."
+
+
+def _at(text: str, target: str, nth: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(target, start + 1)
+    return start, start + len(target)
+
+
+def test_two_targets_in_one_sentence_get_their_own_polarity(nlp):
+    doc = nlp(PRAISE)
+    seoul = sentiment.toward(doc[:], *_at(PRAISE, "Seoul"))
+    washington = sentiment.toward(doc[:], *_at(PRAISE, "Washington"))
+    assert seoul.label == "positive" and washington.label == "negative"
+    assert seoul.score > 0 > washington.score
+    assert "praised" in seoul.cues and "condemned" in washington.cues
+    assert "condemned" not in seoul.cues
+
+
+def test_a_string_is_parsed_and_gives_the_same_result(nlp):
+    doc = nlp(PRAISE)
+    assert sentiment.toward(PRAISE, *_at(PRAISE, "Seoul"), nlp=nlp) == sentiment.toward(doc, *_at(PRAISE, "Seoul"))
+
+
+def test_the_target_inside_a_longer_document_is_read_in_its_sentence(nlp):
+    text = "Talks resumed on Monday. " + PRAISE
+    doc = nlp(text)
+    sentence = next(s for s in doc.sents if "Seoul" in s.text)
+    start, end = _at(sentence.text, "Washington")
+    assert sentiment.toward(sentence, start, end) == sentiment.toward(nlp(PRAISE), *_at(PRAISE, "Washington"))
+
+
+@pytest.mark.parametrize(("text", "target", "label"), [
+    ("The ministry praised Seoul.", "Seoul", "positive"),
+    ("The ministry did not praise Seoul.", "Seoul", "negative"),
+    ("Critics said Washington's plan wasn't fair and wasn't peaceful.", "Washington", "negative"),
+    ("Washington is not a reliable partner, the ministry said.", "Washington", "negative"),
+])
+def test_negation_turns_the_polarity(nlp, text, target, label):
+    assert sentiment.toward(nlp(text), *_at(text, target)).label == label
+
+
+def test_a_target_outside_the_sentence_is_an_error(nlp):
+    doc = nlp(PRAISE)
+    with pytest.raises(ValueError, match="not inside the sentence"):
+        sentiment.toward(doc, 40, 80)
+    with pytest.raises(ValueError, match="not inside the sentence"):
+        sentiment.toward(doc, 5, 5)
+
+
+def test_the_model_is_json_and_a_bad_file_is_refused(tmp_path):
+    model = sentiment.target_model()
+    assert model.classes == sentiment.POLARITIES and len(model.weights) > 1000
+    assert "NewsMTSC" in model.meta["data"]
+    bad = tmp_path / "model.json"
+    bad.write_text('{"classes": ["yes", "no"], "intercept": [0, 0], "weights": {}}', encoding="utf-8")
+    with pytest.raises(ValueError, match="expected"):
+        sentiment.target_model(str(bad))
+
+
+# --- the tagging stage scores every mention; the seeds, checked by hand ----------------------------------------
+
+# North Korean statements in the seeds, each hostile to the United States (read by hand): (article, sentence
+# start, the mention of the US in it).
+SEED_HOSTILE_TO_US = [
+    ("000_7a0cd52b09a6d4f5", "“The US is getting hell-bent", "US"),
+    ("002_85103c6223975557", '"This proves the hypocrisy of the US rhetoric', "US"),
+    ("002_85103c6223975557", '"The reality ... makes us feel the need', "United States"),
+    ("003_b66772f92caee721", "The ministry added that US hostility", "US"),
+    ("000_7a0cd52b09a6d4f5", "North Korea accuses US of hypocrisy", "US"),
+]
+NORTH_KOREAN_SPEAKERS = ("North Korea", "North Korea's Foreign Ministry", "KCNA")
+
+
+@pytest.fixture(scope="module")
+def seed_mentions(nlp, seed_texts):
+    from analysis import tagging
+
+    articles = pd.DataFrame({"article_id": list(seed_texts), "text": list(seed_texts.values())})
+    tagged = tagging.run(articles, nlp=nlp)
+    return tagged.mentions.merge(tagged.sentences[["article_id", "sent_id", "text", "voice", "speaker_actor"]].rename(
+        columns={"text": "sentence"}), on=["article_id", "sent_id"])
+
+
+def test_every_seed_mention_is_scored(seed_mentions):
+    assert len(seed_mentions) > 100
+    assert set(seed_mentions["polarity"]) <= set(sentiment.POLARITIES)
+    assert seed_mentions["polarity_score"].between(-1, 1).all()
+    assert (seed_mentions["ner_label"] != "").any() and (seed_mentions["actor"] == "").any(), \
+        "entities outside the alias table are scored too"
+
+
+@pytest.mark.parametrize(("article", "opening", "mention"), SEED_HOSTILE_TO_US)
+def test_north_korean_statements_are_negative_toward_the_us(seed_mentions, article, opening, mention):
+    rows = seed_mentions[(seed_mentions["article_id"] == article) & seed_mentions["sentence"].str.startswith(opening)
+                         & (seed_mentions["text"] == mention)]
+    assert len(rows) >= 1, f"no mention {mention!r} in the sentence starting {opening!r}"
+    assert rows.iloc[0]["actor"] == "United States"
+    assert rows.iloc[0]["polarity"] == "negative", rows.iloc[0][["sentence", "polarity_score", "polarity_cues"]]
+
+
+def test_the_us_reads_mostly_negative_in_north_korean_quotes(seed_mentions):
+    # Not every sentence: the model misses hostility carried by the frame rather than the words ("the US's true
+    # objective is 'world domination'" reads positive), so the test is on the whole of the seeds.
+    quoted = seed_mentions[(seed_mentions["voice"] == "quoted")
+                           & seed_mentions["speaker_actor"].isin(NORTH_KOREAN_SPEAKERS)]
+    us = sentiment.toward_actors(quoted).set_index("actor").loc["United States"]
+    assert us["n"] >= 20
+    assert us["share_negative"] > 0.5 and us["n_negative"] > 3 * us["n_positive"]
+
+
+def test_mention_polarity_matches_toward_on_the_sentence(nlp, seed_mentions, seed_texts):
+    row = seed_mentions[seed_mentions["sentence"].str.startswith(SEED_HOSTILE_TO_US[0][1])].iloc[0]
+    direct = sentiment.toward(row["sentence"], *(int(row[c]) - seed_texts[row["article_id"]].index(row["sentence"])
+                                                 for c in ("start", "end")), nlp=nlp)
+    assert (direct.label, direct.score, ", ".join(direct.cues)) == (row["polarity"], row["polarity_score"],
+                                                                    row["polarity_cues"])
+
+
+def test_toward_actors_counts_polarities_with_n():
+    mentions = pd.DataFrame({
+        "article_id": ["a", "a", "b", "b", "b", "c"], "sent_id": [0, 1, 0, 0, 1, 0],
+        "text": ["US", "Washington", "Seoul", "United States", "Kim  Jong Un", "Seoul"],
+        "actor": ["United States", "United States", "South Korea", "United States", "", "South Korea"],
+        "role": ["target", "agent", "target", "target", "other", "other"],
+        "polarity": ["negative", "negative", "positive", "neutral", "negative", "neutral"],
+        "polarity_score": [-0.8, -0.4, 0.6, 0.0, -0.2, 0.1]})
+    out = sentiment.toward_actors(mentions).set_index("actor")
+    us = out.loc["United States"]
+    assert (us["n"], us["n_articles"], us["n_negative"], us["n_neutral"], us["n_positive"]) == (3, 2, 2, 1, 0)
+    assert us["share_negative"] == pytest.approx(2 / 3) and us["mean_score"] == pytest.approx(-0.4)
+    assert out.loc["Kim Jong Un", "n"] == 1, "an entity outside the alias table is named as written"
+    assert list(out.index) == ["United States", "South Korea", "Kim Jong Un"], "sorted by n"
+    assert "Kim Jong Un" not in set(sentiment.toward_actors(mentions, named_only=True)["actor"])
+    targets = sentiment.toward_actors(mentions, roles=["target"]).set_index("actor")
+    assert targets.loc["United States", "n"] == 2
+    articles = pd.DataFrame({"article_id": ["a", "b", "c"], "outlet": ["KCNA", "Reuters", ""]})
+    per = sentiment.toward_actors(mentions, articles, per_outlet=True)
+    assert set(per["outlet"]) == {"KCNA", "Reuters", "(unknown)"}
+    with pytest.raises(KeyError, match="re-run the tagging stage"):
+        sentiment.toward_actors(mentions.drop(columns=["polarity"]))
