@@ -1117,9 +1117,15 @@ def _wave_label(first: pd.Timestamp, last: pd.Timestamp) -> str:
 def _undated_note(n_articles: int, undated: pd.DataFrame, n_hits: int) -> str:
     if undated.empty:
         return f"All {n_articles} articles have a full date."
-    written = sorted(set(undated["date_text"]) - {""})
-    how = f" (written as {', '.join(repr(w) for w in written[:3])}{' ...' if len(written) > 3 else ''})" if written else ""
-    return (f"{len(undated)} of {n_articles} articles have no full date{how} and are not placed; "
+    # Say how many of the undated articles give a partial date and how many give none, so the note never
+    # attributes a partial date ("Jun. 30") to articles that have no date at all.
+    partial = undated["date_text"].fillna("") != ""
+    written = sorted(set(undated.loc[partial, "date_text"]))
+    shown = f"{', '.join(repr(w) for w in written[:3])}{' ...' if len(written) > 3 else ''}"
+    n_partial, n_none = int(partial.sum()), int((~partial).sum())
+    parts = [f"{n_partial} give{'s' if n_partial == 1 else ''} only {shown}"] if n_partial else []
+    parts += [f"{n_none} give{'s' if n_none == 1 else ''} none"] if n_none else []
+    return (f"{len(undated)} of {n_articles} articles have no full date ({'; '.join(parts)}) and are not placed; "
             f"they carry {n_hits} hit{'s' if n_hits != 1 else ''}.")
 
 

@@ -485,8 +485,11 @@ def test_partial_inputs_still_chart(t):
 def test_timeline_counts_undated_articles(t):
     spec = charts.timeline(t["articles"], t["hits"]).to_dict()
     subtitle = " ".join(spec["title"]["subtitle"])
-    assert "1 of 5 articles have no full date (written as 'Jun. 30')" in subtitle
+    assert "1 of 5 articles have no full date (1 gives only 'Jun. 30') and are not placed" in subtitle
     assert "3 hits" in subtitle
+    undated = t["articles"].assign(date=t["articles"]["date"].where(t["articles"]["article_id"] != A0, ""))
+    subtitle = " ".join(charts.timeline(undated, t["hits"]).to_dict()["title"]["subtitle"])
+    assert "2 of 5 articles have no full date (1 gives only 'Jun. 30'; 1 gives none)" in subtitle
     rows = charts.data(charts.timeline(t["articles"], t["hits"]))
     assert rows.loc[rows["series"] == "articles", "n"].sum() == 4
     assert rows["wave"].nunique() == 2, "the 2022 and 2024 waves get a panel each"
