@@ -69,7 +69,7 @@ def table_html(df: pd.DataFrame, *, max_rows: int | None = None) -> str:
         styler = styler.format("{:,.0f}", subset=whole, na_rep="")
     if _row_numbers(shown.index):
         styler = styler.hide(axis="index")
-    styles = {c: [{"selector": "td", "props": _text_props(c, shown[c])}]
+    styles = {c: [{"selector": "td", "props": _text_props(c, shown[c])}, {"selector": "th", "props": "text-align: left;"}]
               for c in shown.columns if _is_text(shown[c])}
     digest = hashlib.sha256(repr((list(map(str, shown.columns)), len(shown))).encode()).hexdigest()[:8]
     styler = styler.set_uuid(digest).set_table_styles(styles, overwrite=False)  # a stable id: reports must not churn
@@ -95,9 +95,11 @@ def _is_text(values: pd.Series) -> bool:
 
 
 def _text_props(column, values: pd.Series) -> str:
-    # Long text gets room to read instead of a narrow column of broken words; KWIC left context ends at the match.
+    # Short labels (outlets, ids, voices) stay on one line; long text gets room to read instead of a narrow column
+    # of broken words. A KWIC left context is right-aligned so that it ends at the match.
     longest = int(values.astype(str).str.len().quantile(0.75)) if len(values) else 0
-    width = "min-width: 24em;" if longest > 60 else "min-width: 10em;" if longest > 20 else ""
+    width = ("min-width: 24em;" if longest > 60 else "min-width: 12em;" if longest > 24
+             else "white-space: nowrap; overflow-wrap: normal;")
     align = "right" if str(column) == "left" else "left"
     return f"text-align: {align}; {width}"
 
