@@ -62,6 +62,9 @@ def table_html(df: pd.DataFrame, *, max_rows: int | None = None) -> str:
     """
     limit = max_rows or pd.get_option("display.max_rows") or len(df)
     shown = df.head(limit)
+    if not (shown.index.is_unique and shown.columns.is_unique):  # pandas' Styler needs unique labels
+        return shown.to_html(index=not _row_numbers(shown.index), escape=True, float_format="{:,.3f}".format,
+                             classes="fw-table", na_rep="")
     styler = shown.style.format(precision=3, na_rep="", escape="html", thousands=",")
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     whole = [c for c in shown.columns if pd.api.types.is_float_dtype(shown[c]) and _whole(shown[c])]
@@ -71,8 +74,10 @@ def table_html(df: pd.DataFrame, *, max_rows: int | None = None) -> str:
         styler = styler.hide(axis="index")
     styles = {c: [{"selector": "td", "props": _text_props(c, shown[c])}, {"selector": "th", "props": "text-align: left;"}]
               for c in shown.columns if _is_text(shown[c])}
-    digest = hashlib.sha256(repr((list(map(str, shown.columns)), len(shown))).encode()).hexdigest()[:8]
+    digest = hashlib.sha256(shown.to_csv().encode()).hexdigest()[:10]  # same table, same id; two tables, two ids
     styler = styler.set_uuid(digest).set_table_styles(styles, overwrite=False)  # a stable id: reports must not churn
+    styler = styler.set_table_styles([{"selector": "th.row_heading, th.index_name", "props": "text-align: left;"}],
+                                     overwrite=False)  # row labels are text
     styler = styler.set_table_attributes('class="dataframe fw-table"')
     if len(df) > len(shown):
         styler = styler.set_caption(f"The first {len(shown):,} of {len(df):,} rows.")

@@ -89,6 +89,8 @@ def test_tables_read_as_a_reader_expects():
 def test_a_meaningful_index_stays_and_long_tables_say_they_are_cut():
     counts = pd.Series([5, 2], index=pd.Index(["KCNA", "Reuters"], name="speaker"), name="quotes").to_frame()
     assert "KCNA" in report.table_html(counts) and "row_heading" in report.table_html(counts)
+    twice = pd.DataFrame({"a": ["<i>x</i>", "y"]}, index=[3, 3])  # a non-unique index cannot be styled
+    assert "&lt;i&gt;x&lt;/i&gt;" in report.table_html(twice) and "<i>" not in report.table_html(twice)
     long = pd.DataFrame({"n": range(100)})
     assert "The first 10 of 100 rows." in report.table_html(long, max_rows=10)
 
