@@ -6,24 +6,40 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: report test lab lock env clean
+.PHONY: report test lab lock env clean notebook-filter
 
-report: $(STAMP)  ## run the whole workbook on seeds/ and write reports/ and data/
+report: $(STAMP) notebook-filter  ## run the whole workbook on seeds/ and write reports/ and data/
 	$(BIN)/framing run $(ARGS)
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP) notebook-filter  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lab: $(STAMP)  ## open JupyterLab on the notebooks with the project's kernel
+lab: $(STAMP) notebook-filter  ## open JupyterLab on the notebooks with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-env: $(STAMP)  ## only create the environment
+env: $(STAMP) notebook-filter  ## only create the environment (and the notebook filter)
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --require-hashes --no-deps -r requirements.lock
 	$(PIP) install --quiet --no-deps --no-build-isolation --editable .
 	@touch $@
+
+# Notebooks are committed without outputs: .gitattributes sends every *.ipynb through nbstripout when git stages or
+# compares it, so notebooks run and saved in JupyterLab leave `git status` clean and never reach a commit with
+# outputs. Git runs the filter from the top of the working tree, so the relative path finds this checkout's own
+# .venv. Setting it again changes nothing; outside a git checkout this does nothing.
+NBSTRIPOUT := $(BIN)/python -m nbstripout --extra-keys "metadata.language_info.codemirror_mode \
+  metadata.language_info.file_extension metadata.language_info.mimetype metadata.language_info.nbconvert_exporter \
+  metadata.language_info.pygments_lexer metadata.language_info.version cell.metadata.trusted \
+  cell.metadata.jp-MarkdownHeadingCollapsed cell.metadata.editable cell.metadata.deletable"
+
+notebook-filter:  ## strip notebook outputs at commit time (git filter, set up by env, lab, report and test)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '$(NBSTRIPOUT)' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; \
+	fi
 
 lock:  ## re-pin requirements.lock from requirements.in (needs uv: pip install uv)
 	uv pip compile requirements.in --generate-hashes --python-version 3.11 --output-file requirements.lock

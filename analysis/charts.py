@@ -111,6 +111,52 @@ def phrase_heatmap(hits: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 2
     return chart
 
 
+def techniques(hits: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 15,
+               top_outlets: int = 12) -> alt.FacetChart | alt.Chart:
+    """Persuasion techniques by outlet, in the outlet's own voice and in the words it quotes.
+
+    Each hit serves the SemEval-2023 Task 3 techniques of its family (``hits.techniques``, ``;``-separated; a hit
+    serving two techniques counts once for each). Two panels: hits in the outlet's own voice (``narrator``) and
+    hits in quotes, scare quotes or reported speech. Shows the ``top_n`` techniques and the ``top_outlets`` outlets
+    with most hits (the rest merged). A cell's tooltip gives the hits, the articles and the families behind them.
+    """
+    title = "Persuasion techniques by outlet: its own voice and the words it quotes"
+    if hits.empty:
+        return _no_data(title, "there are no phrase hits")
+    df = _with_outlet(hits, articles)
+    df["outlet"] = _keep_top(df["outlet"], top_outlets)
+    df["technique"] = df["techniques"].fillna("").astype(str).str.split(";")
+    df = df.explode("technique")
+    df["technique"] = df["technique"].str.strip().str.replace("_", " ")
+    df = df[df["technique"] != ""]
+    if df.empty:
+        return _no_data(title, "no hit's family names a persuasion technique")
+    own, quoted = "In its own voice", "In quotes, scare quotes and reported speech"
+    df["where"] = np.where(df["voice"] == "narrator", own, quoted)
+    names = _top_values(df["technique"], top_n)
+    df = df[df["technique"].isin(names)]
+    keys = ["technique", "outlet", "where"]
+    cells = (df.groupby(keys, sort=True).agg(hits=("article_id", "size"), articles=("article_id", "nunique"))
+             .reset_index().merge(_examples(df, keys, "family").rename("families"), on=keys, how="left"))
+    outlets = _outlet_order(cells["outlet"])
+    step = int(min(22, max(14, (MAX_WIDTH - 60) // (2 * len(outlets)))))
+    return (alt.Chart(cells).mark_rect(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("outlet:N", title="Outlet", sort=outlets, axis=alt.Axis(labelAngle=-45, labelLimit=110)),
+        y=alt.Y("technique:N", title="Persuasion technique", sort=names, axis=alt.Axis(labelLimit=220)),
+        color=alt.Color("hits:Q", title="Hits", scale=alt.Scale(scheme="purples", domainMin=0),
+                        legend=alt.Legend(format="d", **_integer_ticks(int(cells["hits"].max())))),
+        tooltip=[alt.Tooltip("technique:N", title="Technique"), alt.Tooltip("outlet:N", title="Outlet"),
+                 alt.Tooltip("where:N", title="Voice"), alt.Tooltip("hits:Q", title="Hits"),
+                 alt.Tooltip("articles:Q", title="Articles"), alt.Tooltip("families:N", title="Phrase families")])
+        .properties(width=alt.Step(step), height=alt.Step(16), name="technique_cells")
+        .facet(column=alt.Column("where:N", title=None, sort=[own, quoted],
+                                 header=alt.Header(labelFontWeight="bold", labelAlign="left", labelAnchor="start")))
+        .properties(title=_title(title, ["Each phrase family serves SemEval-2023 Task 3 techniques "
+                                         "(analysis/data/phrases.yaml); darker = more hits.",
+                                         "A technique only in the right panel is one the outlet reports, "
+                                         "not one it uses."])))
+
+
 def adoption(adoption: pd.DataFrame, *, top_n: int = 25, top_outlets: int = 15,
              outlets: Iterable[str] | None = None) -> alt.VConcatChart | alt.Chart:
     """Adoption index by outlet: how much of each outlet's use of a family is in its own unmarked voice.
@@ -1079,9 +1125,15 @@ def _wave_label(first: pd.Timestamp, last: pd.Timestamp) -> str:
 def _undated_note(n_articles: int, undated: pd.DataFrame, n_hits: int) -> str:
     if undated.empty:
         return f"All {n_articles} articles have a full date."
-    written = sorted(set(undated["date_text"]) - {""})
-    how = f" (written as {', '.join(repr(w) for w in written[:3])}{' ...' if len(written) > 3 else ''})" if written else ""
-    return (f"{len(undated)} of {n_articles} articles have no full date{how} and are not placed; "
+    # Say how many of the undated articles give a partial date and how many give none, so the note never
+    # attributes a partial date ("Jun. 30") to articles that have no date at all.
+    partial = undated["date_text"].fillna("") != ""
+    written = sorted(set(undated.loc[partial, "date_text"]))
+    shown = f"{', '.join(repr(w) for w in written[:3])}{' ...' if len(written) > 3 else ''}"
+    n_partial, n_none = int(partial.sum()), int((~partial).sum())
+    parts = [f"{n_partial} give{'s' if n_partial == 1 else ''} only {shown}"] if n_partial else []
+    parts += [f"{n_none} give{'s' if n_none == 1 else ''} none"] if n_none else []
+    return (f"{len(undated)} of {n_articles} articles have no full date ({'; '.join(parts)}) and are not placed; "
             f"they carry {n_hits} hit{'s' if n_hits != 1 else ''}.")
 
 

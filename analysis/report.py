@@ -34,14 +34,90 @@ PACKAGES = ("pandas", "pyarrow", "altair", "vl-convert-python", "spacy", "textbl
             "nbconvert", "rapidfuzz", "datasketch", "trafilatura", "py3langid")
 
 
-def setup(*, level: int = logging.INFO) -> None:
-    """Prepare a notebook session: log progress to stderr and emit charts as Vega-Lite data, not CDN HTML.
+# What a chart's action menu offers wherever the workbook draws one: saving the image, never "Open in Vega Editor"
+# (which posts the spec, sentence text included, to a public website) or the spec views.
+EMBED_ACTIONS = {"export": True, "source": False, "compiled": False, "editor": False}
 
-    JupyterLab renders the Vega-Lite mimetype itself with no network, and the report converter turns it into an
-    offline chart, so the same notebook works in both places.
+
+def setup(*, level: int = logging.WARNING) -> None:
+    """Prepare a notebook session: warnings and errors only, offline charts with no editor link, readable tables.
+
+    Charts are emitted as Vega-Lite data with embed options that drop "Open in Vega Editor": JupyterLab renders
+    the mimetype itself with no network, and the report converter turns it into an offline chart, so the same
+    notebook works in both places. Progress is shown as bars (``analysis.progress``), not as INFO logs, so
+    ``level`` stays at WARNING: JupyterLab shows every log line in a stderr box that reads like an error.
+    DataFrames are shown as in :func:`table_html` (no default index, rounded numbers, text left-aligned).
     """
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
-    alt.renderers.enable("mimetype")
+    alt.renderers.enable("mimetype", embed_options={"actions": dict(EMBED_ACTIONS)})
+    _table_formatter()
+
+
+def table_html(df: pd.DataFrame, *, max_rows: int | None = None) -> str:
+    """``df`` as HTML a reader can take in: every value escaped, no index column when the index is only a row
+    number, floats rounded to 3 decimals, whole-number columns shown as integers, text left-aligned and wide
+    enough to read (a KWIC ``left`` column right-aligned, so the matches line up).
+
+    Shows the first ``max_rows`` rows (default: pandas' ``display.max_rows``) and says so in a caption.
+    """
+    limit = max_rows or pd.get_option("display.max_rows") or len(df)
+    shown = df.head(limit)
+    if not (shown.index.is_unique and shown.columns.is_unique):  # pandas' Styler needs unique labels
+        return shown.to_html(index=not _row_numbers(shown.index), escape=True, float_format="{:,.3f}".format,
+                             classes="fw-table", na_rep="")
+    styler = shown.style.format(precision=3, na_rep="", escape="html", thousands=",")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    whole = [c for c in shown.columns if pd.api.types.is_float_dtype(shown[c]) and _whole(shown[c])]
+    if whole:
+        styler = styler.format("{:,.0f}", subset=whole, na_rep="")
+    if _row_numbers(shown.index):
+        styler = styler.hide(axis="index")
+    styles = {c: [{"selector": "td", "props": _text_props(c, shown[c])}, {"selector": "th", "props": "text-align: left;"}]
+              for c in shown.columns if _is_text(shown[c])}
+    digest = hashlib.sha256(shown.to_csv().encode()).hexdigest()[:10]  # same table, same id; two tables, two ids
+    styler = styler.set_uuid(digest).set_table_styles(styles, overwrite=False)  # a stable id: reports must not churn
+    styler = styler.set_table_styles([{"selector": "th.row_heading, th.index_name", "props": "text-align: left;"}],
+                                     overwrite=False)  # row labels are text
+    styler = styler.set_table_attributes('class="dataframe fw-table"')
+    if len(df) > len(shown):
+        styler = styler.set_caption(f"The first {len(shown):,} of {len(df):,} rows.")
+    return styler.to_html()
+
+
+def _row_numbers(index: pd.Index) -> bool:
+    # An unnamed integer index only numbers the rows (a filtered table keeps its old numbers); a named or text
+    # index (pivot rows, value counts, a transposed record) labels them and stays.
+    return index.nlevels == 1 and index.name is None and pd.api.types.is_integer_dtype(index)
+
+
+def _whole(values: pd.Series) -> bool:
+    finite = values.dropna()
+    return bool(len(finite)) and bool(((finite % 1) == 0).all())
+
+
+def _is_text(values: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+
+
+def _text_props(column, values: pd.Series) -> str:
+    # Short labels (outlets, ids, voices) stay on one line; long text gets room to read instead of a narrow column
+    # of broken words. A KWIC left context is right-aligned so that it ends at the match.
+    longest = int(values.astype(str).str.len().quantile(0.75)) if len(values) else 0
+    width = ("min-width: 24em;" if longest > 60 else "min-width: 12em;" if longest > 24
+             else "white-space: nowrap; overflow-wrap: normal;")
+    align = "right" if str(column) == "left" else "left"
+    return f"text-align: {align}; {width}"
+
+
+def _table_formatter() -> None:
+    """Show every DataFrame in this IPython session with :func:`table_html` (no-op outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
 
 
 def stage(executed: str | Path, target: str | Path, *, stage, data_dir: str | Path) -> Path:
@@ -132,7 +208,7 @@ for (const node of document.querySelectorAll('script.fw-spec')) {
   const target = document.getElementById(node.dataset.chart);
   try {
     await vegaEmbed(target, JSON.parse(node.textContent),
-                    {renderer: 'svg', actions: {export: true, source: false, compiled: false, editor: false}});
+                    {renderer: 'svg', actions: %s});
   } catch (err) {
     target.textContent = 'This chart could not be drawn: ' + err;
     target.className += ' fw-chart-error';
@@ -140,7 +216,7 @@ for (const node of document.querySelectorAll('script.fw-spec')) {
   }
 }
 document.body.dataset.chartsRendered = 'true';
-"""
+""" % json.dumps(EMBED_ACTIONS)
 
 
 @cache
@@ -168,7 +244,7 @@ def _csp(scripts: list[str]) -> str:
 def _header(title: str, *, tables_dir: Path, params: dict, stage_name: str) -> str:
     summary = html.escape(corpus_summary(tables_dir))
     return (f'<header class="fw-header"><p class="fw-nav"><a href="index.html">&larr; All reports</a></p>'
-            f"<h1>{html.escape(title)}</h1><p>{summary}</p>"
+            f"<h1>{html.escape(title)}</h1><p>{summary}</p>{unnamed_note(tables_dir)}"
             f"<details><summary>Parameters of this stage</summary>{_kv_table(params, 'fw-params')}</details>"
             "</header>")
 
@@ -182,9 +258,34 @@ def corpus_summary(data_dir: Path) -> str:
     dates = articles.loc[articles["date"] != "", "date"]
     span = f"dated {dates.min()} to {dates.max()}" if len(dates) else "no full dates"
     undated = (articles["date"] == "").sum()
-    outlets = articles.loc[articles["outlet"] != "", "outlet"].nunique()
-    return (f"Corpus: {len(articles)} articles from {outlets} named outlets ({(articles['outlet'] == '').sum()} with "
-            f"no outlet), {span} ({undated} without a full date); {len(skipped)} inputs skipped.")
+    unnamed = _unnamed(articles)
+    outlets = articles.loc[~unnamed, "outlet"].nunique()
+    return (f"Corpus: {len(articles)} articles from {outlets} named outlets ({unnamed.sum()} with no named "
+            f"outlet), {span} ({undated} without a full date); {len(skipped)} inputs skipped.")
+
+
+def _unnamed(articles: pd.DataFrame) -> pd.Series:
+    """Articles whose outlet nobody named (no manifest, field, metadata, text or dateline gave one)."""
+    if "outlet_source" in articles:
+        return articles["outlet_source"].fillna("unknown").eq("unknown")
+    return articles["outlet"].fillna("").eq("")
+
+
+def unnamed_note(data_dir: Path) -> str:
+    """HTML: how many articles have no named outlet and how to name them, or "" when every outlet is named."""
+    try:
+        articles = tables.read("articles", data_dir)
+    except (FileNotFoundError, KeyError):
+        return ""
+    n = int(_unnamed(articles).sum())
+    if not n:
+        return ""
+    them = "it is" if n == 1 else "each is"
+    return (f'<p class="fw-unnamed"><strong>{n} of {len(articles)} articles have no named outlet</strong>: {them} '
+            "shown under its URL's site or as <code>unnamed outlet (&lt;article id&gt;)</code>, never pooled with "
+            "other unnamed articles. To name them, list their files with an <code>outlet</code> column in a "
+            "manifest (CSV or YAML: <code>path,outlet</code>) and re-run with "
+            "<code>-p manifest=path/to/manifest.csv</code>.</p>")
 
 
 def _kv_table(values: dict, css: str) -> str:
@@ -265,20 +366,54 @@ def _footer(data_dir: Path, params: dict) -> str:
 
 
 def index(run_dir: str | Path, *, stages) -> Path:
-    """Write ``reports/index.html``: findings, links to every stage report, corpus summary and parameters."""
+    """Write ``reports/index.html``: findings first (each with its n and a link to the sentences behind it), then
+    links to every stage report, the parameters, and an appendix listing the sentences behind each finding."""
     from analysis import findings
 
     run_dir = Path(run_dir)
     data_dir, reports = run_dir / "data", run_dir / "reports"
-    items = "".join(f"<li>{html.escape(f)}</li>" for f in findings.all_findings(data_dir))
+    found = findings.all_findings(data_dir)
+    items = "".join(_finding_item(f) for f in found)
     links = "".join(f'<li><a href="{html.escape(s.report)}">{html.escape(s.title)}</a></li>' if (reports / s.report).exists()
                     else f"<li>{html.escape(s.title)} (not run)</li>" for s in stages)
     params = _run_parameters(reports, stages)
     body = (f'<div class="fw-header"><h1>Framing workbook report</h1><p>{html.escape(corpus_summary(data_dir))}</p>'
+            f"{unnamed_note(data_dir)}"
             f'<h2>Findings</h2><ul class="fw-findings">{items or "<li>No findings: run every stage.</li>"}</ul>'
             f"<h2>Stage reports</h2><ol>{links}</ol>"
-            f"<h2>Parameters</h2>{_kv_table(params, 'fw-params')}</div>{_footer(data_dir, params)}")
+            f"<h2>Parameters</h2>{_kv_table(params, 'fw-params')}{_appendix(found)}</div>{_footer(data_dir, params)}")
     return page(body, reports / "index.html", title="Framing workbook report")
+
+
+EVIDENCE_ROWS = 60  # sentences listed per finding in the index appendix
+
+
+def _finding_item(finding) -> str:
+    css = ' class="fw-thin"' if finding.thin else ""  # the text itself says it rests on one hit or article
+    if len(finding.evidence):
+        k = len(finding.evidence)
+        link = f' <a href="#evidence-{html.escape(finding.key)}">the {k:,} sentence{"s" * (k != 1)} behind it</a>'
+    elif finding.see:
+        link = f' <a href="{html.escape(finding.see)}">see the report</a>'
+    else:
+        link = ""
+    return f'<li{css}><span class="fw-n">n = {finding.n:,}</span> {html.escape(finding.text)}{link}</li>'
+
+
+def _appendix(found) -> str:
+    """The sentences behind each finding, as escaped tables under anchors the findings link to."""
+    parts = []
+    for finding in found:
+        if not len(finding.evidence):
+            continue
+        table = table_html(finding.evidence.rename(columns=str.capitalize), max_rows=EVIDENCE_ROWS)
+        parts.append(f'<section id="evidence-{html.escape(finding.key)}" class="fw-evidence">'
+                     f"<h3>{html.escape(finding.text)}</h3>{table}</section>")
+    if not parts:
+        return ""
+    return ("<h2>The sentences behind the findings</h2><p>Each finding above links here. <em>Voice</em> is whose "
+            "words the phrase is: the outlet's own (narrator), a direct or partial quote, reported speech "
+            "(paraphrase), or a scare quote (quote marks with nobody named as saying it).</p>" + "".join(parts))
 
 
 def _run_parameters(reports: Path, stages) -> dict:

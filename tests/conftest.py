@@ -46,3 +46,31 @@ def run_workbook(out: Path, *args: str) -> Path:
 def seed_run(tmp_path_factory) -> Path:
     """One whole-pipeline run on the seed corpus, shared by the smoke, report and browser tests."""
     return run_workbook(tmp_path_factory.mktemp("seed-run"), "--corpus", str(SEEDS))
+
+
+def committed_forms(paths: list[Path], tmp: Path) -> dict[str, str]:
+    """What git would commit for each file in ``paths``: the files staged in a scratch git repository set up with
+    the project's own Makefile target (``make notebook-filter``) and ``.gitattributes``, read back from its index.
+
+    Skips the test where git or make is missing (a bare source tree cannot commit anything).
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if not (shutil.which("git") and shutil.which("make")):
+        pytest.skip("git and make are needed to see what git would commit")
+    repo = tmp / "repo"
+    repo.mkdir()
+    for name in ("Makefile", ".gitattributes"):
+        shutil.copy(ROOT / name, repo / name)
+    (repo / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)  # the filter runs .venv/bin/python
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp)}
+    run = dict(cwd=repo, env=env, check=True, capture_output=True, text=True, timeout=120)
+    subprocess.run(["git", "init", "-q"], **run)
+    subprocess.run(["make", "-s", "notebook-filter"], **run)
+    for path in paths:
+        shutil.copy(path, repo / path.name)
+    subprocess.run(["git", "add", *[p.name for p in paths]], **run)
+    return {p.name: subprocess.run(["git", "show", f":{p.name}"], **run).stdout for p in paths}

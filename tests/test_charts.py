@@ -132,6 +132,12 @@ QUOTES = {  # article: [(quoted content, kind, speaker, speaker_actor, cue, cue_
 STANCE = {"say": "neutral", "report": "neutral", "accord": "neutral", "allege": "distancing",
           "maintain": "distancing", "emphasize": "endorsing", "accuse": "emotive"}
 
+TECHNIQUES = {"asian_nato": "Name_Calling-Labeling;Guilt_by_Association;Appeal_to_Fear-Prejudice",
+              "military_bloc": "Name_Calling-Labeling;Guilt_by_Association", "stooges": "Name_Calling-Labeling",
+              "hell_bent": "Loaded_Language", "sinister_aim": "Loaded_Language", "hypocrisy": "Appeal_to_Hypocrisy",
+              "world_domination": "Appeal_to_Fear-Prejudice;Exaggeration-Minimisation",
+              "imperialists": "Name_Calling-Labeling"}  # as in phrases.yaml
+
 HITS = [  # (article, sentence no., matched phrase, family, category, voice, quote no. or None)
     (A0, 0, "Asian NATO", "asian_nato", "alliance_label", "scare_quote", None),
     (A0, 1, "sinister aim", "sinister_aim", "loaded_language", "partial_quote", 0),
@@ -250,6 +256,7 @@ def _tables() -> dict[str, pd.DataFrame]:
         quote = QUOTES[a][q] if q is not None else ("", "", "", "")
         hits.append({"article_id": a, "sent_id": n, "start": start, "end": end, "matched_text": phrase,
                      "family": family, "variant": f"{family}/1", "category": category, "voice": voice,
+                     "techniques": TECHNIQUES[family],
                      "quote_id": "" if q is None else f"{a}/q{q}", "speaker": quote[2], "speaker_actor": quote[3],
                      "in_headline": n == 0 and a == A1, "position": "headline" if n == 0 else "body"})
     for a, n, text, actor, actor_type, role in MENTIONS:
@@ -306,6 +313,8 @@ CHARTS = {  # name: (call, tables it takes, fields it must encode, mark types th
                  {"outlet", "family", "adoption_index", "n"}, {"rect", "text"}),
     "voice_ledger": (lambda t: charts.voice_ledger(t["hits"], t["articles"]), ["hits", "articles"],
                      {"outlet", "family", "voice", "hits"}, {"rect"}),
+    "techniques": (lambda t: charts.techniques(t["hits"], t["articles"]), ["hits", "articles"],
+                   {"technique", "outlet", "where", "hits", "families"}, {"rect"}),
     "verb_stance": (lambda t: charts.verb_stance(t["verb_stance"]), ["verb_stance"],
                     {"outlet", "speaker", "stance", "quotes"}, {"rect"}),
     "sentiment_distribution": (lambda t: charts.sentiment_distribution(t["sentences"], t["articles"]),
@@ -479,8 +488,11 @@ def test_partial_inputs_still_chart(t):
 def test_timeline_counts_undated_articles(t):
     spec = charts.timeline(t["articles"], t["hits"]).to_dict()
     subtitle = " ".join(spec["title"]["subtitle"])
-    assert "1 of 5 articles have no full date (written as 'Jun. 30')" in subtitle
+    assert "1 of 5 articles have no full date (1 gives only 'Jun. 30') and are not placed" in subtitle
     assert "3 hits" in subtitle
+    undated = t["articles"].assign(date=t["articles"]["date"].where(t["articles"]["article_id"] != A0, ""))
+    subtitle = " ".join(charts.timeline(undated, t["hits"]).to_dict()["title"]["subtitle"])
+    assert "2 of 5 articles have no full date (1 gives only 'Jun. 30'; 1 gives none)" in subtitle
     rows = charts.data(charts.timeline(t["articles"], t["hits"]))
     assert rows.loc[rows["series"] == "articles", "n"].sum() == 4
     assert rows["wave"].nunique() == 2, "the 2022 and 2024 waves get a panel each"
@@ -511,6 +523,18 @@ def test_actor_network_nodes_on_a_circle_sorted_by_name(t):
     assert north_korea_us["weight"].tolist() == [7]
     co = charts.data(charts.actor_network(t["mentions"], t["quotes"], kind="co_mention"))
     assert (co.loc[co["element"] == "edge", "source"] < co.loc[co["element"] == "edge", "target"]).all()
+
+
+def test_techniques_split_own_voice_from_quotes(t):
+    cells = charts.data(charts.techniques(t["hits"], t["articles"]))
+    own = cells[cells["where"] == "In its own voice"]
+    # Own-voice hits: hypocrisy in A0 (unnamed), military bloc in Outlet B, an Asian NATO wording in Outlet C.
+    assert set(zip(own["outlet"], own["technique"])) >= {(charts.UNKNOWN, "Appeal to Hypocrisy"),
+                                                         ("Outlet B", "Guilt by Association"),
+                                                         ("Outlet C", "Appeal to Fear-Prejudice")}
+    assert ("Islam Times", "Appeal to Hypocrisy") not in set(zip(own["outlet"], own["technique"]))
+    quoted = cells[(cells["where"] != "In its own voice") & (cells["outlet"] == "Islam Times")]
+    assert quoted.loc[quoted["technique"] == "Name Calling-Labeling", "hits"].tolist() == [2]
 
 
 def test_dispersion_keeps_the_chosen_families(t):
@@ -566,7 +590,8 @@ def _large_tables(*, n_rows: int, n_articles: int) -> dict[str, pd.DataFrame]:
     long = "North Korea accused the United States of setting up a military alliance like NATO in Asia. " * 6
     hits = tables.conform(pd.DataFrame({"article_id": art, "sent_id": sent, "start": start, "end": start + 10,
                                         "matched_text": pick(["Asian NATO", "Asia-style NATO", "military bloc"]),
-                                        "family": pick(families), "voice": pick(voices)}), "hits", fill=True)
+                                        "family": pick(families), "voice": pick(voices),
+                                        "techniques": pick(sorted(set(TECHNIQUES.values())))}), "hits", fill=True)
     sentences = tables.conform(pd.DataFrame({"article_id": art, "sent_id": sent, "text": long,
                                              "voice": pick(["narrator", "quoted"]),
                                              "vader_compound": rng.uniform(-1, 1, n_rows).round(4)})

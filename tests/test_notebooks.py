@@ -1,4 +1,8 @@
-"""House rules for the committed notebooks: clean, narrated, one documented parameters cell, no definitions."""
+"""House rules for the committed notebooks: clean, narrated, one documented parameters cell, no definitions.
+
+"Committed" means what git would commit: the working copy passed through the project's notebook filter
+(nbstripout, set up by ``make env``), so a notebook run and saved in JupyterLab still passes.
+"""
 from __future__ import annotations
 
 import ast
@@ -9,7 +13,7 @@ import papermill
 import pytest
 
 from analysis import stages
-from conftest import ROOT
+from conftest import ROOT, committed_forms
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PIPELINE = [s.notebook for s in stages.all_stages()]
@@ -23,9 +27,14 @@ def test_every_declared_stage_has_its_notebook():
     assert PIPELINE and all(p.exists() for p in PIPELINE)
 
 
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory) -> dict[str, str]:
+    return committed_forms(NOTEBOOKS, tmp_path_factory.mktemp("committed"))
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_committed_without_outputs_and_with_clean_metadata(path):
-    nb = json.loads(path.read_text(encoding="utf-8"))
+def test_committed_without_outputs_and_with_clean_metadata(path, committed):
+    nb = json.loads(committed[path.name])
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
     assert set(nb["metadata"]) <= {"kernelspec", "language_info"}
@@ -62,3 +71,34 @@ def test_notebooks_narrate_and_call(path):
         assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))], source
         assert before["cell_type"] == "markdown", f"a markdown sentence must introduce:\n{source}"
         assert len(source.splitlines()) <= 12, f"keep notebook cells short:\n{source}"
+
+
+def test_the_notebook_filter_strips_what_jupyterlab_saves(tmp_path):
+    """A notebook as JupyterLab saves it after a run (outputs, counts, widget state, the kernel's language_info,
+    cell metadata) is committed exactly as the clean notebook in the repository."""
+    path = ROOT / "notebooks" / "explore.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["metadata"]["language_info"].update(codemirror_mode={"name": "ipython", "version": 3}, version="3.11.9",
+                                           file_extension=".py", mimetype="text/x-python", pygments_lexer="ipython3",
+                                           nbconvert_exporter="python")
+    nb["metadata"]["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    for n, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
+        cell.update(execution_count=n + 1, outputs=[{"output_type": "stream", "name": "stderr", "text": "WARNING x"}])
+        cell["metadata"].update(trusted=True, scrolled=True, execution={"iopub.status.busy": "2026-01-01"})
+    saved = tmp_path / "explore.ipynb"
+    saved.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+    assert committed_forms([saved], tmp_path)["explore.ipynb"] == path.read_text(encoding="utf-8")
+
+
+def test_the_filter_set_up_is_harmless_outside_a_git_checkout(tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    done = subprocess.run(["make", "-s", "notebook-filter"], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / ".git").exists()

@@ -49,3 +49,60 @@ def test_a_page_without_charts_carries_no_vega_bundle(tmp_path):
     nb.cells = nb.cells[:2]
     page = report.write_html(nb, tmp_path / "plain.html", title="T", header="", footer="").read_text()
     assert "vegaEmbed" not in page and "script-src 'none'" in page
+
+
+def test_setup_keeps_warnings_only_and_charts_offer_no_vega_editor():
+    import logging
+
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    try:
+        report.setup()
+        assert root.level == logging.WARNING
+        bundle, meta = alt.Chart(pd.DataFrame({"n": [1]})).mark_bar().encode(x="n:Q")._repr_mimebundle_()
+        assert report.VEGALITE in bundle
+        actions = meta[report.VEGALITE]["embed_options"]["actions"]
+        assert actions["editor"] is False and actions["source"] is False and actions["export"] is True
+    finally:
+        root.setLevel(before[0])
+        root.handlers[:] = before[1]
+        alt.renderers.enable("default")
+
+
+def test_report_charts_offer_no_vega_editor(tmp_path):
+    page = report.write_html(_chart_nb(["KCNA"]), tmp_path / "r.html", title="T", header="", footer="").read_text()
+    assert '"editor": false' in page and '"editor": true' not in page
+
+
+def test_tables_read_as_a_reader_expects():
+    df = pd.DataFrame({"outlet": ["<b>KCNA</b>", "Reuters"], "sentence": ["x" * 90, "short"],
+                       "hits": [3.0, 12.0], "share": [0.123456, 1 / 3], "g2": [15.55555, 4.0]})
+    shown = report.table_html(df)
+    assert "<b>KCNA</b>" not in shown and "&lt;b&gt;KCNA&lt;/b&gt;" in shown  # text is data, never markup
+    assert ">12<" in shown and ">12.000<" not in shown  # counts as integers
+    assert ">0.123<" in shown and ">0.333<" in shown and "0.123456" not in shown  # numbers rounded
+    assert 'class="row_heading' not in shown  # a row number is no column
+    assert "text-align: left" in shown and "min-width: 24em" in shown
+    assert report.table_html(df) == shown  # the same table gives the same HTML: reports do not churn
+
+
+def test_a_meaningful_index_stays_and_long_tables_say_they_are_cut():
+    counts = pd.Series([5, 2], index=pd.Index(["KCNA", "Reuters"], name="speaker"), name="quotes").to_frame()
+    assert "KCNA" in report.table_html(counts) and "row_heading" in report.table_html(counts)
+    twice = pd.DataFrame({"a": ["<i>x</i>", "y"]}, index=[3, 3])  # a non-unique index cannot be styled
+    assert "&lt;i&gt;x&lt;/i&gt;" in report.table_html(twice) and "<i>" not in report.table_html(twice)
+    long = pd.DataFrame({"n": range(100)})
+    assert "The first 10 of 100 rows." in report.table_html(long, max_rows=10)
+
+
+def test_the_index_leads_with_findings_linked_to_their_sentences(tmp_path):
+    from test_findings import write_tables
+
+    out = report.index(write_tables(tmp_path / "data").parent, stages=[])
+    page = out.read_text()
+    assert page.index("<h2>Findings</h2>") < page.index("<h2>Stage reports</h2>")
+    assert "n = 3" in page and 'href="#evidence-family-asian_nato"' in page and 'id="evidence-family-asian_nato"' in page
+    assert "rests on a single use" in page and "class=\"fw-thin\"" in page
+    assert "1 of 3 articles have no named outlet" in page and "manifest" in page
+    assert "with no named outlet" in page
+

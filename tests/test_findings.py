@@ -1,0 +1,117 @@
+"""Findings for the index: each with its n, its thin-evidence flag and the sentences behind it, on tables written
+here by hand (so every number is known) and on the seed run."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import findings, tables
+
+TEXTS = {
+    "a1": "The stooges of Washington met again. KCNA said the US wants an Asian NATO.",
+    "a2": "North Korea accused Washington of building an Asian NATO. The so-called \"Asian NATO\" alarms KCNA, it said.",
+    "a3": "Nordkorea spricht von einer asiatischen NATO.",
+}
+SPLIT = {a: t.replace(". ", ".|").split("|") for a, t in TEXTS.items()}
+SENTENCES = [(a, k, TEXTS[a].index(s), TEXTS[a].index(s) + len(s)) for a, parts in SPLIT.items()
+             for k, s in enumerate(parts)]
+
+
+def _at(article_id, text, sent_id=0):
+    return TEXTS[article_id].index(text, TEXTS[article_id].index(SPLIT[article_id][sent_id]))
+
+
+def _quote(article_id, n, text, speaker, cue, lemma):
+    start = _at(article_id, text)
+    return {"article_id": article_id, "quote_id": f"{article_id}/q{n}", "start": start, "end": start + len(text),
+            "text": text, "kind": "indirect", "speaker": speaker, "speaker_actor": speaker, "cue": cue,
+            "cue_lemma": lemma}
+
+
+def _hit(article_id, sent_id, text, family, techniques, voice, speaker=""):
+    start = _at(article_id, text, sent_id)
+    return {"article_id": article_id, "sent_id": sent_id, "start": start, "end": start + len(text),
+            "matched_text": text, "family": family, "variant": f"{family}.x", "techniques": techniques,
+            "voice": voice, "speaker": speaker, "speaker_actor": speaker}
+
+
+@pytest.fixture()
+def run(tmp_path):
+    return write_tables(tmp_path / "data")
+
+
+def write_tables(data):
+    """Articles, sentences, quotes and hits whose findings are known, written to ``data``."""
+    articles = pd.DataFrame({"article_id": list(TEXTS), "text": list(TEXTS.values()),
+                             "outlet": ["Outlet A", "Outlet B", "unnamed outlet (a3)"],
+                             "outlet_source": ["manifest", "text", "unknown"], "is_english": [True, True, False],
+                             "n_words": [13, 19, 6]})
+    sentences = pd.DataFrame(SENTENCES, columns=["article_id", "sent_id", "start", "end"])
+    sentences["text"] = [TEXTS[a][s:e] for a, _, s, e in SENTENCES]
+    quotes = pd.DataFrame([_quote("a1", 0, "the US wants an Asian NATO", "KCNA", "said", "say"),
+                           _quote("a2", 0, "Washington of building an Asian NATO", "North Korea", "accused", "accuse"),
+                           _quote("a2", 1, "The so-called \"Asian NATO\" alarms KCNA", "KCNA", "said", "say")])
+    hits = pd.DataFrame([
+        _hit("a1", 0, "stooges", "stooge", "Name_Calling-Labeling;Loaded_Language", "narrator"),
+        _hit("a1", 1, "Asian NATO", "asian_nato", "Guilt_by_Association", "paraphrase", "KCNA"),
+        _hit("a2", 0, "Asian NATO", "asian_nato", "Guilt_by_Association", "paraphrase", "North Korea"),
+        _hit("a2", 1, "Asian NATO", "asian_nato", "Guilt_by_Association", "scare_quote")])
+    for name, df in {"articles": articles, "skipped": pd.DataFrame(), "sentences": sentences, "quotes": quotes,
+                     "hits": hits}.items():
+        tables.write(tables.conform(df, name, fill=True), name, data)
+    return data
+
+
+def test_a_family_with_its_n_articles_own_voice_and_whose_quotes(run):
+    nato = next(f for f in findings.families(run) if f.key == "family-asian_nato")
+    assert nato.n == 3 and not nato.thin
+    assert "used 3 times in 2 articles from 2 outlets: 0 in an outlet's own voice" in nato.text
+    assert "2 in reported speech" in nato.text and "1 as scare quotes" in nato.text
+    assert "The quotes that carry it are KCNA (1), North Korea (1)." in nato.text
+    assert nato.evidence["sentence"].tolist() == [
+        "KCNA said the US wants an Asian NATO.", "North Korea accused Washington of building an Asian NATO.",
+        'The so-called "Asian NATO" alarms KCNA, it said.']
+    assert nato.evidence["speaker"].tolist() == ["KCNA", "North Korea", ""]
+
+
+def test_a_finding_resting_on_one_hit_says_so(run):
+    stooge = next(f for f in findings.families(run) if f.key == "family-stooge")
+    assert stooge.thin and stooge.n == 1 and "rests on a single use" in stooge.text
+    assert "1 in an outlet's own voice" in stooge.text
+
+
+def test_techniques_per_outlet_in_its_own_voice_and_in_quotes(run):
+    by_outlet = {f.text.split(",")[0]: f for f in findings.techniques(run)}
+    a = by_outlet["Outlet A"].text
+    assert "in its own voice: Loaded Language (1), Name Calling-Labeling (1)" in a
+    assert "in quotes and scare quotes: Guilt by Association (1)" in a
+    b = by_outlet["Outlet B"].text
+    assert "in its own voice: no persuasion technique" in b and "Guilt by Association (2)" in b
+    assert "All of it comes from a single article." in b and by_outlet["Outlet B"].thin
+
+
+def test_most_quoted_speakers_with_their_reporting_verbs(run):
+    kcna, north_korea = findings.quoted_speakers(run)[:2]
+    assert kcna.text.startswith("KCNA is quoted 2 times in 2 articles, introduced with say (2).")
+    assert not kcna.thin and kcna.evidence["sentence"].str.contains("KCNA").all()
+    assert north_korea.thin and "accuse (1)" in north_korea.text
+
+
+def test_corpus_counts_non_english_exclusions_and_no_failures_table(run):
+    (corpus,) = findings.corpus(run)
+    assert corpus.n == 3
+    assert "1 article excluded from the analysis as non-English" in corpus.text
+    assert "failed" not in corpus.text
+
+
+def test_missing_tables_leave_their_findings_out(run):
+    found = findings.all_findings(run)
+    keys = [f.key for f in found]
+    assert keys[0] == "corpus" and "family-asian_nato" in keys and "key-terms" not in keys and "frames" not in keys
+
+
+def test_the_seed_findings(seed_run):
+    found = {f.key: f for f in findings.all_findings(seed_run / "data")}
+    nato = found["family-asian_nato"]
+    assert "0 in an outlet's own voice" in nato.text and nato.evidence["article_id"].nunique() == 5
+    assert any(k.startswith("speaker-") for k in found) and any(k.startswith("techniques-") for k in found)
