@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import display
 
-from analysis import charts, rhetoric, tables
+from analysis import charts, concordance, rhetoric, tables
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def lines(t: dict[str, pd.DataFrame], *, family: str = ANY, term: str = "", wind
     hits = t["hits"] if family == ANY else t["hits"][t["hits"]["family"] == family]
     if not queries:
         queries = sorted(set(hits["family"]))
-    return rhetoric.kwic(t["articles"], hits, queries=queries, window=window, sentences=t["sentences"])
+    return concordance.kwic(t["articles"], hits, queries=queries, window=window, sentences=t["sentences"])
 
 
 def panel(t: dict[str, pd.DataFrame], *, rows: int = 40) -> widgets.VBox:
@@ -77,5 +77,5 @@ def _redraw(t, pick, out, rows):
         with out:
             display(found[["query", "outlet", "date", "left", "match", "right", "voice"]].head(rows))
             display(charts.voice_ledger(hits, chosen["articles"]))
-            display(charts.dispersion(rhetoric.dispersion(hits, chosen["articles"])))
+            display(charts.dispersion(concordance.dispersion(hits, chosen["articles"])))
     return redraw
