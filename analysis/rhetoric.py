@@ -48,12 +48,12 @@ def matcher(nlp: Language, lexicon: dict) -> LexiconMatcher:
     for fid, family in lexicon.items():
         m, anchors = Matcher(nlp.vocab, validate=True), []
         for variant in family["variants"]:
-            patterns = [[_with_lemmas(t, lemmas) for t in p] for p in variant["token_patterns"]]
-            _add(m, f"{fid}/{variant['id']}", patterns, where=f"variant {variant['id']!r}")
-            anchors += [_anchor(p) for p in patterns]
+            compiled = [[_with_lemmas(t, lemmas) for t in p] for p in variant["token_patterns"]]
+            _add(m, f"{fid}/{variant['id']}", compiled, where=f"variant {variant['id']!r}")
+            anchors += [_anchor(p) for p in compiled]
         for k, ex in enumerate(family["exclude"]):
-            patterns = [[_with_lemmas(t, lemmas) for t in p] for p in ex["token_patterns"]]
-            _add(m, f"{fid}/!exclude{k}", patterns, where=f"family {fid!r} exclude {ex['pattern']!r}")
+            compiled = [[_with_lemmas(t, lemmas) for t in p] for p in ex["token_patterns"]]
+            _add(m, f"{fid}/!exclude{k}", compiled, where=f"family {fid!r} exclude {ex['pattern']!r}")
         families.append(_Family(m, anchors, nlp.vocab))
     return LexiconMatcher(families)
 
@@ -128,11 +128,16 @@ def _hashes(vocab, words: Iterable[str]) -> np.ndarray:
 
 
 def _lemmatiser(nlp: Language):
-    """word -> its lemmas under each of LEMMA_POS, with nlp's rule lemmatizer (identity when there is none)."""
+    """word -> itself and its base forms under each of LEMMA_POS, with nlp's rule lemmatizer (identity when there
+    is none). Only true inflections count (see ``_inflection``): "flexing" -> flex, but "leader" never -> lead."""
     pipe = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
     rule = getattr(pipe, "rule_lemmatize", None)
     if pipe is None or getattr(pipe, "mode", "") != "rule" or rule is None:
         return lambda word: [word]
+    # spaCy's lookup tables are keyed by string hash: ask by name.
+    exc_table, index_table = (pipe.lookups.get_table(name, {}) for name in ("lemma_exc", "lemma_index"))
+    exceptions = {pos.lower(): exc_table.get(pos.lower(), {}) for pos in LEMMA_POS}
+    index = {pos.lower(): set(index_table.get(pos.lower(), ())) for pos in LEMMA_POS}
     seen: dict[str, list[str]] = {}
 
     def lemmas(word: str) -> list[str]:
@@ -141,10 +146,26 @@ def _lemmatiser(nlp: Language):
             for pos in LEMMA_POS:
                 doc = Doc(nlp.vocab, words=[word])
                 doc[0].pos_ = pos
-                out += [w.lower() for w in rule(doc[0])]
+                out += [lem for lem in (w.lower() for w in rule(doc[0]))
+                        if _inflection(word, lem, pos.lower(), exceptions=exceptions, index=index)]
             seen[word] = list(dict.fromkeys(out))
         return seen[word]
     return lemmas
+
+
+def _inflection(word: str, lemma: str, pos: str, *, exceptions, index: dict[str, set]) -> bool:
+    """Whether ``lemma`` is ``word``'s own base form under ``pos``, not another word.
+
+    The rule lemmatizer strips suffixes blindly: as an adjective "leader" becomes "lead" (a comparative) and
+    "follower" "follow", so a pattern word would match a different word. A base form counts when the lemmatizer's
+    exception list gives it (bent -> bend), or when it is a known lemma of ``pos`` and ``word`` is not itself a
+    known noun (a noun such as "leader" or "arming" is only inflected as a noun).
+    """
+    if lemma == word:
+        return False
+    if word in exceptions.get(pos, {}):
+        return True
+    return lemma in index.get(pos, ()) and (pos == "noun" or word not in index.get("noun", ()))
 
 
 def _with_lemmas(token: dict, lemmas) -> dict:

@@ -315,11 +315,24 @@ def test_voice_of_a_hit(nlp, lex, phrase_matcher, text, rows, expected):
     "NATO of Asian version", "Asian-version NATO", "a military alliance like NATO in Asia",
     "a military alliance in Asia that mirrors NATO", "a military alliance in Asia similar to NATO",
     "a military alliance in Asia similar to the NATO alliance", "a NATO-like alliance", "an Asia-Pacific NATO",
-    "a mini-NATO", "a security pact in Asia modelled on NATO",
+    "a mini-NATO", "a security pact in Asia modelled on NATO", "a NATO in Asia", "a NATO-like alliance in Asia",
+    "a NATO-style bloc in the Asia-Pacific", "an Asian equivalent of NATO", "a new NATO for the Indo-Pacific",
+    'an "Asian NATO" led by Washington',
 ])
 def test_shipped_asian_nato_family_tolerates_spelling(nlp, lex, phrase_matcher, phrase):
     h = run(nlp, lex, phrase_matcher, f"They warned of {phrase} today.")
     assert (h["family"] == "asian_nato").sum() == 1
+
+
+def test_lemma_expansion_never_turns_a_pattern_word_into_another_word(nlp):
+    lex = {"t": {"id": "t", "label": "t", "category": "c", "techniques": [], "note": "", "exclude": [],
+                 "variants": [{"id": f"t.{w}", "local_id": w, "pattern": w,
+                               "token_patterns": patterns.compile_pattern(w)} for w in ("leader", "follower", "flexing")]}}
+    m = rhetoric.matcher(nlp, lex)
+    found = lambda text: [s.text for _, _, s in rhetoric.spans(nlp(text), matcher=m, lexicon=lex)]  # noqa: E731
+    assert found("She will lead the talks. It follows that he led them too.") == []
+    assert found("The leaders met their followers.") == ["leaders", "followers"]
+    assert found("Seoul flexes its muscles.") == ["flexes"]  # an inflected pattern word still finds its lemma
 
 
 @pytest.mark.parametrize("text, family", [
