@@ -7,7 +7,7 @@ import os
 import logging
 import sys
 
-from analysis import runner, stages, tables
+from analysis import profiles, runner, stages, tables
 
 log = logging.getLogger("analysis.cli")
 
@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if not args.quiet else logging.WARNING, format="%(message)s")
     try:
         return args.func(args)
-    except (stages.ParameterError, KeyError) as err:
+    except (stages.ParameterError, profiles.ProfileError, KeyError) as err:
         log.error("framing: %s", err.args[0] if err.args else err)
         return 2
     except runner.StageFailed as err:
@@ -59,6 +59,9 @@ def _run_parser(sub) -> None:
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                      help="set a notebook parameter (repeatable); see the list below")
     run.add_argument("--stages", metavar="A,B", help="run only these stages (their inputs must exist in OUT/data)")
+    run.add_argument("--story", metavar="NAME|PATH", help="story profile: a name under analysis/data/profiles "
+                     f"({', '.join(profiles.names())}) or a profile folder; '' for none (default: the profile "
+                     "written for the corpus, asian-nato for seeds/, else none)")
     run.set_defaults(func=_run)
 
 
@@ -73,8 +76,12 @@ def _stage_list(*, with_params: bool = False) -> str:
 
 def _run(args) -> int:
     names = [n.strip() for n in args.stages.split(",")] if args.stages else None
-    plan = runner.plan(corpus=args.corpus, out=args.out, profile=args.profile,
-                       assignments=stages.parse_assignments(args.param), stage_names=names)
+    assignments = stages.parse_assignments(args.param)
+    if "story" not in assignments and any("story" in s.parameters for s in stages.select(names)):
+        story = profiles.default_for(args.corpus) if args.story is None else args.story
+        assignments["story"] = str(profiles.folder(story)) if story.strip() else ""
+    plan = runner.plan(corpus=args.corpus, out=args.out, profile=args.profile, assignments=assignments,
+                       stage_names=names)
     index = runner.execute(plan)
     log.info("reports: %s", index)
     return 0

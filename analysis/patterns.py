@@ -69,19 +69,25 @@ class _Group:
 
 
 def default_path() -> Path:
-    """The lexicon shipped with the workbook, ``analysis/data/phrases.yaml``."""
-    return Path(str(resources.files("analysis").joinpath("data/phrases.yaml")))
+    """The general lexicon shipped with the workbook, ``analysis/data/general_lexicon.yaml``: story-independent
+    families matched on every corpus (a story's own families live in its profile, see ``analysis.profiles``)."""
+    return Path(str(resources.files("analysis").joinpath("data/general_lexicon.yaml")))
 
 
-def lexicon(path: str | Path | None = None) -> dict:
-    """Load and validate a phrase lexicon (the shipped one by default).
+def lexicon(path: str | Path | None = None, *, source: str = "") -> dict:
+    """Load and validate a phrase lexicon (the general one by default).
 
     Returns ``{family_id: family}`` in file order; each family has ``id``, ``label``, ``category``,
-    ``techniques`` (list), ``note``, ``variants`` (each with ``id`` = ``<family>.<variant>``, ``local_id``,
-    ``pattern`` and the compiled ``token_patterns``) and ``exclude`` (pattern, token_patterns).
-    Raises ``LexiconError`` naming the family and variant of the first problem found.
+    ``techniques`` (list), ``note``, ``source`` (which lexicon it came from: ``source``, else the file's stem),
+    ``variants`` (each with ``id`` = ``<family>.<variant>``, ``local_id``, ``pattern`` and the compiled
+    ``token_patterns``) and ``exclude`` (pattern, token_patterns).
+    Raises ``LexiconError`` naming the family and variant of the first problem found, ``FileNotFoundError`` for
+    a missing file.
     """
     path = Path(path) if path else default_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"phrase lexicon {path} does not exist; pass an existing YAML file (format: the "
+                                f"header of analysis/data/profiles/asian-nato/phrases.yaml)")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
@@ -90,7 +96,7 @@ def lexicon(path: str | Path | None = None) -> dict:
         raise LexiconError(f"{path}: expected a top-level `families:` list")
     families: dict[str, dict] = {}
     for i, raw in enumerate(data["families"]):
-        family = _family(raw, path=path, number=i + 1)
+        family = {**_family(raw, path=path, number=i + 1), "source": source or path.stem}
         if family["id"] in families:
             raise LexiconError(f"{path}: family {family['id']!r} is defined twice")
         families[family["id"]] = family

@@ -23,7 +23,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from analysis import patterns, tables
+from analysis import patterns, profiles, tables
 from analysis import voice as voices
 from analysis.patterns import LexiconError
 
@@ -254,7 +254,8 @@ def _records(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, article_id: st
         position = str(sent["position"]) if sent is not None and "position" in sents else ""
         rows.append({"article_id": article_id, "sent_id": int(sent["sent_id"]) if sent is not None else -1,
                      "start": start, "end": end, "matched_text": text[start:end], "family": fid,
-                     "variant": vid, "category": lexicon[fid]["category"],
+                     "variant": vid, "lexicon": lexicon[fid].get("source", ""),
+                     "category": lexicon[fid]["category"],
                      "techniques": ";".join(lexicon[fid]["techniques"]),
                      **voices.classify(text, start, end, quotes=quote_rows, sentence=bounds, scare_max_words=scare_max_words),
                      "in_headline": position == "headline", "position": position})
@@ -265,7 +266,7 @@ def scan(articles: pd.DataFrame, *, nlp: Language, lexicon: dict | None = None,
          sentences: pd.DataFrame | None = None, quotes: pd.DataFrame | None = None, batch_size: int = 32,
          n_process: int = 1, overlap: str = "family", scare_max_words: int = 6) -> pd.DataFrame:
     """``hits`` for every article of an ``articles`` table (article_id, text), parsing with ``nlp.pipe`` once."""
-    lexicon = lexicon if lexicon is not None else patterns.lexicon()
+    lexicon = lexicon if lexicon is not None else profiles.lexicon(profiles.Profile())
     m = matcher(nlp, lexicon)
     sents_by, quotes_by = _split(sentences), _split(quotes)
     ids = articles["article_id"].tolist()
@@ -361,7 +362,7 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
     """
     from analysis import frames, keyness
 
-    lexicon = lexicon if lexicon is not None else patterns.lexicon()
+    lexicon = lexicon if lexicon is not None else profiles.lexicon(profiles.Profile())
     m, fm = matcher(nlp, lexicon), frames.matcher(nlp, frame_lexicon)
     english = articles[articles["is_english"]] if "is_english" in articles else articles
     sents_by, quotes_by = _split(sentences), _split(quotes)
