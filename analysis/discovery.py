@@ -1,20 +1,34 @@
-"""Discovery: words and phrases outside the lexicon that look loaded, for a human to review."""
+"""Discovery: words and phrases outside the lexicon that look loaded (evaluative, not topical), for a human to review.
+
+``candidates`` ranks terms of one to three words by the evidence that they judge rather than name: strength in a
+sentiment or subjectivity lexicon, how often the corpus holds them in scare quotes, how often they stand in quoted
+rather than narrator voice, keyness against general English, and how often they occur in sentences naming one of
+the story's actors. Every piece of evidence is a column, so a reader sees why a term is proposed.
+
+Acronyms written in capitals (``US``, ``U.S.``, ``NATO``) are case-sensitive terms (``US`` is not ``us``); every
+other word is compared in lower case (``concordance.acronym``).
+"""
 from __future__ import annotations
 
 import logging
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
-from spacy.language import Language
 
-from analysis import patterns, tables
+from analysis import concordance, patterns, tables, voice
 
 log = logging.getLogger(__name__)
 
-_TERM = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*")
+# A word: an acronym with dots (U.S.), or letters with inner apostrophes and hyphens (muscle-flexing, don't).
+_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z'’]*(?:[-‐‑][A-Za-z]+)*")
+# Words that may sit inside a phrase but never open or close one ("act *of* aggression").
+_GLUE = frozenset("of the a an to in on for and or with by as at from".split())
+
 
 @cache
 def _sentiment_lexicons() -> tuple[dict, dict]:
@@ -23,14 +37,27 @@ def _sentiment_lexicons() -> tuple[dict, dict]:
     return pattern_lexicon, SentimentIntensityAnalyzer().lexicon
 
 
+@cache
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+    return frozenset(STOP_WORDS)
+
+
 def word_sentiment(word: str) -> tuple[float, float]:
     """(polarity, subjectivity) of one word: TextBlob's pattern lexicon, else VADER valence / 4 (subjectivity NaN)."""
     pattern, vader = _sentiment_lexicons()
+    word = word.lower()
     if word in pattern:
         return pattern(word)
     if word in vader:
         return max(-1.0, min(1.0, vader[word] / 4)), float("nan")
     return 0.0, float("nan")
+
+
+def strength(term: str) -> float:
+    """How evaluative a term's words are, 0..1: the largest |polarity| or subjectivity of any of its words
+    (TextBlob's pattern lexicon, else VADER's valence / 4)."""
+    return max((_word_strength(w) for w in term.split(" ")), default=0.0)
 
 
 def g2(a: float, b: float, c: float, d: float) -> float:
@@ -39,59 +66,213 @@ def g2(a: float, b: float, c: float, d: float) -> float:
     return 2 * sum(o * math.log(o / e) for o, e in ((a, e1), (b, e2)) if o > 0 and e > 0)
 
 
-def candidates(sentences: pd.DataFrame, *, lexicon: dict, hits: pd.DataFrame | None = None,
-                      target: pd.Series | None = None, nlp: Language | None = None, min_count: int = 3,
-                      min_articles: int = 1, min_g2: float = 10.83, min_polarity: float = 0.3,
-                      min_subjectivity: float = 0.7, bigrams: bool = True, limit: int | None = 200) -> pd.DataFrame:
-    """Words (and bigrams) outside the lexicon that look loaded, best first, for a human to review.
+@dataclass
+class _Evidence:
+    count: int = 0
+    articles: set = field(default_factory=set)
+    scare: int = 0
+    quoted: int = 0
+    with_actor: int = 0
+    examples: list = field(default_factory=list)
 
-    Works on the ``sentences`` table (article_id, start, text; sent_id optional). A term qualifies when it is
-    (1) key - G2 >= ``min_g2`` and more frequent than expected - and (2) strong in a sentiment lexicon:
-    |polarity| >= ``min_polarity`` or subjectivity >= ``min_subjectivity`` (TextBlob's pattern lexicon, else
-    VADER). Keyness is against the rest of the corpus when ``target`` (a boolean mask over ``sentences``)
-    picks the sentences to study; without it, words are compared with general English (TextBlob's bundled
-    word counts) and bigrams with the frequency their two words predict. Words of single-word lexicon
-    variants are skipped, and so is any occurrence inside a ``hits`` span. With ``nlp``, terms are lemmas.
+
+def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd.DataFrame | None = None,
+               mentions: pd.DataFrame | None = None, min_count: int = 3, min_articles: int = 2,
+               min_g2: float = 10.83, min_strength: float = 0.3, max_words: int = 3,
+               limit: int | None = 200) -> pd.DataFrame:
+    """Terms (one to ``max_words`` words) outside the lexicon that look loaded, best first, with their evidence.
+
+    ``sentences`` is the tagging stage's table (article_id, text; start, sent_id and voice used when present),
+    ``mentions`` its mentions (article_id, sent_id, actor) for the actor evidence; occurrences inside ``hits``
+    spans and words of single-word ``lexicon`` variants are left out (the lexicon already has them). A term is
+    proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative (``strength`` >=
+    ``min_strength``, or scare-quoted at least twice) and, for single words, is key against general English
+    (G2 >= ``min_g2``, TextBlob's word counts of Norvig's big.txt); a phrase's keyness is its rarest word's.
+
+    Columns: term, count, n_articles, strength, polarity, subjectivity, scare_quote_rate (share of uses in scare
+    quotes), quoted_rate (share in quoted voice or inside quote marks), g2, actor_rate (share of uses in sentences
+    naming an actor) and actor_lift (actor_rate over the corpus's share of such sentences), score, example,
+    example_2. ``score`` = max(strength, scare_quote_rate) x (1 + quoted_rate / 2) x (1 + min(actor_lift, 2) / 4)
+    x log2(1 + count): evaluative first, then how much the corpus uses it, with a bonus for quoted and
+    actor-directed use.
     """
-    if target is not None and not isinstance(target, pd.Series):
-        target = pd.Series(list(target), index=sentences.index)
-    is_target = (target.reindex(sentences.index).fillna(False).astype(bool).tolist()
-                 if target is not None else [True] * len(sentences))
-    stats = _term_stats(sentences, nlp=nlp, known=_lexicon_words(lexicon), covered=_covered(hits),
-                        is_target=is_target, bigrams=bigrams)
+    known = _lexicon_words(lexicon or {})
+    evidence, words, actor_share = _collect(sentences, hits=hits, mentions=mentions, known=known,
+                                            max_words=max_words, min_strength=min_strength)
+    reference, n_general = patterns.general_english()
+    n_tokens = max(sum(words.values()), 1)
     rows = []
-    for term, count in stats["count"][True].items():
-        n_articles = len(stats["articles"][term])
-        if count < min_count or n_articles < min_articles:
+    for term, ev in evidence.items():
+        if ev.count < min_count or len(ev.articles) < min_articles:
             continue
-        polarity, subjectivity = _term_sentiment(term)
-        if abs(polarity) < min_polarity and not subjectivity >= min_subjectivity:  # NaN compares False
+        power, scare = strength(term), ev.scare / ev.count
+        if power < min_strength and ev.scare < 2:
             continue
-        over, score = _keyness(term, count, stats, against_rest=target is not None)
-        if over and score >= min_g2:
-            rows.append({"term": term, "count": count, "n_articles": n_articles, "g2": score,
-                         "polarity": polarity, "subjectivity": subjectivity, "example": stats["example"][term]})
+        key = _keyness(term, words, n_tokens, reference, n_general)
+        if key < min_g2:
+            continue
+        polarity, subjectivity = _sentiment(term)
+        quoted, actor_rate = ev.quoted / ev.count, ev.with_actor / ev.count
+        lift = actor_rate / actor_share if actor_share else 0.0
+        score = (max(power, scare) * (1 + quoted / 2) * (1 + min(lift, 2.0) / 4) * math.log2(1 + ev.count))
+        rows.append({"term": term, "count": ev.count, "n_articles": len(ev.articles), "strength": power,
+                     "polarity": polarity, "subjectivity": subjectivity, "scare_quote_rate": scare,
+                     "quoted_rate": quoted, "g2": key, "actor_rate": actor_rate, "actor_lift": lift,
+                     "score": score, "example": ev.examples[0], "example_2": (ev.examples[1:] or [""])[0]})
     if not rows:
         return tables.empty("loaded_candidates")
-    out = pd.DataFrame(rows).sort_values(["g2", "term"], ascending=[False, True])
-    log.info("%d loaded-term candidates", len(out))
+    out = _without_nested(pd.DataFrame(rows).sort_values(["score", "term"], ascending=[False, True]))
+    log.debug("%d loaded-term candidates", len(out))
     return tables.conform(out.head(limit) if limit else out, "loaded_candidates")
 
 
-def _keyness(term: str, count: int, stats: dict, *, against_rest: bool) -> tuple[bool, float]:
-    """(more frequent than expected, G2) of a term: against the rest of the corpus, general English
-    (words) or the frequency its two words predict (bigrams)."""
-    n_target, n_ref = stats["tokens"][True], stats["tokens"][False]
-    if against_rest:
-        other = stats["count"][False].get(term, 0)
-        return count / max(n_target, 1) > other / max(n_ref, 1), g2(count, other, n_target, n_ref)
-    if " " in term:
-        first, second = term.split(" ")
-        expected = stats["count"][True][first] * stats["count"][True][second] / max(n_target, 1)
-        return count > expected, g2(count, expected, n_target, n_target)
-    reference, n_general = patterns.general_english()
-    general = reference.get(term, 0)
-    return count / max(n_target, 1) > general / n_general, g2(count, general, n_target, n_general)
+def occurrences(sentences: pd.DataFrame, terms: Iterable[str]) -> Iterator[tuple[str, str, int, int]]:
+    """Every use of ``terms`` (as ``candidates`` counts them) in ``sentences``: ``(term, article_id, start, end)``
+    with offsets in the article's text (``sentences.start`` + offset in the sentence)."""
+    wanted = set(terms)
+    longest = max((len(t.split(" ")) for t in wanted), default=0)
+    for aid, base, text, _, _ in _rows(sentences):
+        words = _words(text)
+        for i in range(len(words)):
+            for n in range(1, longest + 1):
+                gram = _gram(words, i, n, text)
+                if gram is not None and gram[0] in wanted:
+                    yield gram[0], aid, base + gram[1], base + gram[2]
+
+
+def _rows(sentences: pd.DataFrame):
+    n = len(sentences)
+    starts = sentences["start"].tolist() if "start" in sentences else [0] * n
+    sent_ids = sentences["sent_id"].tolist() if "sent_id" in sentences else list(range(n))
+    voices = sentences["voice"].fillna("").tolist() if "voice" in sentences else [""] * n
+    return zip(sentences["article_id"].astype(str), map(int, starts), sentences["text"].fillna("").astype(str),
+               sent_ids, voices)
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(concordance.normal(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _gram(words: list, i: int, n: int, text: str) -> tuple[str, int, int] | None:
+    """The ``n`` words from ``i`` as a term, if they stand next to each other (only spaces between) and the term
+    neither opens nor closes with a stop word."""
+    if i + n > len(words):
+        return None
+    part = words[i:i + n]
+    if any(text[a[2]:b[1]].strip() for a, b in zip(part, part[1:])):
+        return None  # punctuation between: not one phrase
+    if not (_content(part[0][0]) and _content(part[-1][0])):
+        return None
+    if any(not _content(w) and w.lower() not in _GLUE for w, _, _ in part[1:-1]):
+        return None
+    return " ".join(w for w, _, _ in part), part[0][1], part[-1][2]
+
+
+def _content(word: str) -> bool:
+    """A word that can open or close a term: an acronym (US is not the stop word "us"), or 3+ letters, no stop word."""
+    return concordance.acronym(word) or (len(word) >= 3 and word.lower() not in _stop_words())
+
+
+def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_words: int, min_strength: float):
+    """Evidence per candidate term, the word counts and token count of the corpus, and the share of its sentences
+    naming an actor. Only terms with an evaluative word, or scare-quoted somewhere, are followed (a second pass
+    counts every use of the latter): following every n-gram of a large corpus would not fit in memory."""
+    covered = _covered(hits)
+    with_actor = set()
+    if mentions is not None and len(mentions):
+        named = mentions[mentions["actor"].fillna("") != ""] if "actor" in mentions else mentions
+        with_actor = set(zip(named["article_id"].astype(str), named["sent_id"]))
+    words, evidence, scared = Counter(), defaultdict(_Evidence), set()
+    n_sents = n_actor = 0
+    for aid, base, text, sent_id, sent_voice in _rows(sentences):
+        found = _words(text)
+        words.update(w for w, _, _ in found)
+        n_sents += 1
+        actor = (aid, sent_id) in with_actor
+        n_actor += actor
+        for term, kind, s, e in _uses(found, text, max_words=max_words, known=known, spans=covered.get(aid, ()),
+                                      base=base):
+            if _evaluative(term, min_strength):
+                _record(evidence[term], aid, text, kind, sent_voice, actor)
+            elif kind == "scare_quote":
+                scared.add(term)
+    if scared:
+        for aid, base, text, sent_id, sent_voice in _rows(sentences):
+            for term, kind, s, e in _uses(_words(text), text, max_words=max_words, known=known,
+                                          spans=covered.get(aid, ()), base=base):
+                if term in scared:
+                    _record(evidence[term], aid, text, kind, sent_voice, (aid, sent_id) in with_actor)
+    return evidence, words, (n_actor / n_sents if n_sents else 0.0)
+
+
+def _uses(found: list, text: str, *, max_words: int, known: set[str], spans, base: int):
+    """(term, voice from the marks, start, end) of every candidate n-gram of one sentence."""
+    marks = voice.quoted_segments(text) if any(ch in text for ch in voice.MARK_CHARS) else []
+    for i in range(len(found)):
+        for n in range(1, max_words + 1):
+            gram = _gram(found, i, n, text)
+            if gram is None:
+                continue
+            term, s, e = gram
+            if n == 1 and (term.lower() in known or _singular(term.lower()) in known):
+                continue
+            if any(a < base + e and base + s < b for a, b in spans):
+                continue  # inside a lexicon hit: the lexicon already has it
+            yield term, _marked(text, s, e, marks), s, e
+
+
+def _record(ev: _Evidence, aid: str, text: str, kind: str, sent_voice: str, actor: bool) -> None:
+    ev.count += 1
+    ev.articles.add(aid)
+    ev.scare += kind == "scare_quote"
+    ev.quoted += sent_voice == "quoted" or kind != "narrator"
+    ev.with_actor += actor
+    if len(ev.examples) < 2 and text[:300] not in ev.examples:
+        ev.examples.append(text[:300])
+
+
+@cache
+def _word_strength(word: str) -> float:
+    polarity, subjectivity = word_sentiment(word)
+    return max(abs(polarity), subjectivity if subjectivity == subjectivity else 0.0)
+
+
+def _evaluative(term: str, min_strength: float) -> bool:
+    return any(_word_strength(w) >= min_strength for w in term.split(" "))
+
+
+def _marked(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
+    """Voice of text[start:end] from the quote marks around it in its sentence (narrator when none)."""
+    if not any(o < start and c >= end for o, c in marks):
+        return "narrator"
+    return voice.classify(text, start, end, sentence=(0, len(text)))["voice"]
+
+
+def _keyness(term: str, words: Counter, n_tokens: int, reference: Counter, n_general: int) -> float:
+    """G2 of a word against general English (0 when less frequent than there); a phrase takes its rarest word's."""
+    parts = [w for w in term.split(" ") if w.lower() not in _GLUE]
+    scores = []
+    for w in parts:
+        count, general = words[w], reference.get(w.lower(), 0)
+        over = count / n_tokens > general / n_general
+        scores.append(g2(count, general, n_tokens, n_general) if over else 0.0)
+    rarest = min(range(len(parts)), key=lambda k: reference.get(parts[k].lower(), 0))
+    return scores[rarest] if scores[rarest] else max(scores)
+
+
+def _without_nested(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop a phrase that only ever occurs inside a longer proposed phrase (same count), keeping the longer one."""
+    counts = dict(zip(df["term"], df["count"]))
+    drop = {t for t in counts for longer in counts if longer != t and f" {t} " in f" {longer} "
+            and counts[longer] == counts[t]}
+    return df[~df["term"].isin(drop)]
+
+
+def _sentiment(term: str) -> tuple[float, float]:
+    scores = [word_sentiment(w) for w in term.split(" ")]
+    polarity = max((p for p, _ in scores), key=abs)
+    subjective = [s for _, s in scores if s == s]
+    return polarity, (max(subjective) if subjective else float("nan"))
 
 
 def _lexicon_words(lexicon: dict) -> set[str]:
@@ -112,53 +293,8 @@ def _covered(hits: pd.DataFrame | None) -> dict[str, list[tuple[int, int]]]:
     out: dict[str, list[tuple[int, int]]] = defaultdict(list)
     if hits is not None and len(hits):
         for aid, s, e in zip(hits["article_id"], hits["start"], hits["end"]):
-            out[aid].append((int(s), int(e)))
+            out[str(aid)].append((int(s), int(e)))
     return out
-
-
-def _tokens(sentences: pd.DataFrame, nlp: Language | None):
-    """(term, start offset) per sentence; lemmas when ``nlp`` is given."""
-    texts = sentences["text"].fillna("").astype(str).tolist()
-    if nlp is None:
-        for text in texts:
-            yield [(m.group().lower().replace("’", "'"), m.start()) for m in _TERM.finditer(text)]
-        return
-    for doc in nlp.pipe(texts, disable=[p for p in ("parser", "ner") if p in nlp.pipe_names]):
-        yield [(t.lemma_.lower(), t.idx) for t in doc if t.is_alpha or "-" in t.text]
-
-
-def _term_stats(sentences: pd.DataFrame, *, nlp, known: set[str], covered: dict, is_target: list[bool],
-                bigrams: bool) -> dict:
-    from spacy.lang.en.stop_words import STOP_WORDS
-    count = {True: Counter(), False: Counter()}
-    tokens = {True: 0, False: 0}
-    articles: dict[str, set] = defaultdict(set)
-    example: dict[str, str] = {}
-    ids = sentences["article_id"].astype(str).tolist()
-    starts = sentences["start"].tolist() if "start" in sentences else [0] * len(sentences)
-    texts = sentences["text"].fillna("").astype(str).tolist()
-    for k, words in enumerate(_tokens(sentences, nlp)):
-        aid, base, side = ids[k], int(starts[k]), is_target[k]
-        spans_ = covered.get(aid, ())
-        free = [(w, any(a <= base + i < b for a, b in spans_)) for w, i in words]
-        tokens[side] += len(words)
-        terms = [w for w, hit in free if not hit and _countable(w, known, STOP_WORDS)]
-        if bigrams:
-            terms += [f"{a} {b}" for (a, ha), (b, hb) in zip(free, free[1:])
-                      if not ha and not hb and _countable(a, known, STOP_WORDS)
-                      and _countable(b, known, STOP_WORDS)]
-        for term in terms:
-            count[side][term] += 1
-            if side:
-                articles[term].add(aid)
-                example.setdefault(term, texts[k][:300])
-    return {"count": count, "tokens": tokens, "articles": articles, "example": example}
-
-
-def _countable(word: str, known: set[str], stop_words: set[str]) -> bool:
-    if len(word) < 3 or word in stop_words or word in known:
-        return False
-    return _singular(word) not in known
 
 
 def _singular(word: str) -> str:
@@ -167,10 +303,3 @@ def _singular(word: str) -> str:
     if word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word
-
-
-def _term_sentiment(term: str) -> tuple[float, float]:
-    scores = [word_sentiment(w) for w in term.split(" ")]
-    polarity, subjectivity = max(scores, key=lambda ps: abs(ps[0]))
-    subjective = [s for _, s in scores if s == s]
-    return polarity, (max(subjective) if subjective else float("nan"))

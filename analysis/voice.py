@@ -118,6 +118,7 @@ def _enclosing_marks(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 _DOUBLE_OPEN, _DOUBLE_CLOSE, _DOUBLE_ANY = "“„«", "”»", '"'
 _SINGLE_OPEN, _SINGLE_CLOSE, _SINGLE_ANY = "‘‚‹", "’›", "'`´"
+MARK_CHARS = _DOUBLE_OPEN + _DOUBLE_CLOSE + _DOUBLE_ANY + _SINGLE_OPEN + _SINGLE_CLOSE + _SINGLE_ANY  # what pairs
 _OPENERS_BEFORE = "([{—–-/" + "“„«‘‚‹\"'"
 
 

@@ -48,3 +48,13 @@ def test_dispersion_is_relative_to_the_article_length():
     out = concordance.dispersion(h, articles)
     assert out["rel_position"].tolist() == [0.25, 0.0]
     assert list(out.columns) == list(tables.schema("dispersion")["columns"])
+
+
+def test_a_kwic_query_in_capitals_is_case_sensitive():
+    text = "The US warned us. Let us see what the U.S. Navy and NATO do; nato members waited."
+    articles = pd.DataFrame({"article_id": ["a"], "outlet": ["X"], "text": [text]})
+    out = concordance.kwic(articles, tables.empty("hits"), queries=["US", "U.S.", "NATO", "us"], window=2)
+    assert out.groupby("query")["match"].apply(list).to_dict() == {
+        "NATO": ["NATO"], "U.S.": ["U.S."], "US": ["US"], "us": ["US", "us", "us"]}
+    assert [concordance.acronym(w) for w in ("US", "U.S.", "NGOs", "us", "Us", "A")] == [
+        True, True, True, False, False, False]
