@@ -6,6 +6,7 @@ import json
 import os
 import logging
 import sys
+from pathlib import Path
 
 from analysis import profiles, runner, stages, tables
 
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if not args.quiet else logging.WARNING, format="%(message)s")
     try:
         return args.func(args)
-    except (stages.ParameterError, profiles.ProfileError, KeyError) as err:
+    except (stages.ParameterError, profiles.ProfileError, FileExistsError, KeyError) as err:
         log.error("framing: %s", err.args[0] if err.args else err)
         return 2
     except runner.StageFailed as err:
@@ -42,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="the status of the last run in a folder")
     status.add_argument("--out", default=str(stages.ROOT), help="the run's folder (default: the project root)")
     status.set_defaults(func=_status)
+    story = sub.add_parser("new-story", help="build a starter story profile from a corpus (actors, phrase families, "
+                           "KWIC queries, hostile terms), each entry with its counts and two example sentences")
+    story.add_argument("name", help="the profile's name (lower-case letters, digits, - and _)")
+    story.add_argument("--corpus", nargs="+", required=True, metavar="PATH", help="files or folders of the story")
+    story.add_argument("--out", metavar="DIR", help="the profile folder (default: analysis/data/profiles/NAME)")
+    story.add_argument("--model", default="en_core_web_sm", help="spaCy pipeline for tagging the corpus")
+    story.add_argument("--limit", type=int, metavar="N", help="use only the first N English articles")
+    story.add_argument("--force", action="store_true", help="overwrite a profile already in the folder")
+    story.set_defaults(func=_new_story)
     return parser
 
 
@@ -84,6 +94,18 @@ def _run(args) -> int:
                        stage_names=names)
     index = runner.execute(plan)
     log.info("reports: %s", index)
+    return 0
+
+
+def _new_story(args) -> int:
+    from analysis import starter
+
+    if not profiles.NAME.match(args.name):
+        raise profiles.ProfileError(f"profile name {args.name!r}: use lower-case letters, digits, - and _")
+    folder = starter.make(args.name, corpus=args.corpus, folder=Path(args.out or profiles.root() / args.name),
+                          model=args.model, force=args.force, limit=args.limit)
+    log.info("starter profile written to %s: read it, prune it, then run `framing run --story %s`", folder,
+             folder if args.out else args.name)
     return 0
 
 

@@ -140,6 +140,41 @@ def occurrences(sentences: pd.DataFrame, terms: Iterable[str]) -> Iterator[tuple
                     yield gram[0], aid, base + gram[1], base + gram[2]
 
 
+def phrases(sentences: pd.DataFrame, *, top: int = 10, min_count: int = 3, min_articles: int = 2,
+            max_words: int = 3) -> pd.DataFrame:
+    """The most distinctive multi-word terms of ``sentences``: n-grams of two to ``max_words`` words (opening and
+    closing on a content word) ranked by log-likelihood G2 of their count against the count their words'
+    frequencies predict (a collocation measure, Dunning 1993). Columns: term, count, n_articles, g2, example.
+
+    Every n-gram of the corpus is counted, so memory grows with the corpus's vocabulary of phrases: use it on a
+    story's few hundred or few thousand articles, not on millions."""
+    words, grams, articles, examples = Counter(), Counter(), defaultdict(set), {}
+    for aid, _, text, _, _ in _rows(sentences):
+        found = _words(text)
+        words.update(w for w, _, _ in found)
+        for i in range(len(found)):
+            for n in range(2, max_words + 1):
+                gram = _gram(found, i, n, text)
+                if gram is not None:
+                    grams[gram[0]] += 1
+                    articles[gram[0]].add(aid)
+                    examples.setdefault(gram[0], text[:300])
+    n_tokens = max(sum(words.values()), 1)
+    rows = []
+    for term, count in grams.items():
+        if count < min_count or len(articles[term]) < min_articles:
+            continue
+        expected = n_tokens * math.prod(words[w] / n_tokens for w in term.split(" "))
+        if count > expected:
+            rows.append({"term": term, "count": count, "n_articles": len(articles[term]),
+                         "g2": g2(count, expected, n_tokens, n_tokens), "example": examples[term]})
+    columns = ["term", "count", "n_articles", "g2", "example"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = _without_nested(pd.DataFrame(rows).sort_values(["g2", "term"], ascending=[False, True]))
+    return out.head(top).reset_index(drop=True)[columns]
+
+
 def _rows(sentences: pd.DataFrame):
     n = len(sentences)
     starts = sentences["start"].tolist() if "start" in sentences else [0] * n
