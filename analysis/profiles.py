@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from analysis import patterns
@@ -139,3 +140,65 @@ def lexicon(profile: Profile, *, override: str | Path = "", general: str | Path 
         raise patterns.LexiconError(f"{story_path}: families {clash} are already in the general lexicon "
                                     f"{general_path}; rename them in the story's lexicon")
     return {**families, **story}
+
+
+ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+NEW_STORY = "framing new-story my-story --corpus <your corpus>"
+
+
+def fit(profile: Profile, *, articles: pd.DataFrame, hits: pd.DataFrame | None = None,
+        mentions: pd.DataFrame | None = None, min_share: float = 0.2, top: int = 10,
+        max_unknown: float = 0.5) -> pd.DataFrame:
+    """Whether ``profile`` fits a corpus, as plain sentences with their numbers: one row per check that applies.
+
+    * phrases: the share of English ``articles`` with a hit of the profile's own families (``hits.lexicon`` other
+      than ``general``) must reach ``min_share``; only checked when the profile has phrase families;
+    * actors: of the ``top`` most mentioned names (spaCy entities: people, organisations, places, groups), at most
+      ``max_unknown`` may be missing from the alias table in use (the profile's, else the shipped one).
+
+    Columns: check, fits (bool), finding (a sentence; one that does not fit names ``framing new-story``).
+    """
+    rows = []
+    if profile.phrases is not None and hits is not None:
+        rows.append(_phrase_fit(profile, articles, hits, min_share))
+    if mentions is not None:
+        rows.append(_actor_fit(profile, mentions, top, max_unknown))
+    return pd.DataFrame([r for r in rows if r], columns=["check", "fits", "finding"])
+
+
+def _phrase_fit(profile: Profile, articles: pd.DataFrame, hits: pd.DataFrame, min_share: float) -> dict:
+    english = articles[articles["is_english"]] if "is_english" in articles else articles
+    own = hits[hits["lexicon"] != GENERAL] if "lexicon" in hits else hits
+    matched = own[own["article_id"].isin(english["article_id"])]
+    n, k = len(english), matched["article_id"].nunique()
+    share = k / n if n else 0.0
+    if share >= min_share:
+        return {"check": "phrases", "fits": True,
+                "finding": f"The story profile {profile.name!r} fits: its phrase families occur in {k} of {n} "
+                           f"articles ({share:.0%}), {len(matched)} hits."}
+    return {"check": "phrases", "fits": False,
+            "finding": f"The story profile {profile.name!r} does not fit this corpus: its phrase families occur in "
+                       f"only {k} of {n} articles ({share:.0%}; {len(matched)} hits), so most rhetoric tables "
+                       f"below show only the general lexicon. Build a profile for this corpus with `{NEW_STORY}` "
+                       f"and run with `--story my-story`."}
+
+
+def _actor_fit(profile: Profile, mentions: pd.DataFrame, top: int, max_unknown: float) -> dict | None:
+    named = mentions[mentions["ner_label"].isin(ENTITY_LABELS) | (mentions["actor"] != "")]
+    if not len(named):
+        return None
+    form = named["text"].str.replace(r"^(?:the|The)\s+|['’]s?$", "", regex=True).str.strip()
+    counts = named.assign(form=form, known=named["actor"] != "").groupby("form").agg(n=("known", "size"),
+                                                                                   known=("known", "any"))
+    leading = counts.sort_values(["n"], ascending=False).head(top)
+    unknown = leading[~leading["known"]]
+    table = f"the alias table of {profile.name!r}" if profile.actors else "the shipped alias table"
+    if len(unknown) <= max_unknown * len(leading):
+        return {"check": "actors", "fits": True,
+                "finding": f"{len(leading) - len(unknown)} of the {len(leading)} most mentioned names are actors "
+                           f"of {table}."}
+    names = ", ".join(f"{f} ({n})" for f, n in unknown["n"].items())
+    return {"check": "actors", "fits": False,
+            "finding": f"{len(unknown)} of the {len(leading)} most mentioned names are not in {table}: {names}. "
+                       f"Their mentions and quotes count as unresolved. Build a profile with their aliases with "
+                       f"`{NEW_STORY}`, or add them to the alias table."}

@@ -77,14 +77,17 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=100, help="candidates scored (default 100)")
     parser.add_argument("--model", default="en_core_web_sm", help="spaCy pipeline for the tagging stage")
     parser.add_argument("--articles", type=int, help="only the first N articles (default: all)")
+    parser.add_argument("--tables", type=Path, help="keep the tagged tables in this folder and reuse them on the "
+                        "next run (to compare rankings without tagging again)")
     args = parser.parse_args()
 
     articles, gold = read(args.ptc, args.articles)
-    nlp = models.load(args.model)
     started = time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
-        tagging.stream(articles, tmp, nlp=nlp)
-        tagged = tagging.read(tmp)
+        where = args.tables or Path(tmp)
+        if not (where / "sentences.parquet").exists():
+            tagging.stream(articles, where, nlp=models.load(args.model))
+        tagged = tagging.read(where)
     tag_seconds = time.process_time() - started
     mentions = tagged.mentions[tagged.mentions["ner_label"].isin(ACTOR_LABELS)]
     mentions = mentions.assign(actor=mentions["actor"].where(mentions["actor"] != "", mentions["text"]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis import patterns, profiles, rhetoric
@@ -93,3 +94,33 @@ def test_framing_run_refuses_an_unknown_story_before_any_notebook_runs(tmp_path,
     assert cli.main(["run", "--story", "no-such-story", "--out", str(tmp_path)]) == 2
     assert "no story profile 'no-such-story'" in caplog.text
     assert not (tmp_path / "data").exists()
+
+
+def _articles(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"article_id": [f"a{k}" for k in range(n)], "is_english": True})
+
+
+def _hits(ids: list[str], lexicon: str) -> pd.DataFrame:
+    return pd.DataFrame({"article_id": ids, "lexicon": lexicon, "family": "f"})
+
+
+def test_fit_says_plainly_when_the_profiles_families_match_little():
+    seeds = profiles.load("asian-nato")
+    poor = profiles.fit(seeds, articles=_articles(10), hits=_hits(["a1", "a1", "a2"], "general"))
+    assert poor[["check", "fits"]].values.tolist() == [["phrases", False]]
+    assert "occur in only 0 of 10 articles (0%; 0 hits)" in poor["finding"][0]
+    assert "framing new-story" in poor["finding"][0]
+    good = profiles.fit(seeds, articles=_articles(10), hits=_hits(["a1", "a2", "a3"], "asian-nato"))
+    assert good["fits"].tolist() == [True] and "3 of 10 articles (30%)" in good["finding"][0]
+    assert profiles.fit(profiles.Profile(), articles=_articles(10), hits=_hits([], "general")).empty
+
+
+def test_fit_names_the_key_actors_missing_from_the_alias_table():
+    rows = [("NRA", "ORG", "")] * 5 + [("Obama", "PERSON", "")] * 4 + [("U.S.", "GPE", "United States")] * 3 + \
+           [("the NRA's", "ORG", "")] + [("said", "", "")]
+    mentions = pd.DataFrame(rows, columns=["text", "ner_label", "actor"])
+    out = profiles.fit(profiles.Profile(), articles=_articles(3), mentions=mentions, top=3)
+    assert out["fits"].tolist() == [False]
+    assert "2 of the 3 most mentioned names are not in the shipped alias table: NRA (6), Obama (4)" in out["finding"][0]
+    assert profiles.fit(profiles.Profile(), articles=_articles(3), mentions=mentions, top=3,
+                        max_unknown=0.7)["fits"].tolist() == [True]
