@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FILES = {"phrases": "phrases.yaml", "actors": "actors.yaml", "hostile_terms": "hostile_terms.yaml"}
-KEYS = {"description", "corpus", "kwic_queries", *FILES}
+KEYS = {"name", "description", "corpus", "kwic_queries", *FILES}
 GENERAL = "general"
 
 
@@ -89,7 +89,10 @@ def load(story: str | Path | None) -> Profile:
     if not isinstance(queries, list) or not all(isinstance(q, str) and q.strip() for q in queries):
         raise ProfileError(f"{where / 'profile.yaml'}: kwic_queries must be a list of non-empty strings")
     files = {key: _file(where, spec, key) for key in FILES}
-    return Profile(name=where.name, folder=where, description=str(spec.get("description") or "").strip(),
+    name = str(spec.get("name") or where.name)
+    if not NAME.match(name):
+        raise ProfileError(f"{where / 'profile.yaml'}: name {name!r} must be lower-case letters, digits, - and _")
+    return Profile(name=name, folder=where, description=str(spec.get("description") or "").strip(),
                    corpus=str(spec.get("corpus") or ""), kwic_queries=tuple(queries), **files)
 
 

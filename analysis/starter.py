@@ -211,7 +211,7 @@ def _profile_yaml(starter: Starter) -> str:
     queries = starter.phrases["term"].tolist()
     return (_header(starter, "Description and KWIC queries")
             + "# FORMAT: analysis/data/profiles/asian-nato/profile.yaml\n\n"
-            + yaml.safe_dump({"description": f"Starter profile built from {starter.corpus}; describe the story "
+            + yaml.safe_dump({"name": starter.name, "description": f"Starter profile built from {starter.corpus}; describe the story "
                                              f"here in a sentence or two.",
                               "phrases": "phrases.yaml", "actors": "actors.yaml",
                               "hostile_terms": "hostile_terms.yaml"}, sort_keys=False, width=110)
