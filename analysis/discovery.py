@@ -55,8 +55,8 @@ def word_sentiment(word: str) -> tuple[float, float]:
 
 
 def strength(term: str) -> float:
-    """How evaluative a term's words are, 0..1: the largest |polarity| or subjectivity of any of its words
-    (TextBlob's pattern lexicon, else VADER's valence / 4)."""
+    """How evaluative a term's words are, 0..1: the strongest of its words (see ``_word_strength``: TextBlob's
+    |polarity| or half its subjectivity, else 3/4 of VADER's |valence| / 4)."""
     return max((_word_strength(w) for w in term.split(" ")), default=0.0)
 
 
@@ -268,8 +268,17 @@ def _record(ev: _Evidence, aid: str, text: str, kind: str, sent_voice: str, acto
 
 @cache
 def _word_strength(word: str) -> float:
-    polarity, subjectivity = word_sentiment(word)
-    return max(abs(polarity), subjectivity if subjectivity == subjectivity else 0.0)
+    """A word's strength, 0..1: for a word of TextBlob's pattern lexicon (mostly adjectives) its |polarity|, or
+    half its subjectivity when that is larger, since subjectivity alone ("likely", "key", "potential") is weak
+    evidence of loading; for a word only VADER lists, 3/4 of |valence| / 4, since VADER also scores topical nouns
+    by the thing they name ("gun", "ban", "war"). On PTC train this ordering puts "evil", "worst", "devastating"
+    before "confirmed" and "likely" (bench/validate_discovery.py)."""
+    pattern, vader = _sentiment_lexicons()
+    word = word.lower()
+    if word in pattern:
+        polarity, subjectivity = pattern(word)
+        return max(abs(polarity), subjectivity / 2)
+    return min(1.0, abs(vader.get(word, 0.0)) / 4) * 0.75
 
 
 def _evaluative(term: str, min_strength: float) -> bool:

@@ -107,7 +107,7 @@ def main() -> None:
                         ("baseline: lexicon strength x log count", plain),
                         ("baseline: most frequent words", frequent)):
         share, use_share = score(terms, tagged.sentences, gold)
-        print(f"{name:<40} {len(terms):>4} {share:>23.2f} {use_share:>17.2f}")
+        print(f"{name:<40} {len(terms):>4} {share:>23.2f} {use_share:>17.3f}")
     print("\ntop 30:", ", ".join(top[:30]))
 
 
