@@ -18,12 +18,18 @@ log = logging.getLogger(__name__)
 def all_findings(data_dir: str | Path, *, top: int = 3) -> list[str]:
     """Every finding the run's tables support, in reading order."""
     found = []
-    for finder in (corpus, own_voice, quoted_speakers, key_terms, frames):
+    for finder in (profile_fit, corpus, own_voice, quoted_speakers, key_terms, frames):
         try:
             found.extend(finder(Path(data_dir), top=top))
         except FileNotFoundError as err:
             log.info("finding %s skipped: %s", finder.__name__, err)
     return found
+
+
+def profile_fit(data_dir: Path, *, top: int = 3) -> list[str]:
+    """Where the story profile does not fit the corpus (analysis/profiles.py), said first."""
+    fit = tables.read("profile_fit", data_dir)
+    return [f"Warning: {finding}" for finding in fit.loc[~fit["fits"], "finding"]]
 
 
 def corpus(data_dir: Path, *, top: int = 3) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from analysis import patterns
+from analysis import patterns, tables
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ def fit(profile: Profile, *, articles: pd.DataFrame, hits: pd.DataFrame | None =
         rows.append(_phrase_fit(profile, articles, hits, min_share))
     if mentions is not None:
         rows.append(_actor_fit(profile, mentions, top, max_unknown))
-    return pd.DataFrame([r for r in rows if r], columns=["check", "fits", "finding"])
+    return tables.conform(pd.DataFrame([r for r in rows if r], columns=["check", "fits", "finding"]), "profile_fit")
 
 
 def _phrase_fit(profile: Profile, articles: pd.DataFrame, hits: pd.DataFrame, min_share: float) -> dict:

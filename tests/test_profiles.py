@@ -124,3 +124,13 @@ def test_fit_names_the_key_actors_missing_from_the_alias_table():
     assert "2 of the 3 most mentioned names are not in the shipped alias table: NRA (6), Obama (4)" in out["finding"][0]
     assert profiles.fit(profiles.Profile(), articles=_articles(3), mentions=mentions, top=3,
                         max_unknown=0.7)["fits"].tolist() == [True]
+
+
+def test_the_report_index_warns_first_where_the_profile_does_not_fit(tmp_path):
+    from analysis import findings, tables
+
+    seeds = profiles.load("asian-nato")
+    tables.write(profiles.fit(seeds, articles=_articles(10), hits=_hits(["a1"], "general")), "profile_fit", tmp_path)
+    assert findings.profile_fit(tmp_path)[0].startswith("Warning: The story profile 'asian-nato' does not fit")
+    tables.write(profiles.fit(seeds, articles=_articles(2), hits=_hits(["a1"], "asian-nato")), "profile_fit", tmp_path)
+    assert findings.profile_fit(tmp_path) == []
