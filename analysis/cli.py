@@ -6,8 +6,9 @@ import json
 import os
 import logging
 import sys
+from pathlib import Path
 
-from analysis import runner, stages, tables
+from analysis import profiles, runner, stages, tables
 
 log = logging.getLogger("analysis.cli")
 
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if not args.quiet else logging.WARNING, format="%(message)s")
     try:
         return args.func(args)
-    except (stages.ParameterError, KeyError) as err:
+    except (stages.ParameterError, profiles.ProfileError, FileExistsError, KeyError) as err:
         log.error("framing: %s", err.args[0] if err.args else err)
         return 2
     except runner.StageFailed as err:
@@ -45,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     _sample_parser(sub)
     _agreement_parser(sub)
     _lessons_parser(sub)
+    story = sub.add_parser("new-story", help="build a starter story profile from a corpus (actors, phrase families, "
+                           "KWIC queries, hostile terms), each entry with its counts and two example sentences")
+    story.add_argument("name", help="the profile's name (lower-case letters, digits, - and _)")
+    story.add_argument("--corpus", nargs="+", required=True, metavar="PATH", help="files or folders of the story")
+    story.add_argument("--out", metavar="DIR", help="the profile folder (default: analysis/data/profiles/NAME)")
+    story.add_argument("--model", default="en_core_web_sm", help="spaCy pipeline for tagging the corpus")
+    story.add_argument("--limit", type=int, metavar="N", help="use only the first N English articles")
+    story.add_argument("--force", action="store_true", help="overwrite a profile already in the folder")
+    story.set_defaults(func=_new_story)
     return parser
 
 
@@ -62,6 +72,9 @@ def _run_parser(sub) -> None:
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                      help="set a notebook parameter (repeatable); see the list below")
     run.add_argument("--stages", metavar="A,B", help="run only these stages (their inputs must exist in OUT/data)")
+    run.add_argument("--story", metavar="NAME|PATH", help="story profile: a name under analysis/data/profiles "
+                     f"({', '.join(profiles.names())}) or a profile folder; '' for none (default: the profile "
+                     "written for the corpus, asian-nato for seeds/, else none)")
     run.set_defaults(func=_run)
 
 
@@ -76,10 +89,26 @@ def _stage_list(*, with_params: bool = False) -> str:
 
 def _run(args) -> int:
     names = [n.strip() for n in args.stages.split(",")] if args.stages else None
-    plan = runner.plan(corpus=args.corpus, out=args.out, profile=args.profile,
-                       assignments=stages.parse_assignments(args.param), stage_names=names)
+    assignments = stages.parse_assignments(args.param)
+    if "story" not in assignments and any("story" in s.parameters for s in stages.select(names)):
+        story = profiles.default_for(args.corpus) if args.story is None else args.story
+        assignments["story"] = str(profiles.folder(story)) if story.strip() else ""
+    plan = runner.plan(corpus=args.corpus, out=args.out, profile=args.profile, assignments=assignments,
+                       stage_names=names)
     index = runner.execute(plan)
     log.info("reports: %s", index)
+    return 0
+
+
+def _new_story(args) -> int:
+    from analysis import starter
+
+    if not profiles.NAME.match(args.name):
+        raise profiles.ProfileError(f"profile name {args.name!r}: use lower-case letters, digits, - and _")
+    folder = starter.make(args.name, corpus=args.corpus, folder=Path(args.out or profiles.root() / args.name),
+                          model=args.model, force=args.force, limit=args.limit)
+    log.info("starter profile written to %s: read it, prune it, then run `framing run --story %s`", folder,
+             folder if args.out else args.name)
     return 0
 
 

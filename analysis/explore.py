@@ -1,7 +1,7 @@
 """Interactive exploration in JupyterLab: pick a family, term, outlet or actor; KWIC lines and charts follow.
 
 Reads the tables a finished ``framing run`` wrote. The only thing computed anew is the voice of a free term's
-lines (``rhetoric.voice``, the rule the rhetoric stage applies to lexicon hits), so a term typed in the box reads
+lines (``voice.classify``, the rule the rhetoric stage applies to lexicon hits), so a term typed in the box reads
 like a family: its KWIC lines, its voice ledger and its dispersion.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import HTML, display
 
-from analysis import charts, rhetoric, tables
+from analysis import charts, concordance, rhetoric, tables
+from analysis import voice as voicing
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def lines(t: dict[str, pd.DataFrame], *, family: str = ANY, term: str = "", wind
     """KWIC lines of a family (from the hits) and of a free term (searched in the text), in the selected tables.
 
     Columns: the ``kwic`` table's plus ``speaker`` and ``speaker_actor``. A free term's lines get their voice
-    from ``rhetoric.voice`` (the quotes table decides, then the quote marks in the text), and with an actor
+    from ``voice.classify`` (the quotes table decides, then the quote marks in the text), and with an actor
     selected only the lines in a sentence naming the actor or spoken by it are kept. With neither a family
     nor a term, every family's lines.
     """
@@ -74,12 +75,12 @@ def lines(t: dict[str, pd.DataFrame], *, family: str = ANY, term: str = "", wind
     parts = []
     if family != ANY or not term.strip():
         queries = [family] if family != ANY else sorted(set(hits["family"]))
-        found = rhetoric.kwic(t["articles"], hits, queries=queries, window=window, sentences=t["sentences"])
+        found = concordance.kwic(t["articles"], hits, queries=queries, window=window, sentences=t["sentences"])
         speakers = hits.set_index(["article_id", "start", "end"])[["speaker", "speaker_actor"]]
         speakers = speakers[~speakers.index.duplicated()]
         parts.append(found.join(speakers, on=["article_id", "start", "end"]))
     if term.strip():
-        found = rhetoric.kwic(t["articles"], hits.iloc[:0], queries=[term.strip()], window=window,
+        found = concordance.kwic(t["articles"], hits.iloc[:0], queries=[term.strip()], window=window,
                               sentences=t["sentences"])
         found = voiced(found, t)
         if t.get("actor", ANY) != ANY:
@@ -90,7 +91,7 @@ def lines(t: dict[str, pd.DataFrame], *, family: str = ANY, term: str = "", wind
 
 
 def voiced(found: pd.DataFrame, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """KWIC lines with ``voice``, ``speaker`` and ``speaker_actor`` filled by ``rhetoric.voice`` from each
+    """KWIC lines with ``voice``, ``speaker`` and ``speaker_actor`` filled by ``voice.classify`` from each
     article's text, quotes and sentence bounds."""
     if found.empty:
         return found.assign(speaker="", speaker_actor="")
@@ -99,7 +100,7 @@ def voiced(found: pd.DataFrame, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
               .groupby("article_id")}
     bounds = dict(zip(zip(t["sentences"]["article_id"], t["sentences"]["sent_id"]),
                       zip(t["sentences"]["start"], t["sentences"]["end"])))
-    voices = [rhetoric.voice(texts[a], s, e, quotes=quotes.get(a), sentence=bounds.get((a, k)))
+    voices = [voicing.classify(texts[a], s, e, quotes=quotes.get(a), sentence=bounds.get((a, k)))
               for a, k, s, e in zip(found["article_id"], found["sent_id"], found["start"], found["end"])]
     return found.assign(voice=[v["voice"] for v in voices], speaker=[v["speaker"] for v in voices],
                         speaker_actor=[v["speaker_actor"] for v in voices])
@@ -139,6 +140,6 @@ def _redraw(t, pick, out, rows):
             display(found[SHOWN].head(rows))
             as_rows = as_hits(found)
             display(charts.voice_ledger(as_rows, chosen["articles"]))
-            display(charts.dispersion(rhetoric.dispersion(as_rows, chosen["articles"]),
+            display(charts.dispersion(concordance.dispersion(as_rows, chosen["articles"]),
                                       families=sorted(set(as_rows["family"]))))
     return redraw

@@ -41,15 +41,21 @@ class Finding:
 
 
 def all_findings(data_dir: str | Path, *, top: int = 3) -> list[Finding]:
-    """Every finding the run's tables support, in reading order (corpus, phrase families, techniques, speakers,
-    key terms, frames). A missing table leaves its findings out and is logged at INFO."""
+    """Every finding the run's tables support, in reading order (profile fit warnings, corpus, phrase families,
+    techniques, speakers, key terms, frames). A missing table leaves its findings out and is logged at INFO."""
     found = []
-    for finder in (corpus, families, techniques, quoted_speakers, key_terms, frames):
+    for finder in (profile_fit, corpus, families, techniques, quoted_speakers, key_terms, frames):
         try:
             found.extend(finder(Path(data_dir), top=top))
         except (FileNotFoundError, KeyError) as err:
             log.info("findings on %s left out: %s", finder.__name__, err)
     return found
+
+
+def profile_fit(data_dir: Path, *, top: int = 3) -> list[Finding]:
+    """Where the story profile does not fit the corpus (``analysis/profiles.py``), said first."""
+    fit = tables.read("profile_fit", data_dir)
+    return [Finding(f"fit-{k}", f"Warning: {finding}", 0) for k, finding in enumerate(fit.loc[~fit["fits"], "finding"])]
 
 
 def corpus(data_dir: Path, *, top: int = 3) -> list[Finding]:

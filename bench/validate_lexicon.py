@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=0, help="print N false positives / misses per family")
     args = parser.parse_args(argv)
 
-    from analysis import models, rhetoric
+    from analysis import models, patterns, profiles, rhetoric
 
     articles, gold = read_ptc(args.ptc, args.split)
     nlp = models.load(args.model)
@@ -224,9 +224,9 @@ def main(argv: list[str] | None = None) -> int:
           f"tagged in {time.process_time() - began:.0f} CPU s with {args.model}")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        lexicons = {"general": args.lexicon, "story": rhetoric.default_path(), "naive": naive_lexicon(Path(tmp))}
+        lexicons = {"general": args.lexicon, "story": profiles.folder("asian-nato") / "phrases.yaml", "naive": naive_lexicon(Path(tmp))}
         for name, path in lexicons.items():
-            lexicon = rhetoric.lexicon(path)
+            lexicon = patterns.lexicon(path)
             hits = find(docs, lexicon, nlp)
             results[name] = score(hits, gold, lexicon)
             print("\n".join(report(f"{name} ({path.name})", results[name], goals=name == "general")))

@@ -8,7 +8,7 @@ import shutil
 import papermill
 import pytest
 
-from analysis import explore
+from analysis import concordance, explore
 from browser import jupyterlab, lab_page
 from conftest import ROOT, committed_forms
 
@@ -44,7 +44,7 @@ def test_a_free_term_is_charted_like_a_family(t):
     assert set(rows["family"]) == {"Asia-style NATO"} and set(rows["voice"]) == {"direct_quote"}
     from analysis import charts, rhetoric
 
-    spec = charts.dispersion(rhetoric.dispersion(rows, t["articles"]), families=["Asia-style NATO"]).to_dict()
+    spec = charts.dispersion(concordance.dispersion(rows, t["articles"]), families=["Asia-style NATO"]).to_dict()
     assert "Asia-style NATO" in json.dumps(spec) and "no data" not in json.dumps(spec)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import rhetoric
+from analysis import patterns, profiles, rhetoric
 
 GENERAL = Path(rhetoric.__file__).resolve().parent / "data" / "general_lexicon.yaml"
 
@@ -87,7 +87,7 @@ NEUTRAL = [
 
 @pytest.fixture(scope="module")
 def lex() -> dict:
-    return rhetoric.lexicon(GENERAL)
+    return patterns.lexicon(GENERAL)
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def story_terms(nlp, seed_texts: dict[str, str]) -> set[str]:
     """Words of the seeds' story: tokens of their named entities and of the story lexicon's alliance families."""
     terms = {token.lower_ for doc in nlp.pipe(seed_texts.values()) for ent in doc.ents for token in ent
              if token.is_alpha and not token.is_stop and ent.label_ in ("GPE", "NORP", "ORG", "PERSON", "LOC")}
-    story = rhetoric.lexicon()
+    story = patterns.lexicon(profiles.folder("asian-nato") / "phrases.yaml")
     for family in story.values():
         if family["category"] == "alliance_label":
             terms |= {w for w in pattern_words(family) if w not in nlp.Defaults.stop_words}

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import rhetoric, tables
+from analysis import patterns, profiles, rhetoric, tables, voice
 
 SEED_000, SEED_001, SEED_002, SEED_003, SEED_004 = (
     "000_7a0cd52b09a6d4f5", "001_6e8327de55d568cf", "002_85103c6223975557", "003_b66772f92caee721",
@@ -19,7 +19,8 @@ SEED_000, SEED_001, SEED_002, SEED_003, SEED_004 = (
 
 @pytest.fixture(scope="module")
 def lex() -> dict:
-    return rhetoric.lexicon()
+    """The seeds' story lexicon on its own (the general lexicon's families would change the counts pinned here)."""
+    return patterns.lexicon(profiles.load("asian-nato").phrases, source="asian-nato")
 
 
 @pytest.fixture(scope="module")
@@ -307,41 +308,7 @@ def test_voice_of_a_hit(nlp, lex, phrase_matcher, text, rows, expected):
     assert (row["quote_id"] == "") == (row["voice"] in ("narrator", "scare_quote") or not rows)
 
 
-def test_quoted_segments_pair_marks_by_context():
-    text = "”This is ‘Asian version' of NATO,” they said of the workers’ rights and Korea’s \"plan"
-    pairs = rhetoric.quoted_segments(text)
-    assert (0, text.index("”", 1)) in pairs  # a closing mark used to open
-    assert (text.index("‘"), text.index("' of")) in pairs
-    assert (text.index('"'), len(text)) in pairs  # never closed: runs to the paragraph's end
-    assert len(pairs) == 3  # workers’ and Korea’s are apostrophes
-
-
 # ------------------------------------------------------------------------------------ lexicon, syntax
-
-
-@pytest.mark.parametrize("pattern, text, matched", [
-    ("asian|asia -?style|version [of] nato", "an Asian version [of] NATO.", "Asian version [of] NATO"),
-    ("asian|asia -?style|version [of] nato", "an Asia-style NATO.", "Asia-style NATO"),
-    ("asian|asia -?style|version [of] nato", "the ‘Asian version' of NATO", "Asian version' of NATO"),
-    ("stooge", "Stooges", "Stooges"),
-    ("stooge", "its stooges", "stooges"),
-    ("hell-bent", "getting hell bent on it", "hell bent"),
-    ("nato -like", "a NATO-like bloc", "NATO-like"),
-    ("nato -like", "members of NATO like Poland", None),
-    ("(world war iii|third world war)", "a Third World War looms", "Third World War"),
-    ("compel ...3 to develop", "it compelled the isolated nation to develop", "compelled the isolated nation to develop"),
-    ("compel ...2 to develop", "it compelled the isolated nation to develop", None),
-    ("nato's expansion", "NATO’s expansion east", "NATO’s expansion"),
-    ("servant of [the] (u.s.|united states)", "a servant of the United States", "servant of the United States"),
-    ("=us", "they told us", "us"),
-])
-def test_pattern_syntax(nlp, pattern, text, matched):
-    lex = {"t": {"id": "t", "label": "t", "category": "c", "techniques": [], "note": "", "exclude": [],
-                 "variants": [{"id": "t.v", "local_id": "v", "pattern": pattern,
-                               "token_patterns": rhetoric.compile_pattern(pattern)}]}}
-    doc = nlp(text)
-    found = [s.text for _, _, s in rhetoric.spans(doc, matcher=rhetoric.matcher(nlp, lex), lexicon=lex)]
-    assert found == ([matched] if matched else [])
 
 
 @pytest.mark.parametrize("phrase", [
@@ -349,11 +316,24 @@ def test_pattern_syntax(nlp, pattern, text, matched):
     "NATO of Asian version", "Asian-version NATO", "a military alliance like NATO in Asia",
     "a military alliance in Asia that mirrors NATO", "a military alliance in Asia similar to NATO",
     "a military alliance in Asia similar to the NATO alliance", "a NATO-like alliance", "an Asia-Pacific NATO",
-    "a mini-NATO", "a security pact in Asia modelled on NATO",
+    "a mini-NATO", "a security pact in Asia modelled on NATO", "a NATO in Asia", "a NATO-like alliance in Asia",
+    "a NATO-style bloc in the Asia-Pacific", "an Asian equivalent of NATO", "a new NATO for the Indo-Pacific",
+    'an "Asian NATO" led by Washington',
 ])
 def test_shipped_asian_nato_family_tolerates_spelling(nlp, lex, phrase_matcher, phrase):
     h = run(nlp, lex, phrase_matcher, f"They warned of {phrase} today.")
     assert (h["family"] == "asian_nato").sum() == 1
+
+
+def test_lemma_expansion_never_turns_a_pattern_word_into_another_word(nlp):
+    lex = {"t": {"id": "t", "label": "t", "category": "c", "techniques": [], "note": "", "exclude": [],
+                 "variants": [{"id": f"t.{w}", "local_id": w, "pattern": w,
+                               "token_patterns": patterns.compile_pattern(w)} for w in ("leader", "follower", "flexing")]}}
+    m = rhetoric.matcher(nlp, lex)
+    found = lambda text: [s.text for _, _, s in rhetoric.spans(nlp(text), matcher=m, lexicon=lex)]  # noqa: E731
+    assert found("She will lead the talks. It follows that he led them too.") == []
+    assert found("The leaders met their followers.") == ["leaders", "followers"]
+    assert found("Seoul flexes its muscles.") == ["flexes"]  # an inflected pattern word still finds its lemma
 
 
 @pytest.mark.parametrize("text, family", [
@@ -413,7 +393,7 @@ def test_a_phrase_cut_by_a_sentence_boundary_is_still_found(nlp, lex, phrase_mat
 
 
 def test_the_anchor_of_a_pattern_is_its_rarest_required_word():
-    pattern = rhetoric.compile_pattern("the stooge of the [united] states")[0]
+    pattern = patterns.compile_pattern("the stooge of the [united] states")[0]
     assert {w.lower() for w in rhetoric._anchor(pattern)["LEMMA"]["IN"]} >= {"stooge"}
     assert rhetoric._anchor([{"ORTH": "-", "OP": "?"}, {"ORTH": "x"}]) is None  # no word token: match anywhere
 
@@ -425,40 +405,6 @@ def test_overlap_is_resolved_longest_first(nlp, lex, phrase_matcher):
     assert {"pariah_label", "forced_response"} <= set(h["family"])  # families may overlap ...
     h_all = run(nlp, lex, phrase_matcher, text, overlap="all")
     assert "pariah_label" not in set(h_all["family"])  # ... unless overlap="all"
-
-
-def test_shipped_lexicon_is_complete(lex):
-    assert {"asian_nato", "name_calling", "loaded_language", "fear_appeal", "hypocrisy"} <= set(lex)
-    for family in lex.values():
-        assert family["techniques"] and set(family["techniques"]) <= rhetoric.TECHNIQUES
-        assert all(v["id"].startswith(family["id"] + ".") for v in family["variants"])
-
-
-@pytest.mark.parametrize("variant, message", [
-    ("{id: v, pattern: 'asian [version nato'}", "family 'broken', variant 'v'.*unbalanced"),
-    ("{id: v, pattern: '... nato'}", "variant 'v'.*gap"),
-    ("{id: v, pattern: '[the]'}", "variant 'v'.*optional"),
-    ("{id: v, pattern: 'nato <3'}", "variant 'v'.*bad word"),
-    ("{id: v}", "variant 'v'.*pattern"),
-])
-def test_lexicon_names_the_bad_family_and_variant(tmp_path, variant, message):
-    path = tmp_path / "phrases.yaml"
-    path.write_text(f"families:\n  - id: broken\n    label: b\n    category: c\n    techniques: [Doubt]\n"
-                    f"    variants:\n      - {{id: ok, pattern: nato}}\n      - {variant}\n", encoding="utf-8")
-    with pytest.raises(rhetoric.LexiconError, match=message):
-        rhetoric.lexicon(path)
-
-
-def test_lexicon_rejects_unknown_techniques_and_duplicates(tmp_path):
-    path = tmp_path / "phrases.yaml"
-    path.write_text("families:\n  - {id: f, label: l, category: c, techniques: [Propaganda], "
-                    "variants: [{id: v, pattern: x}]}\n", encoding="utf-8")
-    with pytest.raises(rhetoric.LexiconError, match="family 'f'.*Propaganda"):
-        rhetoric.lexicon(path)
-    path.write_text("families:\n  - {id: f, label: l, category: c, techniques: [Doubt], "
-                    "variants: [{id: v, pattern: x}, {id: v, pattern: y}]}\n", encoding="utf-8")
-    with pytest.raises(rhetoric.LexiconError, match="family 'f'.*'v'"):
-        rhetoric.lexicon(path)
 
 
 # ------------------------------------------------------------------------------------- offsets property
@@ -475,7 +421,7 @@ def test_hit_offsets_always_index_the_text(nlp, lex, phrase_matcher, pieces, sep
     doc = nlp(text)
     h = rhetoric.hits(doc, matcher=phrase_matcher, lexicon=lex, article_id="x", sentences=None, quotes=None)
     assert all(text[s:e] == m and s < e for s, e, m in zip(h["start"], h["end"], h["matched_text"]))
-    assert set(h["voice"]) <= set(rhetoric.VOICES)
+    assert set(h["voice"]) <= set(voice.VOICES)
 
 
 # -------------------------------------------------------------------------------------------- summaries
@@ -503,49 +449,3 @@ def test_adoption_index_by_outlet_family_and_headline():
     assert len(out) == 3
 
 
-def test_kwic_on_a_multi_word_term_and_a_family(nlp, lex, phrase_matcher):
-    text = ("Pyongyang said the United States is making a full-fledged move to establish an Asia-style NATO "
-            "in the region. Nothing else was said.")
-    articles = pd.DataFrame({"article_id": ["a"], "outlet": ["Reuters"], "date": ["2024-06-30"], "text": [text]})
-    doc = nlp(text)
-    h = rhetoric.hits(doc, matcher=phrase_matcher, lexicon=lex, article_id="a", sentences=sentences_frame(doc, "a"))
-    out = rhetoric.kwic(articles, h, queries=["full fledged move", "asian_nato", "Cold War"], window=3,
-                        sentences=sentences_frame(doc, "a"))
-    term = out[out["query"] == "full fledged move"].iloc[0]
-    assert (term["left"], term["match"], term["right"]) == ("is making a", "full-fledged move", "to establish an")
-    assert (term["outlet"], term["date"], term["voice"], term["sent_id"]) == ("Reuters", "2024-06-30", "", 0)
-    family = out[out["query"] == "asian_nato"].iloc[0]
-    assert (family["match"], family["voice"], family["right"]) == ("Asia-style NATO", "narrator", "in the region.")
-    assert "Cold War" not in set(out["query"])
-    tables.conform(out, "kwic")
-
-
-def test_dispersion_is_relative_to_the_article_length():
-    articles = pd.DataFrame({"article_id": ["a", "b"], "text": ["x" * 200, ""]})
-    h = hit_rows([("a", "asian_nato", "narrator", False, 50, 60), ("b", "hypocrisy", "narrator", False, 0, 1)])
-    out = rhetoric.dispersion(h, articles)
-    assert out["rel_position"].tolist() == [0.25, 0.0]
-    assert list(out.columns) == list(tables.schema("dispersion")["columns"])
-
-
-def test_loaded_candidates_finds_a_planted_term(lex):
-    neutral = ["The delegation met officials in the capital on Monday.",
-               "Talks on trade and shipping continued through the week.",
-               "The ministry published its annual report on fisheries.",
-               "Both sides agreed to meet again after the summer."]
-    planted = ["Officials called the drills an atrocious act of provocation.",
-               "The statement condemned the atrocious drills near the border.",
-               "Such atrocious moves will not be tolerated, the agency said.",
-               "The sinister plot was exposed by the agency."]
-    texts = neutral * 5 + planted + ["The atrocious conduct continued."]
-    ids = [f"n{k % 7}" for k in range(20)] + ["p1", "p1", "p2", "p3", "p4"]
-    sentences = pd.DataFrame({"article_id": ids, "sent_id": range(len(texts)), "start": 0, "text": texts})
-    out = rhetoric.loaded_candidates(sentences, lexicon=lex, min_count=3, min_g2=3.84)
-    row = out[out["term"] == "atrocious"].iloc[0]
-    assert (row["count"], row["n_articles"]) == (4, 3)
-    assert row["polarity"] < 0 and row["example"] == planted[0]
-    assert "sinister" not in set(out["term"])  # already in the lexicon
-    in_target = pd.Series([i.startswith("p") for i in ids])
-    keyed = rhetoric.loaded_candidates(sentences, lexicon=lex, target=in_target, min_count=3, min_g2=3.84)
-    assert "atrocious" in set(keyed["term"])
-    tables.conform(keyed, "loaded_candidates")

@@ -1,0 +1,349 @@
+"""Discovery: words and phrases outside the lexicon that look loaded (evaluative, not topical), for a human to review.
+
+``candidates`` ranks terms of one to three words by the evidence that they judge rather than name: strength in a
+sentiment or subjectivity lexicon, how often the corpus holds them in scare quotes, how often they stand in quoted
+rather than narrator voice, keyness against general English, and how often they occur in sentences naming one of
+the story's actors. Every piece of evidence is a column, so a reader sees why a term is proposed.
+
+Acronyms written in capitals (``US``, ``U.S.``, ``NATO``) are case-sensitive terms (``US`` is not ``us``); every
+other word is compared in lower case (``concordance.acronym``).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+
+from analysis import concordance, patterns, tables, voice
+
+log = logging.getLogger(__name__)
+
+# A word: an acronym with dots (U.S.), or letters with inner apostrophes and hyphens (muscle-flexing, don't).
+_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z'’]*(?:[-‐‑][A-Za-z]+)*")
+# Words that may sit inside a phrase but never open or close one ("act *of* aggression").
+_GLUE = frozenset("of the a an to in on for and or with by as at from".split())
+
+
+@cache
+def _sentiment_lexicons() -> tuple[dict, dict]:
+    from textblob.en import sentiment as pattern_lexicon
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    return pattern_lexicon, SentimentIntensityAnalyzer().lexicon
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+    return frozenset(STOP_WORDS)
+
+
+def word_sentiment(word: str) -> tuple[float, float]:
+    """(polarity, subjectivity) of one word: TextBlob's pattern lexicon, else VADER valence / 4 (subjectivity NaN)."""
+    pattern, vader = _sentiment_lexicons()
+    word = word.lower()
+    if word in pattern:
+        return pattern(word)
+    if word in vader:
+        return max(-1.0, min(1.0, vader[word] / 4)), float("nan")
+    return 0.0, float("nan")
+
+
+def strength(term: str) -> float:
+    """How evaluative a term's words are, 0..1: the strongest of its words (see ``_word_strength``: TextBlob's
+    |polarity| or half its subjectivity, else 3/4 of VADER's |valence| / 4)."""
+    return max((_word_strength(w) for w in term.split(" ")), default=0.0)
+
+
+def g2(a: float, b: float, c: float, d: float) -> float:
+    """Log-likelihood G2 of ``a`` hits in ``c`` tokens against ``b`` in ``d`` (Rayson & Garside 2000)."""
+    e1, e2 = c * (a + b) / (c + d), d * (a + b) / (c + d)
+    return 2 * sum(o * math.log(o / e) for o, e in ((a, e1), (b, e2)) if o > 0 and e > 0)
+
+
+@dataclass
+class _Evidence:
+    count: int = 0
+    articles: set = field(default_factory=set)
+    scare: int = 0
+    quoted: int = 0
+    with_actor: int = 0
+    examples: list = field(default_factory=list)
+
+
+def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd.DataFrame | None = None,
+               mentions: pd.DataFrame | None = None, min_count: int = 3, min_articles: int = 2,
+               min_g2: float = 10.83, min_strength: float = 0.3, max_words: int = 3,
+               limit: int | None = 200) -> pd.DataFrame:
+    """Terms (one to ``max_words`` words) outside the lexicon that look loaded, best first, with their evidence.
+
+    ``sentences`` is the tagging stage's table (article_id, text; start, sent_id and voice used when present),
+    ``mentions`` its mentions (article_id, sent_id, actor) for the actor evidence; occurrences inside ``hits``
+    spans and words of single-word ``lexicon`` variants are left out (the lexicon already has them). A term is
+    proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative (``strength`` >=
+    ``min_strength``, or scare-quoted at least twice) and, for single words, is key against general English
+    (G2 >= ``min_g2``, TextBlob's word counts of Norvig's big.txt); a phrase's keyness is its rarest word's.
+
+    Columns: term, count, n_articles, strength, polarity, subjectivity, scare_quote_rate (share of uses in scare
+    quotes), quoted_rate (share in quoted voice or inside quote marks), g2, actor_rate (share of uses in sentences
+    naming an actor) and actor_lift (actor_rate over the corpus's share of such sentences), score, example,
+    example_2. ``score`` = max(strength, scare_quote_rate) x (1 + quoted_rate / 2) x (1 + min(actor_lift, 2) / 4)
+    x log2(1 + count): evaluative first, then how much the corpus uses it, with a bonus for quoted and
+    actor-directed use.
+    """
+    known = _lexicon_words(lexicon or {})
+    evidence, words, actor_share = _collect(sentences, hits=hits, mentions=mentions, known=known,
+                                            max_words=max_words, min_strength=min_strength)
+    reference, n_general = patterns.general_english()
+    n_tokens = max(sum(words.values()), 1)
+    rows = []
+    for term, ev in evidence.items():
+        if ev.count < min_count or len(ev.articles) < min_articles:
+            continue
+        power, scare = strength(term), ev.scare / ev.count
+        if power < min_strength and ev.scare < 2:
+            continue
+        key = _keyness(term, words, n_tokens, reference, n_general)
+        if key < min_g2:
+            continue
+        polarity, subjectivity = _sentiment(term)
+        quoted, actor_rate = ev.quoted / ev.count, ev.with_actor / ev.count
+        lift = actor_rate / actor_share if actor_share else 0.0
+        score = (max(power, scare) * (1 + quoted / 2) * (1 + min(lift, 2.0) / 4) * math.log2(1 + ev.count))
+        rows.append({"term": term, "count": ev.count, "n_articles": len(ev.articles), "strength": power,
+                     "polarity": polarity, "subjectivity": subjectivity, "scare_quote_rate": scare,
+                     "quoted_rate": quoted, "g2": key, "actor_rate": actor_rate, "actor_lift": lift,
+                     "score": score, "example": ev.examples[0], "example_2": (ev.examples[1:] or [""])[0]})
+    if not rows:
+        return tables.empty("loaded_candidates")
+    out = _without_nested(pd.DataFrame(rows).sort_values(["score", "term"], ascending=[False, True]))
+    log.debug("%d loaded-term candidates", len(out))
+    return tables.conform(out.head(limit) if limit else out, "loaded_candidates")
+
+
+def occurrences(sentences: pd.DataFrame, terms: Iterable[str]) -> Iterator[tuple[str, str, int, int]]:
+    """Every use of ``terms`` (as ``candidates`` counts them) in ``sentences``: ``(term, article_id, start, end)``
+    with offsets in the article's text (``sentences.start`` + offset in the sentence)."""
+    wanted = set(terms)
+    longest = max((len(t.split(" ")) for t in wanted), default=0)
+    for aid, base, text, _, _ in _rows(sentences):
+        words = _words(text)
+        for i in range(len(words)):
+            for n in range(1, longest + 1):
+                gram = _gram(words, i, n, text)
+                if gram is not None and gram[0] in wanted:
+                    yield gram[0], aid, base + gram[1], base + gram[2]
+
+
+def phrases(sentences: pd.DataFrame, *, top: int = 10, min_count: int = 3, min_articles: int = 2,
+            max_words: int = 3) -> pd.DataFrame:
+    """The most distinctive multi-word terms of ``sentences``: n-grams of two to ``max_words`` words (opening and
+    closing on a content word) ranked by log-likelihood G2 of their count against the count their words'
+    frequencies predict (a collocation measure, Dunning 1993). Columns: term, count, n_articles, g2, example.
+
+    Every n-gram of the corpus is counted, so memory grows with the corpus's vocabulary of phrases: use it on a
+    story's few hundred or few thousand articles, not on millions."""
+    words, grams, articles, examples = Counter(), Counter(), defaultdict(set), {}
+    for aid, _, text, _, _ in _rows(sentences):
+        found = _words(text)
+        words.update(w for w, _, _ in found)
+        for i in range(len(found)):
+            for n in range(2, max_words + 1):
+                gram = _gram(found, i, n, text)
+                if gram is not None:
+                    grams[gram[0]] += 1
+                    articles[gram[0]].add(aid)
+                    examples.setdefault(gram[0], text[:300])
+    n_tokens = max(sum(words.values()), 1)
+    rows = []
+    for term, count in grams.items():
+        if count < min_count or len(articles[term]) < min_articles:
+            continue
+        expected = n_tokens * math.prod(words[w] / n_tokens for w in term.split(" "))
+        if count > expected:
+            rows.append({"term": term, "count": count, "n_articles": len(articles[term]),
+                         "g2": g2(count, expected, n_tokens, n_tokens), "example": examples[term]})
+    columns = ["term", "count", "n_articles", "g2", "example"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = _without_nested(pd.DataFrame(rows).sort_values(["g2", "term"], ascending=[False, True]))
+    return out.head(top).reset_index(drop=True)[columns]
+
+
+def _rows(sentences: pd.DataFrame):
+    n = len(sentences)
+    starts = sentences["start"].tolist() if "start" in sentences else [0] * n
+    sent_ids = sentences["sent_id"].tolist() if "sent_id" in sentences else list(range(n))
+    voices = sentences["voice"].fillna("").tolist() if "voice" in sentences else [""] * n
+    return zip(sentences["article_id"].astype(str), map(int, starts), sentences["text"].fillna("").astype(str),
+               sent_ids, voices)
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(concordance.normal(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _gram(words: list, i: int, n: int, text: str) -> tuple[str, int, int] | None:
+    """The ``n`` words from ``i`` as a term, if they stand next to each other (only spaces between) and the term
+    neither opens nor closes with a stop word."""
+    if i + n > len(words):
+        return None
+    part = words[i:i + n]
+    if any(text[a[2]:b[1]].strip() for a, b in zip(part, part[1:])):
+        return None  # punctuation between: not one phrase
+    if not (_content(part[0][0]) and _content(part[-1][0])):
+        return None
+    if any(not _content(w) and w.lower() not in _GLUE for w, _, _ in part[1:-1]):
+        return None
+    return " ".join(w for w, _, _ in part), part[0][1], part[-1][2]
+
+
+def _content(word: str) -> bool:
+    """A word that can open or close a term: an acronym (US is not the stop word "us"), or 3+ letters, no stop word."""
+    return concordance.acronym(word) or (len(word) >= 3 and word.lower() not in _stop_words())
+
+
+def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_words: int, min_strength: float):
+    """Evidence per candidate term, the word counts and token count of the corpus, and the share of its sentences
+    naming an actor. Only terms with an evaluative word, or scare-quoted somewhere, are followed (a second pass
+    counts every use of the latter): following every n-gram of a large corpus would not fit in memory."""
+    covered = _covered(hits)
+    with_actor = set()
+    if mentions is not None and len(mentions):
+        named = mentions[mentions["actor"].fillna("") != ""] if "actor" in mentions else mentions
+        with_actor = set(zip(named["article_id"].astype(str), named["sent_id"]))
+    words, evidence, scared = Counter(), defaultdict(_Evidence), set()
+    n_sents = n_actor = 0
+    for aid, base, text, sent_id, sent_voice in _rows(sentences):
+        found = _words(text)
+        words.update(w for w, _, _ in found)
+        n_sents += 1
+        actor = (aid, sent_id) in with_actor
+        n_actor += actor
+        for term, kind, s, e in _uses(found, text, max_words=max_words, known=known, spans=covered.get(aid, ()),
+                                      base=base):
+            if _evaluative(term, min_strength):
+                _record(evidence[term], aid, text, kind, sent_voice, actor)
+            elif kind == "scare_quote":
+                scared.add(term)
+    if scared:
+        for aid, base, text, sent_id, sent_voice in _rows(sentences):
+            for term, kind, s, e in _uses(_words(text), text, max_words=max_words, known=known,
+                                          spans=covered.get(aid, ()), base=base):
+                if term in scared:
+                    _record(evidence[term], aid, text, kind, sent_voice, (aid, sent_id) in with_actor)
+    return evidence, words, (n_actor / n_sents if n_sents else 0.0)
+
+
+def _uses(found: list, text: str, *, max_words: int, known: set[str], spans, base: int):
+    """(term, voice from the marks, start, end) of every candidate n-gram of one sentence."""
+    marks = voice.quoted_segments(text) if any(ch in text for ch in voice.MARK_CHARS) else []
+    for i in range(len(found)):
+        for n in range(1, max_words + 1):
+            gram = _gram(found, i, n, text)
+            if gram is None:
+                continue
+            term, s, e = gram
+            if n == 1 and (term.lower() in known or _singular(term.lower()) in known):
+                continue
+            if any(a < base + e and base + s < b for a, b in spans):
+                continue  # inside a lexicon hit: the lexicon already has it
+            yield term, _marked(text, s, e, marks), s, e
+
+
+def _record(ev: _Evidence, aid: str, text: str, kind: str, sent_voice: str, actor: bool) -> None:
+    ev.count += 1
+    ev.articles.add(aid)
+    ev.scare += kind == "scare_quote"
+    ev.quoted += sent_voice == "quoted" or kind != "narrator"
+    ev.with_actor += actor
+    if len(ev.examples) < 2 and text[:300] not in ev.examples:
+        ev.examples.append(text[:300])
+
+
+@cache
+def _word_strength(word: str) -> float:
+    """A word's strength, 0..1: for a word of TextBlob's pattern lexicon (mostly adjectives) its |polarity|, or
+    half its subjectivity when that is larger, since subjectivity alone ("likely", "key", "potential") is weak
+    evidence of loading; for a word only VADER lists, 3/4 of |valence| / 4, since VADER also scores topical nouns
+    by the thing they name ("gun", "ban", "war"). On PTC train this ordering puts "evil", "worst", "devastating"
+    before "confirmed" and "likely" (bench/validate_discovery.py)."""
+    pattern, vader = _sentiment_lexicons()
+    word = word.lower()
+    if word in pattern:
+        polarity, subjectivity = pattern(word)
+        return max(abs(polarity), subjectivity / 2)
+    return min(1.0, abs(vader.get(word, 0.0)) / 4) * 0.75
+
+
+def _evaluative(term: str, min_strength: float) -> bool:
+    return any(_word_strength(w) >= min_strength for w in term.split(" "))
+
+
+def _marked(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
+    """Voice of text[start:end] from the quote marks around it in its sentence (narrator when none)."""
+    if not any(o < start and c >= end for o, c in marks):
+        return "narrator"
+    return voice.classify(text, start, end, sentence=(0, len(text)))["voice"]
+
+
+def _keyness(term: str, words: Counter, n_tokens: int, reference: Counter, n_general: int) -> float:
+    """G2 of a word against general English (0 when less frequent than there); a phrase takes its rarest word's."""
+    parts = [w for w in term.split(" ") if w.lower() not in _GLUE]
+    scores = []
+    for w in parts:
+        count, general = words[w], reference.get(w.lower(), 0)
+        over = count / n_tokens > general / n_general
+        scores.append(g2(count, general, n_tokens, n_general) if over else 0.0)
+    rarest = min(range(len(parts)), key=lambda k: reference.get(parts[k].lower(), 0))
+    return scores[rarest] if scores[rarest] else max(scores)
+
+
+def _without_nested(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop a phrase that only ever occurs inside a longer proposed phrase (same count), keeping the longer one."""
+    counts = dict(zip(df["term"], df["count"]))
+    drop = {t for t in counts for longer in counts if longer != t and f" {t} " in f" {longer} "
+            and counts[longer] == counts[t]}
+    return df[~df["term"].isin(drop)]
+
+
+def _sentiment(term: str) -> tuple[float, float]:
+    scores = [word_sentiment(w) for w in term.split(" ")]
+    polarity = max((p for p, _ in scores), key=abs)
+    subjective = [s for _, s in scores if s == s]
+    return polarity, (max(subjective) if subjective else float("nan"))
+
+
+def _lexicon_words(lexicon: dict) -> set[str]:
+    """Words of variants with a single required word (every alternative): already in the lexicon."""
+    words: set[str] = set()
+    for family in lexicon.values():
+        for variant in family["variants"]:
+            for pattern in variant["token_patterns"]:
+                tokens = [t for t in pattern if "ORTH" not in t and "IS_SENT_START" not in t]
+                tokens = [t for t in tokens if t.get("OP") != "?"] if len(tokens) > 1 else tokens
+                if len(tokens) == 1:
+                    spec = tokens[0].get("LEMMA") or tokens[0].get("LOWER")
+                    words.update(w.lower() for w in spec["IN"])
+    return words
+
+
+def _covered(hits: pd.DataFrame | None) -> dict[str, list[tuple[int, int]]]:
+    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    if hits is not None and len(hits):
+        for aid, s, e in zip(hits["article_id"], hits["start"], hits["end"]):
+            out[str(aid)].append((int(s), int(e)))
+    return out
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word

@@ -1,0 +1,207 @@
+"""Story profiles: what the workbook knows about one story, in a folder a user can copy and edit.
+
+A profile (``analysis/data/profiles/<name>/``, or any folder) holds ``profile.yaml`` (a description, the corpus it
+is the default for, KWIC queries) and optionally the story's phrase families (``phrases.yaml``), actor alias table
+(``actors.yaml``) and hostile terms (``hostile_terms.yaml``); the format is documented at the top of the shipped
+``asian-nato/profile.yaml``. The general lexicon is matched on every corpus, a profile's families only when that
+profile is chosen. ``framing new-story`` writes a starter profile (``analysis.newstory``).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis import patterns, tables
+
+log = logging.getLogger(__name__)
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+FILES = {"phrases": "phrases.yaml", "actors": "actors.yaml", "hostile_terms": "hostile_terms.yaml"}
+KEYS = {"name", "description", "corpus", "kwic_queries", *FILES}
+GENERAL = "general"
+
+
+class ProfileError(ValueError):
+    """A story profile is missing or malformed; the message names the folder and the key."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One story profile. ``name`` is empty for "no story" (the general lexicon only); file paths are None when
+    the profile has no such file (the shipped default is used)."""
+
+    name: str = ""
+    folder: Path | None = None
+    description: str = ""
+    corpus: str = ""
+    kwic_queries: tuple[str, ...] = ()
+    phrases: Path | None = None
+    actors: Path | None = None
+    hostile_terms: Path | None = None
+
+
+def root() -> Path:
+    """The shipped profiles' folder, ``analysis/data/profiles``."""
+    return Path(str(resources.files("analysis").joinpath("data/profiles")))
+
+
+def names() -> list[str]:
+    """The shipped profiles' names, sorted."""
+    return sorted(p.name for p in root().iterdir() if (p / "profile.yaml").is_file())
+
+
+def folder(story: str | Path) -> Path:
+    """The folder of ``story``: a shipped profile's name, or a path to a folder holding ``profile.yaml``.
+
+    Raises ``ProfileError`` naming the shipped profiles when there is no such profile.
+    """
+    text = str(story).strip()
+    candidates = [root() / text] if NAME.match(text) else []
+    candidates.append(Path(text).expanduser())
+    for path in candidates:
+        if (path / "profile.yaml").is_file():
+            return path.resolve()
+    raise ProfileError(f"no story profile {text!r}: give a shipped profile's name ({', '.join(names())}) or a "
+                       f"folder holding profile.yaml; `framing new-story NAME --corpus PATH` writes one")
+
+
+def load(story: str | Path | None) -> Profile:
+    """Read the profile ``story`` (name or folder); empty or None gives the empty profile (general lexicon only)."""
+    if story is None or not str(story).strip():
+        return Profile()
+    where = folder(story)
+    try:
+        spec = yaml.safe_load((where / "profile.yaml").read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ProfileError(f"{where / 'profile.yaml'}: not valid YAML: {err}") from None
+    if not isinstance(spec, dict):
+        raise ProfileError(f"{where / 'profile.yaml'}: expected a mapping with {', '.join(sorted(KEYS))}")
+    unknown = sorted(set(spec) - KEYS)
+    if unknown:
+        raise ProfileError(f"{where / 'profile.yaml'}: unknown keys {unknown}; a profile takes {sorted(KEYS)}")
+    queries = spec.get("kwic_queries") or []
+    if not isinstance(queries, list) or not all(isinstance(q, str) and q.strip() for q in queries):
+        raise ProfileError(f"{where / 'profile.yaml'}: kwic_queries must be a list of non-empty strings")
+    files = {key: _file(where, spec, key) for key in FILES}
+    name = str(spec.get("name") or where.name)
+    if not NAME.match(name):
+        raise ProfileError(f"{where / 'profile.yaml'}: name {name!r} must be lower-case letters, digits, - and _")
+    return Profile(name=name, folder=where, description=str(spec.get("description") or "").strip(),
+                   corpus=str(spec.get("corpus") or ""), kwic_queries=tuple(queries), **files)
+
+
+def _file(where: Path, spec: dict, key: str) -> Path | None:
+    given = spec.get(key)
+    path = where / (given or FILES[key])
+    if path.is_file():
+        return path
+    if given:
+        raise ProfileError(f"{where / 'profile.yaml'}: {key}: {given!r} is not a file in {where}")
+    return None
+
+
+def default_for(corpus: list[str] | None) -> str:
+    """The shipped profile whose ``corpus`` is exactly this corpus (``seeds`` -> ``asian-nato``), else ``""``.
+
+    ``corpus`` is a run's list of paths; None or empty means the default corpus, ``seeds/``.
+    """
+    project = root().parents[2]
+    wanted = {Path(p).resolve() for p in corpus} if corpus else {(project / "seeds").resolve()}
+    for name in names():
+        profile = load(name)
+        if profile.corpus and {(project / profile.corpus).resolve()} == wanted:
+            return name
+    return ""
+
+
+def lexicon(profile: Profile, *, override: str | Path = "", general: str | Path | None = None) -> dict:
+    """The phrase families matched for ``profile``: the general lexicon's, then the story's.
+
+    ``override`` (a phrase-lexicon YAML) replaces the profile's own families; ``general`` replaces the general
+    lexicon's path (default ``patterns.default_path()``). Each family's ``source`` says where it came from:
+    ``general``, the profile's name, or the override file's stem. Raises ``patterns.LexiconError`` when a story
+    family repeats a general family's id.
+    """
+    general_path = Path(general) if general else patterns.default_path()
+    families: dict[str, dict] = {}
+    if general_path.is_file():
+        families.update(patterns.lexicon(general_path, source=GENERAL))
+    else:
+        log.warning("the general lexicon %s is missing: only the story's phrase families are matched", general_path)
+    story_path = Path(override) if override else profile.phrases
+    if story_path is None:
+        return families
+    story = patterns.lexicon(story_path, source="" if override else profile.name)
+    clash = sorted(set(story) & set(families))
+    if clash:
+        raise patterns.LexiconError(f"{story_path}: families {clash} are already in the general lexicon "
+                                    f"{general_path}; rename them in the story's lexicon")
+    return {**families, **story}
+
+
+ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+NEW_STORY = "framing new-story my-story --corpus <your corpus>"
+
+
+def fit(profile: Profile, *, articles: pd.DataFrame, hits: pd.DataFrame | None = None,
+        mentions: pd.DataFrame | None = None, min_share: float = 0.2, top: int = 10,
+        max_unknown: float = 0.5) -> pd.DataFrame:
+    """Whether ``profile`` fits a corpus, as plain sentences with their numbers: one row per check that applies.
+
+    * phrases: the share of English ``articles`` with a hit of the profile's own families (``hits.lexicon`` other
+      than ``general``) must reach ``min_share``; only checked when the profile has phrase families;
+    * actors: of the ``top`` most mentioned names (spaCy entities: people, organisations, places, groups), at most
+      ``max_unknown`` may be missing from the alias table in use (the profile's, else the shipped one).
+
+    Columns: check, fits (bool), finding (a sentence; one that does not fit names ``framing new-story``).
+    """
+    rows = []
+    if profile.phrases is not None and hits is not None:
+        rows.append(_phrase_fit(profile, articles, hits, min_share))
+    if mentions is not None:
+        rows.append(_actor_fit(profile, mentions, top, max_unknown))
+    return tables.conform(pd.DataFrame([r for r in rows if r], columns=["check", "fits", "finding"]), "profile_fit")
+
+
+def _phrase_fit(profile: Profile, articles: pd.DataFrame, hits: pd.DataFrame, min_share: float) -> dict:
+    english = articles[articles["is_english"]] if "is_english" in articles else articles
+    own = hits[hits["lexicon"] != GENERAL] if "lexicon" in hits else hits
+    matched = own[own["article_id"].isin(english["article_id"])]
+    n, k = len(english), matched["article_id"].nunique()
+    share = k / n if n else 0.0
+    if share >= min_share:
+        return {"check": "phrases", "fits": True,
+                "finding": f"The story profile {profile.name!r} fits: its phrase families occur in {k} of {n} "
+                           f"articles ({share:.0%}), {len(matched)} hits."}
+    return {"check": "phrases", "fits": False,
+            "finding": f"The story profile {profile.name!r} does not fit this corpus: its phrase families occur in "
+                       f"only {k} of {n} articles ({share:.0%}; {len(matched)} hits), so most rhetoric tables "
+                       f"below show only the general lexicon. Build a profile for this corpus with `{NEW_STORY}` "
+                       f"and run with `--story my-story`."}
+
+
+def _actor_fit(profile: Profile, mentions: pd.DataFrame, top: int, max_unknown: float) -> dict | None:
+    named = mentions[mentions["ner_label"].isin(ENTITY_LABELS) | (mentions["actor"] != "")]
+    if not len(named):
+        return None
+    form = named["text"].str.replace(r"^(?:the|The)\s+|['’]s?$", "", regex=True).str.strip()
+    counts = named.assign(form=form, known=named["actor"] != "").groupby("form").agg(n=("known", "size"),
+                                                                                   known=("known", "any"))
+    leading = counts.sort_values(["n"], ascending=False).head(top)
+    unknown = leading[~leading["known"]]
+    table = f"the alias table of {profile.name!r}" if profile.actors else "the shipped alias table"
+    if len(unknown) <= max_unknown * len(leading):
+        return {"check": "actors", "fits": True,
+                "finding": f"{len(leading) - len(unknown)} of the {len(leading)} most mentioned names are actors "
+                           f"of {table}."}
+    names = ", ".join(f"{f} ({n})" for f, n in unknown["n"].items())
+    return {"check": "actors", "fits": False,
+            "finding": f"{len(unknown)} of the {len(leading)} most mentioned names are not in {table}: {names}. "
+                       f"Their mentions and quotes count as unresolved. Build a profile with their aliases with "
+                       f"`{NEW_STORY}`, or add them to the alias table."}

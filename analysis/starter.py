@@ -1,0 +1,284 @@
+"""Starter profiles: a first story profile built from a corpus, for a user to read, prune and keep.
+
+``framing new-story NAME --corpus PATH`` ingests and tags the corpus, then ``build`` proposes
+
+* actors: the most frequent named entities (people, organisations, places, groups), clustered with their aliases
+  (a surname and the full name, an acronym and its long form, with or without "the" and the possessive) and a type
+  from the entity label (spaCy NER); actors the shipped alias table already knows keep its canonical name and type;
+* phrase families from ``discovery.candidates``: loaded terms grouped by polarity, and scare-quoted terms;
+* KWIC queries: the most distinctive multi-word terms (``discovery.phrases``);
+* hostile terms: the strongest negative single words among the candidates.
+
+``write`` puts them in a profile folder, each entry with its counts and two example sentences as YAML comments.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from analysis import actors as actors_module
+from analysis import discovery, patterns, profiles
+
+log = logging.getLogger(__name__)
+
+TYPES = {"PERSON": "person", "GPE": "state", "ORG": "organisation", "NORP": "organisation"}
+_LEADING = re.compile(r"^(?:the|a|an)\s+", re.I)
+_POSSESSIVE = re.compile(r"\s*['’]s?$")
+_PATTERN_WORD = re.compile(r"^[\w.&'’-]+$")
+
+
+@dataclass
+class Actor:
+    """A candidate actor: canonical name, type, aliases with their counts, example sentences."""
+
+    name: str
+    type: str
+    aliases: Counter = field(default_factory=Counter)
+    examples: list = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(self.aliases.values())
+
+
+@dataclass
+class Starter:
+    """What ``build`` proposes for a profile."""
+
+    name: str
+    corpus: str
+    n_articles: int
+    actors: list[Actor]
+    candidates: pd.DataFrame
+    phrases: pd.DataFrame
+
+
+def make(name: str, *, corpus: list[str], folder: Path, model: str = "en_core_web_sm", force: bool = False,
+         limit: int | None = None) -> Path:
+    """Ingest and tag ``corpus`` (the first ``limit`` English articles), ``build`` a starter and ``write`` it to
+    ``folder``; returns the folder. Raises ``FileExistsError`` before any work when the folder holds a profile."""
+    from analysis import corpus as corpora, models, tagging
+
+    if (folder / "profile.yaml").exists() and not force:
+        raise FileExistsError(f"{folder} already holds a profile; choose another NAME or --out, or pass --force")
+    articles = corpora.ingest(corpus).articles
+    articles = articles[articles["is_english"]].head(limit) if limit else articles[articles["is_english"]]
+    if not len(articles):
+        raise ValueError(f"no English article in {', '.join(corpus)}: nothing to build a profile from")
+    nlp = models.load(model)
+    with tempfile.TemporaryDirectory() as tmp:
+        tagging.stream(articles, tmp, nlp=nlp)
+        tagged = tagging.read(tmp)
+    made = build(name, corpus=", ".join(corpus), sentences=tagged.sentences, mentions=tagged.mentions,
+                 n_articles=len(articles))
+    log.info("new-story: %d actors, %d loaded-term candidates, %d KWIC queries", len(made.actors),
+             len(made.candidates), len(made.phrases))
+    return write(made, folder, force=force)
+
+
+def build(name: str, *, corpus: str, sentences: pd.DataFrame, mentions: pd.DataFrame, n_articles: int,
+          n_actors: int = 25, n_candidates: int = 40, n_queries: int = 8) -> Starter:
+    """Propose a profile from a tagged corpus (the tagging stage's ``sentences`` and ``mentions``)."""
+    general = patterns.default_path()
+    lexicon = patterns.lexicon(general) if general.is_file() else {}
+    found = discovery.candidates(sentences, lexicon=lexicon, mentions=mentions, limit=n_candidates)
+    return Starter(name, corpus, n_articles, actors(mentions, sentences, top=n_actors), found,
+                   discovery.phrases(sentences, top=n_queries))
+
+
+def clean(surface: str) -> str:
+    """A mention as an alias: without a leading article and a trailing possessive ("the NRA's" -> "NRA")."""
+    return _POSSESSIVE.sub("", _LEADING.sub("", surface.strip())).strip()
+
+
+def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25) -> list[Actor]:
+    """The ``top`` most mentioned candidate actors, their aliases clustered (see the module docstring)."""
+    named = mentions[mentions["ner_label"].isin(TYPES) | (mentions["actor"].fillna("") != "")]
+    if not len(named):
+        return []
+    texts = dict(zip(zip(sentences["article_id"], sentences["sent_id"]), sentences["text"]))
+    forms: Counter = Counter()
+    kinds: dict[str, Counter] = defaultdict(Counter)
+    known: dict[str, str] = {}
+    examples: dict[str, list] = defaultdict(list)
+    for aid, sid, text, label, actor, actor_type in zip(named["article_id"], named["sent_id"], named["text"],
+                                                        named["ner_label"], named["actor"].fillna(""),
+                                                        named["actor_type"].fillna("")):
+        form = clean(text)
+        if len(form) < 2:
+            continue
+        forms[form] += 1
+        kinds[form][actor_type or TYPES.get(label, "organisation")] += 1
+        if actor:
+            known[form] = actor
+        if len(examples[form]) < 2 and (sentence := texts.get((aid, sid), "")) not in examples[form]:
+            examples[form].append(sentence)
+    clusters = _cluster(forms, kinds, known)
+    out, claimed = [], set()
+    for head in sorted(clusters, key=lambda h: -sum(forms[m] for m in clusters[h])):
+        # The alias table refuses a form under two actors; spellings differing only in case or hyphens are one.
+        keys = {m: m.lower().replace("-", " ") for m in clusters[head]}
+        clusters[head] = {m for m in clusters[head] if keys[m] not in claimed}
+        claimed |= {keys[m] for m in clusters[head]}
+    for head, members in clusters.items():
+        if not members:
+            continue
+        kind = sum((kinds[m] for m in members), Counter()).most_common(1)[0][0]
+        actor = Actor(known.get(head, head), kind, Counter({m: forms[m] for m in members}))
+        for m in sorted(members, key=forms.get, reverse=True):
+            actor.examples += [e for e in examples[m] if e not in actor.examples][:2 - len(actor.examples)]
+        out.append(actor)
+    return sorted(out, key=lambda a: (-a.count, a.name))[:top]
+
+
+def _cluster(forms: Counter, kinds: dict, known: dict) -> dict[str, set[str]]:
+    """Group surface forms: a form joins a longer form whose last word it is (a surname: "Biden" -> "Joe
+    Biden") or whose initials it spells (an acronym: "NRA" -> "National Rifle Association"), and forms the alias
+    table gave the same actor go together. The head of a group is its most frequent multi-word form."""
+    by_actor: dict[str, set[str]] = defaultdict(set)
+    for form, actor in known.items():
+        by_actor[actor].add(form)
+    groups: dict[str, set[str]] = {}
+    owner: dict[str, str] = {}
+    for members in by_actor.values():
+        head = max(members, key=lambda f: (forms[f], len(f)))
+        groups[head] = set(members)
+        owner.update({m: head for m in members})
+    longest_first = sorted(forms, key=lambda f: (-len(f.split()), -forms[f], f))
+    for form in longest_first:
+        if form in owner:
+            continue
+        parent = next((h for h in groups if _part_of(form, h, kinds)), None)
+        if parent is None:
+            groups[form] = {form}
+            owner[form] = form
+        else:
+            groups[parent].add(form)
+            owner[form] = parent
+    return groups
+
+
+def _part_of(form: str, head: str, kinds: dict) -> bool:
+    words, head_words = form.split(), head.split()
+    if len(words) >= len(head_words):
+        return False
+    if len(words) == 1 and form.isupper() and len(form) >= 2:
+        initials = "".join(w[0] for w in head_words if w[0].isupper())
+        return initials == form
+    person = kinds[form].most_common(1)[0][0] == "person" and kinds[head].most_common(1)[0][0] == "person"
+    return person and head_words[-len(words):] == words
+
+
+def write(starter: Starter, folder: Path, *, force: bool = False) -> Path:
+    """Write the starter profile to ``folder`` (profile.yaml, phrases.yaml, actors.yaml, hostile_terms.yaml).
+
+    Raises ``FileExistsError`` when ``folder`` already holds a profile and ``force`` is False.
+    """
+    if (folder / "profile.yaml").exists() and not force:
+        raise FileExistsError(f"{folder} already holds a profile; choose another NAME or --out, or pass --force")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "profile.yaml").write_text(_profile_yaml(starter), encoding="utf-8")
+    (folder / "actors.yaml").write_text(_actors_yaml(starter), encoding="utf-8")
+    (folder / "phrases.yaml").write_text(_phrases_yaml(starter), encoding="utf-8")
+    (folder / "hostile_terms.yaml").write_text(_hostile_yaml(starter), encoding="utf-8")
+    # What was written must load: a broken starter is an error here, not at the user's next run.
+    profiles.load(folder)
+    patterns.lexicon(folder / "phrases.yaml")
+    actors_module.table(folder / "actors.yaml")
+    return folder
+
+
+def _header(starter: Starter, what: str) -> str:
+    return (f"# {what} of the story profile {starter.name!r}: a STARTER written by `framing new-story` on "
+            f"{date.today().isoformat()}\n# from {starter.corpus} ({starter.n_articles} articles). Each entry "
+            f"shows its counts and two example sentences:\n# read them, delete what does not belong to the story, "
+            f"rename and regroup, then run\n# `framing run --story {starter.name}`.\n")
+
+
+def _comment(text: str, indent: str) -> str:
+    return f"{indent}#   e.g. {' '.join(str(text).split())[:200]}\n"
+
+
+def _profile_yaml(starter: Starter) -> str:
+    queries = starter.phrases["term"].tolist()
+    return (_header(starter, "Description and KWIC queries")
+            + "# FORMAT: analysis/data/profiles/asian-nato/profile.yaml\n\n"
+            + yaml.safe_dump({"name": starter.name, "description": f"Starter profile built from {starter.corpus}; describe the story "
+                                             f"here in a sentence or two.",
+                              "phrases": "phrases.yaml", "actors": "actors.yaml",
+                              "hostile_terms": "hostile_terms.yaml"}, sort_keys=False, width=110)
+            + "# The most distinctive multi-word terms of the corpus (collocation G2), shown in context by the\n"
+            + "# rhetoric report; add phrase families (family ids) as you write them.\nkwic_queries:\n"
+            + "".join(f"  - {_quoted(q)}  # {n} uses, G2 {g:.0f}\n{_comment(e, '  ')}"
+                      for q, n, g, e in zip(queries, starter.phrases["count"], starter.phrases["g2"],
+                                            starter.phrases["example"])))
+
+
+def _actors_yaml(starter: Starter) -> str:
+    lines = [_header(starter, "Actor alias table"), "# FORMAT: analysis/data/actors.yaml (its header).\n\nactors:\n"]
+    for actor in starter.actors:
+        aliases = sorted(actor.aliases, key=lambda a: -actor.aliases[a])
+        counts = ", ".join(f"{a} {actor.aliases[a]}" for a in aliases)
+        exact = [a for a in aliases if a.isupper() and len(a) <= 4]
+        plain = [a for a in aliases if a not in exact]
+        lines.append(f"  {_quoted(actor.name)}:  # {actor.count} mentions ({counts})\n")
+        lines += [_comment(e, "    ") for e in actor.examples]
+        lines.append(f"    type: {actor.type}\n")
+        if plain:
+            lines.append(f"    aliases: [{', '.join(_quoted(a) for a in plain)}]\n")
+        if exact:
+            lines.append(f"    exact: [{', '.join(_quoted(a) for a in exact)}]\n")
+    return "".join(lines)
+
+
+def _phrases_yaml(starter: Starter) -> str:
+    found = starter.candidates[starter.candidates["term"].map(_patternable)]
+    scare = found[found["scare_quote_rate"] >= 0.3]
+    rest = found.drop(scare.index)
+    groups = [("scare_quoted", "Scare-quoted terms", "loaded_language", ["Loaded_Language", "Doubt"], scare),
+              ("loaded_negative", "Negative loaded terms", "loaded_language",
+               ["Loaded_Language", "Name_Calling-Labeling"], rest[rest["polarity"] < 0]),
+              ("loaded_positive", "Positive loaded terms", "loaded_language", ["Loaded_Language"],
+               rest[rest["polarity"] >= 0])]
+    lines = [_header(starter, "Phrase families"),
+             "# FORMAT and PATTERN SYNTAX: analysis/data/profiles/asian-nato/phrases.yaml (its header).\n"
+             "# Candidates from discovery.candidates, best first; `score` and the evidence columns are explained in\n"
+             "# `framing schema loaded_candidates`.\n\nfamilies:\n"]
+    for fid, label, category, techniques, rows in groups:
+        if not len(rows):
+            continue
+        lines.append(f"  - id: {fid}\n    label: {label}\n    category: {category}\n"
+                     f"    techniques: [{', '.join(techniques)}]\n    variants:\n")
+        for k, row in enumerate(rows.itertuples()):
+            lines.append(f"      - {{id: v{k + 1}, pattern: {_quoted(row.term.lower())}}}  # {row.count} uses in "
+                         f"{row.n_articles} articles; strength {row.strength:.2f}, scare-quoted "
+                         f"{row.scare_quote_rate:.0%}, quoted {row.quoted_rate:.0%}, G2 {row.g2:.0f}, actor lift "
+                         f"{row.actor_lift:.1f}\n")
+            lines += [_comment(e, "        ") for e in (row.example, row.example_2) if e]
+    if len(lines) == 2:
+        lines.append("  []\n")
+    return "".join(lines)
+
+
+def _hostile_yaml(starter: Starter) -> str:
+    found = starter.candidates
+    words = found[(~found["term"].str.contains(" ")) & (found["polarity"] <= -0.3)]["term"].str.lower().tolist()
+    return (_header(starter, "Hostile terms") + "# FORMAT: analysis/data/hostile_terms.yaml (its header). The "
+            "strongest negative single-word candidates.\n" + yaml.safe_dump({"terms": words[:30]},
+                                                                            default_flow_style=None, width=110))
+
+
+def _patternable(term: str) -> bool:
+    return all(_PATTERN_WORD.match(w) and not w.startswith("-") for w in term.split(" "))
+
+
+def _quoted(text: str) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'

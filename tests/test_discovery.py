@@ -1,0 +1,89 @@
+"""Tests for analysis.discovery: loaded-term candidates and the evidence shown for each."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import discovery, patterns, profiles, tables
+
+
+@pytest.fixture(scope="module")
+def lex() -> dict:
+    """The seeds' story lexicon on its own."""
+    return patterns.lexicon(profiles.load("asian-nato").phrases, source="asian-nato")
+
+
+NEUTRAL = ["The delegation met fisheries officials in the capital on Monday.",
+           "Talks on fisheries and shipping continued through the week.",
+           "The ministry published its annual report on fisheries.",
+           "Both delegations agreed to discuss fisheries again after the summer."]
+PLANTED = ["Officials called the drills an atrocious act of provocation.",
+           "The statement condemned the atrocious drills near the border.",
+           "Such atrocious moves will not be tolerated, the agency said.",
+           "The sinister plot was exposed by the agency.",
+           "The atrocious conduct continued."]
+
+
+def corpus(texts: list[str], ids: list[str], **columns) -> pd.DataFrame:
+    return pd.DataFrame({"article_id": ids, "sent_id": range(len(texts)), "start": 0, "text": texts, **columns})
+
+
+def test_an_evaluative_term_is_proposed_and_a_topical_one_is_not(lex):
+    texts = NEUTRAL * 5 + PLANTED
+    ids = [f"n{k % 7}" for k in range(20)] + ["p1", "p1", "p2", "p3", "p4"]
+    out = discovery.candidates(corpus(texts, ids), lexicon=lex, min_count=3, min_g2=3.84)
+    row = out[out["term"] == "atrocious"].iloc[0]
+    assert (row["count"], row["n_articles"]) == (4, 3)
+    assert row["polarity"] < 0 and row["strength"] >= 0.3 and row["g2"] > 3.84
+    assert row["example"] == PLANTED[0] and row["example_2"] == PLANTED[1]
+    assert "fisheries" not in set(out["term"])  # frequent and key, but topical: no evaluative evidence
+    assert "sinister" not in set(out["term"])  # already in the story lexicon
+    tables.conform(out, "loaded_candidates")
+
+
+def test_scare_quotes_make_a_plain_word_a_candidate():
+    texts = ['The government announced its "reforms" of the courts.',
+             'Critics say the "reforms" gut judicial independence.',
+             'The "reforms" passed on Tuesday.',
+             "The reforms committee meets weekly.",
+             "Opposition leaders met in the capital."]
+    out = discovery.candidates(corpus(texts, ["a", "b", "c", "d", "e"]), min_count=3, min_g2=0)
+    row = out[out["term"] == "reforms"].iloc[0]
+    # "Critics say the "reforms"": a reporting word before the marks makes it the critics' words, not a scare quote
+    assert row["count"] == 4 and row["scare_quote_rate"] == pytest.approx(0.5)
+    assert row["quoted_rate"] == pytest.approx(0.75)
+
+
+def test_quoted_voice_and_actor_company_are_evidence():
+    texts = ["The ruthless regime must fall, the senator said.", "They are ruthless, she said.",
+             "Ruthless tactics were used against Hale.", "The weather was mild.", "Rain fell on the city.",
+             "The market opened late."]
+    voices = ["quoted", "quoted", "narrator", "narrator", "narrator", "narrator"]
+    mentions = pd.DataFrame({"article_id": ["a", "c"], "sent_id": [0, 2], "actor": ["Hale", "Hale"]})
+    out = discovery.candidates(corpus(texts, list("abcdef"), voice=voices), mentions=mentions, min_count=3,
+                               min_g2=0)
+    row = out[out["term"] == "ruthless"].iloc[0]
+    assert row["quoted_rate"] == pytest.approx(2 / 3)
+    assert row["actor_rate"] == pytest.approx(2 / 3) and row["actor_lift"] == pytest.approx((2 / 3) / (2 / 6))
+
+
+def test_multi_word_phrases_are_candidates_and_nested_ones_give_way():
+    texts = ["They staged a reckless gamble with lives."] * 3 + ["Another reckless gamble followed."] + \
+            ["The budget was approved."] * 4
+    out = discovery.candidates(corpus(texts, list("abcdefgh")), min_count=3, min_articles=2, min_g2=0)
+    terms = set(out["term"])
+    assert "reckless gamble" in terms
+    assert "reckless gamble with lives" not in terms or "reckless gamble" in terms
+    row = out[out["term"] == "reckless gamble"].iloc[0]
+    assert row["count"] == 4
+
+
+def test_acronyms_are_case_sensitive_terms():
+    texts = ["The US imposed brutal sanctions.", "Let us condemn brutal sanctions.",
+             "The US called the brutal sanctions fair.", "A quiet day."]
+    out = discovery.candidates(corpus(texts, list("abcd")), min_count=2, min_articles=1, min_g2=0,
+                               min_strength=0.3)
+    uses = list(discovery.occurrences(corpus(texts, list("abcd")), ["US", "brutal sanctions"]))
+    assert [(t, a) for t, a, _, _ in uses if t == "US"] == [("US", "a"), ("US", "c")]
+    assert all(texts["abcd".index(a)][s:e] == t for t, a, s, e in uses)
+    assert "brutal sanctions" in set(out["term"])
