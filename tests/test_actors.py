@@ -123,9 +123,10 @@ def test_accused_is_a_target_and_the_accuser_speaks(mentions_of, seed_texts):
 
 
 def test_against_and_condemned_make_targets(mentions_of):
+    # "protested against X" reports North Korea's view, so North Korea speaks there (issue #10, section 3).
     rows = mentions_of("North Korea protested against US exercises. Pyongyang condemned Japan on Sunday.")
     assert [(r["actor"], r["role"]) for r in rows] == [
-        ("North Korea", "agent"), ("United States", "target"), ("North Korea", "agent"), ("Japan", "target")]
+        ("North Korea", "speaker"), ("United States", "target"), ("North Korea", "agent"), ("Japan", "target")]
 
 
 def test_the_speaker_of_a_quote_has_the_speaker_role(mentions_of, seed_texts):

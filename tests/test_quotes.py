@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import quotes, tables
+from analysis import quotes, stance, tables
 
 SEED_000 = "000_7a0cd52b09a6d4f5"
 SEED_001 = "001_6e8327de55d568cf"
@@ -243,8 +243,12 @@ def test_indirect(nlp, text, speaker, lemma, reported):
 
 
 def test_partial_quote_in_narrator_sentence(nlp):
-    (q,) = run(nlp, "Experts called the plan a “dangerous gamble” that could backfire.")
+    # The quoted words are a partial quote; the view the sentence reports ("called the plan a ...") is the
+    # experts' too, as reported speech.
+    view, q = run(nlp, "Experts called the plan a “dangerous gamble” that could backfire.")
     assert (q.text, q.kind, q.speaker, q.cue_lemma) == ("dangerous gamble", "partial", "Experts", "call")
+    assert (view.kind, view.speaker, view.cue_lemma) == ("indirect", "Experts", "call")
+    assert view.text.startswith("the plan a “dangerous gamble”")
 
 
 def test_scare_quote_without_speaker(nlp):
@@ -269,8 +273,11 @@ def test_short_form_resolves_to_fuller_speaker(nlp):
 def test_custom_cues_replace_the_lexicon(nlp):
     text = '"The drills must stop," the ministry emphasized.'
     assert run(nlp, text)[0].cue_lemma == "emphasize"
+    # Without "emphasize" in the lexicon the verb that reports the quote is still found from the parse (its
+    # stance is then unclassified), so the quote keeps its speaker.
     (q,) = quotes.extract(nlp(text), cues=["say"])
-    assert (q.cue, q.speaker) == ("", "")
+    assert (q.cue, q.cue_lemma, q.speaker) == ("emphasized", "emphasize", "the ministry")
+    assert stance.classify(q.cue_lemma, lexicon={"say": "neutral"}) == "unclassified"
     (q,) = quotes.extract(nlp(text), cues={"emphasize": "emotive"})  # a mapping's keys are the cues
     assert q.cue_lemma == "emphasize"
 
