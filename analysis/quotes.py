@@ -610,7 +610,27 @@ def _subject(ctx: _Ctx, verb: Token) -> Token | None:
         if verb.dep_ not in ("conj", "xcomp", "advcl", "pcomp") or head.i == verb.i or _apart(ctx, verb, head):
             break
         verb = head
-    return _noun_before(cue)
+    return _noun_before(cue) or _name_after_quote(ctx, cue)
+
+
+def _name_after_quote(ctx: _Ctx, verb: Token) -> Token | None:
+    """``"...," Brent Bozell III, founder of the Media Research Center, tells ...``: the parse hangs the name on
+    the quote; the speaker is the name between the closing mark and the verb."""
+    i = verb.i - 1
+    while i >= 0 and verb.i - i <= 16 and not ctx.inside[i] and ctx.doc[i].text not in _MARK_CHARS:
+        i -= 1
+    if i < 0 or ctx.doc[i].text not in _MARK_CHARS:
+        return None
+    words = [t for t in ctx.doc[i + 1:verb.i] if not t.is_punct]
+    if not words or any(t.pos_ in ("VERB", "AUX") for t in words):
+        return None
+    name = []
+    for t in words:
+        if name and t.pos_ not in ("PROPN", "NOUN", "ADJ", "NUM", "DET"):
+            break
+        if t.pos_ in ("PROPN", "NOUN") or name:
+            name.append(t)
+    return _root(name) if name else None
 
 
 def _apart(ctx: _Ctx, a: Token, b: Token) -> bool:
@@ -842,7 +862,13 @@ def _resolve(ctx: _Ctx, heads: Iterable[Token]) -> dict[int, _Speaker | None]:
 def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker]) -> _Speaker | None:
     if head.lower_ in _PRONOUNS:
         fit = _fits(head.lower_)
-        found = next((sp for sp in reversed(history) if fit(sp)), None) or _subject_before(ctx, head, fit)
+        # The nearer of the last fitting speaker and the last fitting subject outside quotes: "Trump has not yet
+        # responded ... "...," he tweeted" is Trump even when Calderon spoke before.
+        # Only a named person gets ahead of the last speaker: "it" and "they" stay with the body that spoke.
+        spoke = next((sp for sp in reversed(history) if fit(sp)), None)
+        named = lambda sp: fit(sp) and sp.head.pos_ == "PROPN"  # noqa: E731
+        subject = _subject_before(ctx, head, named, after=spoke.head.i) if spoke and head.lower_ in _TITLES else None
+        found = subject or spoke or _subject_before(ctx, head, fit)
         return found or _Speaker(head.idx, head.idx + len(head), head)  # "she", rather than no speaker
     sp = _noun_phrase(ctx, head)
     if ctx.doc[_token_at(ctx, sp.start)].lower_ not in _DEFINITE:
@@ -888,12 +914,14 @@ def _named_before(ctx: _Ctx, sp: _Speaker, words: list[str]) -> _Speaker | None:
     return None
 
 
-def _subject_before(ctx: _Ctx, head: Token, fit: Callable[[_Speaker], bool]) -> _Speaker | None:
-    """No earlier speaker fits the pronoun: take the nearest earlier subject that does, within a few sentences
-    ("The ministry issued a statement. "...," it said.")."""
-    for i in range(head.i - 1, max(head.i - 120, 0) - 1, -1):
+def _subject_before(ctx: _Ctx, head: Token, fit: Callable[[_Speaker], bool], *,
+                    after: int = -1) -> _Speaker | None:
+    """The nearest earlier subject outside quotes that fits the pronoun, within a few sentences and after token
+    ``after`` ("The ministry issued a statement. "...," it said.")."""
+    for i in range(head.i - 1, max(head.i - 120, after, -1), -1):
         token = ctx.doc[i]
-        if token.dep_ == "nsubj" and token.pos_ in ("NOUN", "PROPN") and fit(sp := _noun_phrase(ctx, token)):
+        if token.dep_ == "nsubj" and token.pos_ in ("NOUN", "PROPN") and not ctx.inside[i] \
+                and fit(sp := _noun_phrase(ctx, token)):
             return sp
     return None
 

@@ -198,3 +198,20 @@ def test_candidates_group_unmatched_entities(nlp, matcher):
     madrid = out[out["text"] == "Madrid"].iloc[0]
     assert (madrid["n"], madrid["n_articles"], madrid["example"]) == (3, 2, "Leaders met in Madrid.")
     assert list(out.columns) == ["text", "ner_label", "n", "n_articles", "example"]
+
+
+# ------------------------------------------------------------------- issue #10: speaker to actor from the head
+
+@pytest.mark.parametrize("text, actor", [
+    ('"We are ready," Senator Hale\'s attorney Dan Morrow said.', "Dan Morrow"),
+    ('"We are ready," the envoy Tomas Keller said.', "Tomas Keller"),
+    ('"We object," said Lena Ostrova of the Nordic Council.', "Lena Ostrova"),
+    ('"The drills are dangerous," said a fellow at a think tank in Washington.', ""),
+    ('"We object," the Korean Central News Agency said.', "KCNA"),
+])
+def test_the_speaker_actor_comes_from_the_head_of_the_speaker_phrase(nlp, matcher, text, actor):
+    doc = nlp(text)
+    (q,) = quotes.extract(doc)
+    rows = actors.mentions(doc, matcher=matcher, quotes=[q])
+    assert actors.speaker_actor(q.speaker, q.speaker_start, q.speaker_end, rows, matcher=matcher,
+                                before=q.start) == actor
