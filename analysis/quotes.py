@@ -444,7 +444,20 @@ def _attribute(ctx: _Ctx, d: _Draft) -> None:
     elif (phrase := _nearby_phrase(ctx, d)) is not None:
         d.cue, d.cue_lemma, d.who = phrase.cue, phrase.lemma, _phrase_speaker(ctx, phrase)
     elif d.kind == "direct":
-        d.who = _dash_source(ctx, d) or _roundup_source(ctx, d)
+        d.who = _dash_source(ctx, d) or _roundup_source(ctx, d) or _colon_subject(ctx, d)
+
+
+def _colon_subject(ctx: _Ctx, d: _Draft) -> Token | None:
+    """``Kaine has adopted the stance of many Catholics: "I'm pro-life ..."``: a quote a colon opens is the
+    subject's, whatever the verb before the colon."""
+    if d.open < 0 or _char_before(ctx.text, d.open) != ":":
+        return None
+    colon = ctx.doc[_token_at(ctx, ctx.text.rindex(":", 0, d.open))]
+    verb = colon.head
+    if verb.pos_ not in ("VERB", "AUX") or _apart(ctx, verb, colon):
+        return None
+    subject = next((c for c in verb.children if c.dep_ == "nsubj" and not ctx.inside[c.i]), None)
+    return _unrelative(subject) if subject is not None else None
 
 
 def _speech_verb(ctx: _Ctx, d: _Draft) -> int | None:
@@ -456,7 +469,8 @@ def _speech_verb(ctx: _Ctx, d: _Draft) -> int | None:
         if token.pos_ != "VERB" or token.tag_ not in ("VBD", "VBZ", "VBP"):
             continue
         subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
-        if subject is None or any(c.dep_ in ("dobj", "ccomp", "xcomp") and c.i > token.i for c in token.children):
+        if subject is None or any(c.dep_ in ("dobj", "ccomp", "xcomp") and c.i > token.i and not ctx.inside[c.i]
+                                  for c in token.children):
             return None  # '"...," Trump won the race': an action, not the report of the quote
         ctx.cues[i] = (token.text, token.lemma_.lower())
         return i
@@ -483,18 +497,22 @@ def _dash_source(ctx: _Ctx, d: _Draft) -> Token | None:
 def _roundup_source(ctx: _Ctx, d: _Draft) -> Token | None:
     """``Ola Brandt, Nordic Daily: "The summit changed nothing."``: a short name (and affiliation) before a colon
     that opens the quote is its source."""
-    if d.open < 0 or _char_before(ctx.text, d.open) != ":":
+    if d.open < 0:
         return None
-    lead = _lead(ctx, d)
-    if not lead or len(lead) > 10 or any(t.pos_ in ("VERB", "AUX") for t in lead):
+    para = _tokens(ctx, *ctx.paras[_paragraph(ctx, d.open)])
+    first = _token_at(ctx, d.open)
+    colon = next((i for i in range(para.start, min(first, para.start + 10)) if ctx.doc[i].text == ":"), None)
+    if colon is None or colon == para.start:
+        return None  # 'Trump: "I'm the worst ..."', 'Issa: Clinton's "honesty is in question"'
+    lead = [t for t in ctx.doc[para.start:colon] if not t.is_punct]
+    if not lead or len(lead) > 8 or not all(t.text[:1].isupper() or t.text.lower() in _NAME_GLUE for t in lead):
         return None
-    name = []
-    for t in lead:
-        if t.text == ",":
-            break
-        name.append(t)
-    names = [t for t in name if t.pos_ == "PROPN" or t.ent_type_ in ("PERSON", "ORG", "GPE", "NORP")]
-    return _root(names) if names else None
+    name = list(ctx.doc[para.start:colon])
+    name = name[:next((k for k, t in enumerate(name) if t.text == ","), len(name))]
+    return name[-1] if name and not name[-1].is_punct else None
+
+
+_NAME_GLUE = frozenset(("of", "the", "and", "for", "de", "van", "von", "al"))
 
 
 def _root(tokens: list[Token]) -> Token:
@@ -610,7 +628,17 @@ def _subject(ctx: _Ctx, verb: Token) -> Token | None:
         if verb.dep_ not in ("conj", "xcomp", "advcl", "pcomp") or head.i == verb.i or _apart(ctx, verb, head):
             break
         verb = head
-    return _noun_before(cue) or _name_after_quote(ctx, cue)
+    return _noun_before(cue) or _name_after_quote(ctx, cue) or _clause_subject(ctx, cue)
+
+
+def _clause_subject(ctx: _Ctx, verb: Token) -> Token | None:
+    """``Flea shared the news, writing "..."``: a participle after a comma reports for the subject of the clause
+    before it, however the parse hung it."""
+    if verb.tag_ != "VBG" or verb.i < 1 or verb.doc[verb.i - 1].text != ",":
+        return None
+    begin = _sentence(ctx, verb.i)[0]
+    return next((verb.doc[i] for i in range(verb.i - 2, begin - 1, -1)
+                 if verb.doc[i].dep_ == "nsubj" and not ctx.inside[i]), None)
 
 
 def _name_after_quote(ctx: _Ctx, verb: Token) -> Token | None:

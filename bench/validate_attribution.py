@@ -1,6 +1,6 @@
 """Score the tagging stage's quotes, speakers and sentence voices against PolNeAR's gold attributions.
 
-    python bench/validate_attribution.py PATH [--limit N] [--model NAME] [--misses N]
+    python bench/validate_attribution.py PATH [--limit N] [--every K] [--model NAME] [--misses N]
 
 PATH is a PolNeAR split folder holding ``text/*.txt`` and ``attributions/*.ann`` (brat standoff, one file per
 article and annotator; the first annotator in sorted order is used), for example ``PolNeAR/data/dev``. PolNeAR
@@ -213,8 +213,8 @@ def score_article(text: str, attributions: list[Attribution], quotes, sentences,
                                 f"{text[s.start:s.end][:100]!r}")
 
 
-def articles(path: Path, limit: int | None):
-    texts = sorted((path / "text").glob("*.txt"))[:limit]
+def articles(path: Path, limit: int | None, every: int = 1):
+    texts = sorted((path / "text").glob("*.txt"))[::every][:limit]
     anns = sorted((path / "attributions").glob("*.ann"))
     for t in texts:
         chosen = next((a for a in anns if a.name.startswith(t.stem + "_")), None)
@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", type=Path, help="a PolNeAR split folder (data/train or data/dev)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles (sorted by name)")
+    parser.add_argument("--every", type=int, default=1, help="only every K-th article (a sample across outlets)")
     parser.add_argument("--model", default="en_core_web_sm")
     parser.add_argument("--misses", type=int, default=0, help="print up to N errors of each kind")
     args = parser.parse_args(argv)
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     from analysis import models, tagging
 
     nlp = models.load(args.model)
-    docs = list(articles(args.path, args.limit))
+    docs = list(articles(args.path, args.limit, args.every))
     frame = pd.DataFrame({"article_id": [d[0] for d in docs], "text": [d[1] for d in docs]})
     started = time.process_time()
     tagged = tagging.run(frame, nlp=nlp)
