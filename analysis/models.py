@@ -29,6 +29,8 @@ _LINE_START = re.compile(r"\n\s*(?=\S)")
 _CLOSING = re.compile(r"(?<=[.!?…])[\"'”’»]+")
 # A quote ending in ! or ? that goes on with a comma or a lower-case word ("...NATO!", the envoy said) is one
 # sentence with its attribution.
+# An opening quote mark after a sentence's final punctuation and a space starts a sentence: 'passed? "I hope so,"'.
+_OPENING = re.compile(r"(?<=[.!?][\"'”’»])[^\S\n]+(?:''|``|[\"“‘«„])(?=[A-Z])|(?<=[.!?])[^\S\n]+(?:''|``|[\"“‘«„])(?=[A-Z])")
 _GOES_ON = re.compile(r"(?<=[!?])[\"”’»]+([^\S\n]*,)?[^\S\n]*(?=[a-z,])")
 
 
@@ -40,6 +42,7 @@ def paragraph_sentences(doc: Doc) -> Doc:
       lines of their own, and left to itself the parser runs them into the next line.
     * A closing quote mark never starts a sentence: ``"We ask for restraint. We keep talking." Next`` is two
       quoted sentences, and no sentence is a lone ``"`` or ``»``.
+    * An opening quote mark after a sentence's final punctuation starts a sentence: ``passed? "I hope so"``.
     * A quote ending in ``!`` or ``?`` followed by a comma or a lower-case word stays one sentence with its
       attribution: ``"Do not worry!", the envoy said.``
 
@@ -55,6 +58,11 @@ def paragraph_sentences(doc: Doc) -> Doc:
         keep.append(m.start())
     for m in _GOES_ON.finditer(text):
         keep.extend(k for k in range(m.start(), m.end() + 1) if k in starts)
+    begin = [m.end() - len(m.group().lstrip()) for m in _OPENING.finditer(text)]
+    for pos in begin:
+        i = int(np.searchsorted(idx, pos))
+        if 0 < i < len(doc) and idx[i] == pos:
+            doc[i].is_sent_start = True
     for pos in keep:
         i = int(np.searchsorted(idx, pos))
         if i < len(doc) and idx[i] == pos and i > 0:

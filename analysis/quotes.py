@@ -223,6 +223,14 @@ def _char_before(text: str, pos: int) -> str:
     return text[pos] if pos >= 0 else ""
 
 
+def _before_open(text: str, pos: int) -> str:
+    """The last non-blank character before the opening mark whose last character is at ``pos`` (a doubled mark
+    such as '' or `` is two characters)."""
+    if pos > 0 and text[pos - 1] == text[pos] and text[pos] in "'`‘’":
+        pos -= 1
+    return _char_before(text, pos)
+
+
 def _paragraph(ctx: _Ctx, char: int) -> int:
     return max(int(np.searchsorted(ctx.para_starts, char, "right")) - 1, 0)
 
@@ -373,7 +381,7 @@ def _split(ctx: _Ctx, prev: _Draft, d: _Draft) -> bool:
     if re.search(r"[.!?\n]", between) or not (between.lstrip().startswith(",") or
                                                ctx.text[prev.close - 1:prev.close] == ","):
         return False
-    if not between.rstrip().endswith(",") and _char_before(ctx.text, d.open) != ",":
+    if not between.rstrip().endswith(",") and _before_open(ctx.text, d.open) != ",":
         return False
     tokens = ctx.doc[_tokens(ctx, prev.close + 1, d.open)]
     return any(t.pos_ == "VERB" and any(c.dep_ == "nsubj" for c in t.children) for t in tokens)
@@ -389,7 +397,7 @@ def _kind(ctx: _Ctx, d: _Draft, prev: _Draft | None) -> str:
     lead = _lead(ctx, d)
     if not any(t.pos_ in ("VERB", "AUX") for t in lead) and _sentence_like(ctx.doc, sl, strict=False):
         return "direct"  # the quote is the sentence, perhaps after an adverb ("Also, "we agreed ..."")
-    opens_clause = _char_before(ctx.text, max(d.open, 0) or d.start) == ":" or (lead and lead[-1].i in ctx.cues)
+    opens_clause = _before_open(ctx.text, max(d.open, 0) or d.start) == ":" or (lead and lead[-1].i in ctx.cues)
     if (opens_clause or _continues(ctx, prev, d)) and _sentence_like(ctx.doc, sl, strict=True):
         return "direct"
     return "partial"
@@ -450,7 +458,7 @@ def _attribute(ctx: _Ctx, d: _Draft) -> None:
 def _colon_subject(ctx: _Ctx, d: _Draft) -> Token | None:
     """``Kaine has adopted the stance of many Catholics: "I'm pro-life ..."``: a quote a colon opens is the
     subject's, whatever the verb before the colon."""
-    if d.open < 0 or _char_before(ctx.text, d.open) != ":":
+    if d.open < 0 or _before_open(ctx.text, d.open) != ":":
         return None
     colon = ctx.doc[_token_at(ctx, ctx.text.rindex(":", 0, d.open))]
     verb = colon.head
