@@ -876,11 +876,17 @@ def _is_person(sp: _Speaker) -> bool:
 _TITLES = {"he": ("ms", "mrs", "miss", "madam"), "she": ("mr", "sir")}
 
 
+def _unlabelled_name(sp: _Speaker) -> bool:
+    """A name the entity recogniser gave no label (surnames often get none): a person as far as "he" can tell."""
+    return sp.head.pos_ == "PROPN" and sp.head.ent_type_ == ""
+
+
 def _fits(pronoun: str) -> Callable[[_Speaker], bool]:
     # A title is the only gender the parse offers: "he" never resolves to "Ms. Abrams".
     titled = lambda sp: sp.head.doc[sp.head.left_edge.i].lower_.rstrip(".") in _TITLES.get(pronoun, ())  # noqa: E731
     return {"thing": lambda sp: not _is_person(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
-            "person": lambda sp: _is_person(sp) and not titled(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
+            "person": lambda sp: (_is_person(sp) or _unlabelled_name(sp)) and not titled(sp)
+            and sp.head.tag_ not in ("NNS", "NNPS"),
             "any": lambda sp: sp.head.lemma_.lower() not in _DOCUMENTS}[_PRONOUNS[pronoun]]
 
 
@@ -902,7 +908,8 @@ def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker]) -> _Speaker | 
         # responded ... "...," he tweeted" is Trump even when Calderon spoke before.
         # Only a named person gets ahead of the last speaker: "it" and "they" stay with the body that spoke.
         spoke = next((sp for sp in reversed(history) if fit(sp)), None)
-        named = lambda sp: fit(sp) and sp.head.pos_ == "PROPN"  # noqa: E731
+        # ... a subject of a main clause, not of what someone reported ("X said that Sanders had ...").
+        named = lambda sp: fit(sp) and sp.head.pos_ == "PROPN" and sp.head.head.dep_ in ("ROOT", "conj")  # noqa: E731
         subject = _subject_before(ctx, head, named, after=spoke.head.i) if spoke and head.lower_ in _TITLES else None
         found = subject or spoke or _subject_before(ctx, head, fit)
         return found or _Speaker(head.idx, head.idx + len(head), head)  # "she", rather than no speaker

@@ -473,3 +473,10 @@ def test_the_seed_protest_sentence_is_north_koreas_voice(seed_docs):
         start = doc.text.index("viewing them as rehearsals")
         sentence = next(v for v in quotes.sentence_voice(doc, found) if v["start"] <= start < v["end"])
         assert sentence["voice"] == "quoted" and "North Korea" in sentence["speaker"]
+
+
+def test_he_does_not_go_to_a_subject_inside_reported_speech(nlp):
+    text = ('Sandy Phillips, who lost her daughter in Aurora, said that Sanders had treated her family badly.\n'
+            '"Bernie promised to meet with us face to face," she said.')
+    direct = [q for q in run(nlp, text) if q.kind == "direct"]
+    assert [q.speaker for q in direct] == ["Sandy Phillips"]
