@@ -747,10 +747,17 @@ def _reported(ctx: _Ctx, i: int) -> list[_Draft]:
 
 
 def _around(ctx: _Ctx, verb: Token) -> list[tuple[int, int]]:
-    """``Owning the port, Mr. Tanaka said, would end the dispute.``: an attribution set off by commas inside the
-    sentence it reports; the report is the sentence around it, in two pieces."""
+    """``Owning the port, Mr. Tanaka said, would end the dispute.``, ``As KCNA reported, <clause>``: an
+    attribution set off inside the sentence it reports; the report is the sentence around it, in two pieces."""
     subject = next((c for c in verb.lefts if c.dep_ == "nsubj"), None)
-    if verb.dep_ != "parataxis" or subject is None:
+    if subject is None:
+        return []
+    if verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.lefts):
+        # "As Breitbart News reported, <clause>" and "<clause>, as Joel Pollak observed": the clause is reported.
+        begin, stop = _sentence(ctx, verb.i)
+        first, last = verb.left_edge.i, verb.right_edge.i
+        return [(begin, first - 1), (last + 1, stop - 1)]
+    if verb.dep_ != "parataxis":
         return []
     first, last = subject.left_edge.i, verb.right_edge.i
     doc = verb.doc

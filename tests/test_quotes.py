@@ -480,3 +480,10 @@ def test_he_does_not_go_to_a_subject_inside_reported_speech(nlp):
             '"Bernie promised to meet with us face to face," she said.')
     direct = [q for q in run(nlp, text) if q.kind == "direct"]
     assert [q.speaker for q in direct] == ["Sandy Phillips"]
+
+
+def test_as_x_reported_makes_the_clause_reported_speech(nlp):
+    (q,) = run(nlp, "As Breitbart News reported, the White House was refusing to call the shooting terrorism.")
+    assert (q.kind, q.speaker, q.cue_lemma) == ("indirect", "Breitbart News", "report")
+    assert q.text == "the White House was refusing to call the shooting terrorism"
+    assert run(nlp, "As the drills began, the ministry stayed silent.") == []
