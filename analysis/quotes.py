@@ -462,6 +462,10 @@ def _colon_subject(ctx: _Ctx, d: _Draft) -> Token | None:
         return None
     colon = ctx.doc[_token_at(ctx, ctx.text.rindex(":", 0, d.open))]
     verb = colon.head
+    for _ in range(3):  # "issued the following statement:": the colon hangs on the noun, the noun on the verb
+        if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
+            break
+        verb = verb.head
     if verb.pos_ not in ("VERB", "AUX") or _apart(ctx, verb, colon):
         return None
     subject = next((c for c in verb.children if c.dep_ == "nsubj" and not ctx.inside[c.i]), None)
@@ -596,13 +600,16 @@ def _after(ctx: _Ctx, d: _Draft) -> Iterator[int]:
 
 
 def _short_attribution(ctx: _Ctx, first: int) -> bool:
-    """The sentence starting at token ``first`` is a few words ending in a finite verb: ``Mr. Tanaka said.``"""
+    """The sentence starting at token ``first`` is a few words around a finite verb with a subject and no object:
+    ``Mr. Tanaka said.``, ``Clinton writes to Sullivan.``"""
     if first >= len(ctx.doc):
         return False
     stop = _sentence(ctx, first)[1]
     words = [t for t in ctx.doc[first:stop] if not (t.is_punct or t.is_space)]
-    return 2 <= len(words) <= 8 and words[-1].pos_ == "VERB" and words[-1].tag_ in ("VBD", "VBZ", "VBP") and \
-        ctx.doc[stop - 1].text in (".", "!") and any(c.dep_ == "nsubj" for c in words[-1].children)
+    verbs = [t for t in words if t.pos_ == "VERB" and t.tag_ in ("VBD", "VBZ", "VBP")]
+    return 2 <= len(words) <= 8 and len(verbs) == 1 and ctx.doc[stop - 1].text in (".", "!") and \
+        any(c.dep_ == "nsubj" for c in verbs[0].children) and \
+        not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in verbs[0].children)
 
 
 def _before(ctx: _Ctx, d: _Draft) -> Iterator[int]:

@@ -487,3 +487,15 @@ def test_as_x_reported_makes_the_clause_reported_speech(nlp):
     assert (q.kind, q.speaker, q.cue_lemma) == ("indirect", "Breitbart News", "report")
     assert q.text == "the White House was refusing to call the shooting terrorism"
     assert run(nlp, "As the drills began, the ministry stayed silent.") == []
+
+
+def test_a_statement_introduced_by_a_colon_line_is_its_issuers(nlp):
+    text = ("In response, Republican presidential nominee Donald Trump issued the following statement:\n\n"
+            "“Our prayers are with all those affected by the horrible attacks. This cannot continue.”\n")
+    (q,) = run(nlp, text)
+    assert (q.kind, q.speaker) == ("direct", "Republican presidential nominee Donald Trump")
+
+
+def test_a_short_sentence_with_a_prepositional_phrase_still_attributes(nlp):
+    (q,) = run(nlp, "“Didn’t we first use the word?” Clinton writes to Sullivan. He responds quickly.")
+    assert (q.kind, q.speaker, q.cue_lemma) == ("direct", "Clinton", "write")
