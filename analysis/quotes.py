@@ -1007,10 +1007,9 @@ def _name_end(head: Token) -> int:
         if c.dep_ in ("compound", "flat", "nummod") or (c.dep_ == "prep" and c.lower_ == "of") or \
                 (c.dep_ == "conj" and c.pos_ == "PROPN"):
             last = max(last, c.right_edge.i)
-        elif c.dep_ == "appos" and c.left_edge.i == last + 1 and c.pos_ == "PROPN" and not doc[last].whitespace_ == "":
-            last = max(last, c.right_edge.i) if all(t.pos_ == "PROPN" for t in doc[c.left_edge.i:c.i + 1]) else last
-            if last != c.right_edge.i:
-                break
+        elif c.dep_ == "appos" and c.left_edge.i == last + 1 and doc[last].whitespace_ \
+                and all(t.pos_ == "PROPN" for t in doc[c.left_edge.i:c.i + 1]):
+            last = c.right_edge.i  # "the envoy Tomas Keller": a name right after its title, with no comma
         elif c.dep_ == "appos" and doc[c.i - 1].text == "(" and c.right_edge.i + 1 < len(doc) \
                 and doc[c.right_edge.i + 1].text == ")":
             last = c.right_edge.i + 1  # "the Korean Central News Agency (KCNA)"
