@@ -716,10 +716,10 @@ def _anchor(ctx: _Ctx, phrase: _Phrase) -> Token:
 
 def _inherit(ctx: _Ctx, drafts: list[_Draft]) -> None:
     """A direct quote with no attribution of its own goes on the last speaker, of a quote or of reported speech,
-    of this or the previous paragraph ("..., said Bart Lee. "Nobody expected it."")."""
+    of this or the two paragraphs before ("..., said Bart Lee. "Nobody expected it."")."""
     last = None
     for d in drafts:
-        near = last is not None and _paragraph(ctx, d.start) - _paragraph(ctx, last.end) <= 1
+        near = last is not None and _paragraph(ctx, d.start) - _paragraph(ctx, last.end) <= 2
         if d.who is None and d.kind == "direct" and near:
             d.who = last.who
         last = d if d.who is not None else last
