@@ -430,9 +430,21 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
     article's mention rows in text order), else what the speaker text itself names, else, for a short form
     such as "the ministry", the actor that form last stood for before offset ``before``; empty when none."""
     if start is not None and end is not None and 0 <= start < end:
-        inside = [r for r in rows if r["actor"] and r["start"] >= start and r["end"] <= end]
+        inside = [r for r in rows if r["start"] >= start and r["end"] <= end]
+        of = speaker.find(" of ")  # "Lena Ostrova of the Nordic Council": the head comes before "of"
+        head_end = start + of if of > 0 and len(speaker) == end - start else end
+        head = next((r for r in inside if r["end"] == head_end and r["ner_label"] in _SPEAKER_LABELS), None)
+        if head is not None and not (head["actor"] or head["ner_label"] == "PERSON" or len(inside) == 1):
+            head = None  # "the North Korean state news agency KCNA" without an alias for KCNA: the nation speaks
+        if head is not None:
+            # The head of the phrase names the speaker: "Senator Hale's attorney Dan Morrow" is Dan Morrow, and an
+            # unmatched name is counted as itself rather than pooled into an actor it only mentions.
+            return head["actor"] or " ".join(head["text"].split())
+        owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)]
+        if owners:
+            return min(owners, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))["actor"]
         if inside:
-            return min(inside, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))["actor"]
+            return ""  # "a fellow at a think tank in Washington" is not the United States
     if not speaker:
         return ""
     found = resolve(speaker, matcher=matcher)
@@ -450,6 +462,16 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
         if any(f in matcher.short_of.get(r["actor"], ()) for f in forms):
             last = r["actor"]
     return last
+
+
+_SPEAKER_LABELS = frozenset({"PERSON", "ORG"})
+_PLACE_PREPOSITIONS = re.compile(r"\b(?:at|in|from|for|with|on)\s+(?:the\s+|a\s+|an\s+)?$", re.I)
+
+
+def _after_preposition(speaker: str, offset: int) -> bool:
+    """The mention at ``offset`` of the speaker phrase sits in a prepositional phrase ("a fellow at a think tank in
+    Washington"), which says where the speaker is, not who it is."""
+    return bool(_PLACE_PREPOSITIONS.search(speaker[:max(offset, 0)]))
 
 
 def candidates(mentions: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:

@@ -223,6 +223,14 @@ def _char_before(text: str, pos: int) -> str:
     return text[pos] if pos >= 0 else ""
 
 
+def _before_open(text: str, pos: int) -> str:
+    """The last non-blank character before the opening mark whose last character is at ``pos`` (a doubled mark
+    such as '' or `` is two characters)."""
+    if pos > 0 and text[pos - 1] == text[pos] and text[pos] in "'`‘’":
+        pos -= 1
+    return _char_before(text, pos)
+
+
 def _paragraph(ctx: _Ctx, char: int) -> int:
     return max(int(np.searchsorted(ctx.para_starts, char, "right")) - 1, 0)
 
@@ -356,8 +364,27 @@ def _marked(ctx: _Ctx) -> list[_Draft]:
         ctx.inside[_tokens(ctx, d.start, d.end)] = True
     for prev, d in zip([None, *drafts], drafts):
         d.kind = _kind(ctx, d, prev)
+        if prev is not None and _split(ctx, prev, d):
+            prev.kind = d.kind = "direct"  # '"The talks," she said, "are over."': one quote in two pieces
         _attribute(ctx, d)
+    for prev, d in zip(drafts, drafts[1:]):
+        if prev.kind == d.kind == "direct" and prev.who is None and d.who is not None and _split(ctx, prev, d):
+            prev.cue, prev.cue_lemma, prev.cue_token, prev.who = d.cue, d.cue_lemma, d.cue_token, d.who
     return drafts
+
+
+def _split(ctx: _Ctx, prev: _Draft, d: _Draft) -> bool:
+    """The two quotes are pieces of one, parted by a short attribution: ``"A," she said, "B."``."""
+    if prev.close < 0 or d.open < 0 or not 0 < d.open - prev.close < 60:
+        return False
+    between = ctx.text[prev.close + 1:d.open]
+    if re.search(r"[.!?\n]", between) or not (between.lstrip().startswith(",") or
+                                               ctx.text[prev.close - 1:prev.close] == ","):
+        return False
+    if not between.rstrip().endswith(",") and _before_open(ctx.text, d.open) != ",":
+        return False
+    tokens = ctx.doc[_tokens(ctx, prev.close + 1, d.open)]
+    return any(t.pos_ == "VERB" and any(c.dep_ == "nsubj" for c in t.children) for t in tokens)
 
 
 _SUBJECTS = frozenset(("nsubj", "nsubjpass", "csubj", "expl"))
@@ -370,7 +397,7 @@ def _kind(ctx: _Ctx, d: _Draft, prev: _Draft | None) -> str:
     lead = _lead(ctx, d)
     if not any(t.pos_ in ("VERB", "AUX") for t in lead) and _sentence_like(ctx.doc, sl, strict=False):
         return "direct"  # the quote is the sentence, perhaps after an adverb ("Also, "we agreed ..."")
-    opens_clause = _char_before(ctx.text, max(d.open, 0) or d.start) == ":" or (lead and lead[-1].i in ctx.cues)
+    opens_clause = _before_open(ctx.text, max(d.open, 0) or d.start) == ":" or (lead and lead[-1].i in ctx.cues)
     if (opens_clause or _continues(ctx, prev, d)) and _sentence_like(ctx.doc, sl, strict=True):
         return "direct"
     return "partial"
@@ -417,11 +444,93 @@ def _attribute(ctx: _Ctx, d: _Draft) -> None:
     found = _inner_cue(ctx, d) if d.kind == "partial" else None
     for finder in (_governing_cue, _adjacent_cue):
         found = finder(ctx, d) if found is None else found
+    if found is None and d.kind == "direct":
+        found = _speech_verb(ctx, d)
     if found is not None:
         d.cue, d.cue_lemma = ctx.cues[found]
         d.cue_token, d.who = found, _subject(ctx, ctx.doc[found])
     elif (phrase := _nearby_phrase(ctx, d)) is not None:
         d.cue, d.cue_lemma, d.who = phrase.cue, phrase.lemma, _phrase_speaker(ctx, phrase)
+    elif d.kind == "direct":
+        d.who = _dash_source(ctx, d) or _roundup_source(ctx, d) or _colon_subject(ctx, d)
+
+
+def _colon_subject(ctx: _Ctx, d: _Draft) -> Token | None:
+    """``Kaine has adopted the stance of many Catholics: "I'm pro-life ..."``: a quote a colon opens is the
+    subject's, whatever the verb before the colon."""
+    if d.open < 0 or _before_open(ctx.text, d.open) != ":":
+        return None
+    colon = ctx.doc[_token_at(ctx, ctx.text.rindex(":", 0, d.open))]
+    verb = colon.head
+    for _ in range(3):  # "issued the following statement:": the colon hangs on the noun, the noun on the verb
+        if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
+            break
+        verb = verb.head
+    if verb.pos_ not in ("VERB", "AUX") or _apart(ctx, verb, colon):
+        return None
+    subject = next((c for c in verb.children if c.dep_ == "nsubj" and not ctx.inside[c.i]), None)
+    return _unrelative(subject) if subject is not None else None
+
+
+def _speech_verb(ctx: _Ctx, d: _Draft) -> int | None:
+    """A verb the lexicon does not list that reports the quote from right after its closing mark: inverted
+    (``"...," fumed the agency's chief``) or after its subject (``"...," the chief fumed``). It becomes the
+    quote's cue; the stance lexicon classes it as unclassified."""
+    for i in _after(ctx, d):
+        token = ctx.doc[i]
+        if token.pos_ != "VERB" or token.tag_ not in ("VBD", "VBZ", "VBP"):
+            continue
+        subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+        if subject is None or any(c.dep_ in ("dobj", "ccomp", "xcomp") and c.i > token.i and not ctx.inside[c.i]
+                                  for c in token.children):
+            return None  # '"...," Trump won the race': an action, not the report of the quote
+        ctx.cues[i] = (token.text, token.lemma_.lower())
+        return i
+    return None
+
+
+_DASHES = frozenset("—–-")
+
+
+def _dash_source(ctx: _Ctx, d: _Draft) -> Token | None:
+    """``"These drills are a rehearsal for war." — Defence Minister Ola Brandt``: a name after a dash that ends
+    its line or sentence is the quote's source."""
+    if d.close < 0:
+        return None
+    first = _tokens(ctx, d.close + 1, d.close + 2).start
+    if first >= len(ctx.doc) or ctx.doc[first].text.strip("-") not in ("", "—", "–"):
+        return None
+    stop = min(_sentence(ctx, first)[1], first + 12)
+    words = [t for t in ctx.doc[first + 1:stop] if not (t.is_punct or t.is_space)]
+    names = [t for t in words if t.pos_ == "PROPN" or t.ent_type_ in ("PERSON", "ORG")]
+    return _root(names) if names and not any(t.pos_ in ("VERB", "AUX") for t in words) else None
+
+
+def _roundup_source(ctx: _Ctx, d: _Draft) -> Token | None:
+    """``Ola Brandt, Nordic Daily: "The summit changed nothing."``: a short name (and affiliation) before a colon
+    that opens the quote is its source."""
+    if d.open < 0:
+        return None
+    para = _tokens(ctx, *ctx.paras[_paragraph(ctx, d.open)])
+    first = _token_at(ctx, d.open)
+    colon = next((i for i in range(para.start, min(first, para.start + 10)) if ctx.doc[i].text == ":"), None)
+    if colon is None or colon == para.start:
+        return None  # 'Trump: "I'm the worst ..."', 'Issa: Clinton's "honesty is in question"'
+    lead = [t for t in ctx.doc[para.start:colon] if not t.is_punct]
+    if not lead or len(lead) > 8 or not all(t.text[:1].isupper() or t.text.lower() in _NAME_GLUE for t in lead):
+        return None
+    name = list(ctx.doc[para.start:colon])
+    name = name[:next((k for k, t in enumerate(name) if t.text == ","), len(name))]
+    return name[-1] if name and not name[-1].is_punct else None
+
+
+_NAME_GLUE = frozenset(("of", "the", "and", "for", "de", "van", "von", "al"))
+
+
+def _root(tokens: list[Token]) -> Token:
+    """The token of ``tokens`` whose head lies outside them (the head of a name phrase)."""
+    ids = {t.i for t in tokens}
+    return next((t for t in tokens if t.head.i not in ids or t.head.i == t.i), tokens[-1])
 
 
 def _in_subject(ctx: _Ctx, d: _Draft) -> bool:
@@ -479,11 +588,28 @@ def _after(ctx: _Ctx, d: _Draft) -> Iterator[int]:
     para_end = ctx.paras[_paragraph(ctx, d.close)][1]
     crosses = first < len(ctx.doc) and ctx.doc[first].text[:1].islower() or ctx.text[d.close + 1:d.close + 2] == ","
     if not crosses and _char_before(ctx.text, d.close) in ".!?":
-        return  # '..." He condemned': a new sentence, whatever the parser thinks
+        # '..." He condemned': a new sentence, whatever the parser thinks; but '"It is over." Mr. Tanaka said.'
+        # is a short sentence that only attributes the quote.
+        if not _short_attribution(ctx, first):
+            return
+        crosses = True
     for i in range(first, min(first + 12, len(ctx.doc))):
         if ctx.starts[i] >= para_end or ctx.inside[i] or (i in ctx.sent_set and i > first and not crosses):
             return
         yield i
+
+
+def _short_attribution(ctx: _Ctx, first: int) -> bool:
+    """The sentence starting at token ``first`` is a few words around a finite verb with a subject and no object:
+    ``Mr. Tanaka said.``, ``Clinton writes to Sullivan.``"""
+    if first >= len(ctx.doc):
+        return False
+    stop = _sentence(ctx, first)[1]
+    words = [t for t in ctx.doc[first:stop] if not (t.is_punct or t.is_space)]
+    verbs = [t for t in words if t.pos_ == "VERB" and t.tag_ in ("VBD", "VBZ", "VBP")]
+    return 2 <= len(words) <= 8 and len(verbs) == 1 and ctx.doc[stop - 1].text in (".", "!") and \
+        any(c.dep_ == "nsubj" for c in verbs[0].children) and \
+        not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in verbs[0].children)
 
 
 def _before(ctx: _Ctx, d: _Draft) -> Iterator[int]:
@@ -517,7 +643,37 @@ def _subject(ctx: _Ctx, verb: Token) -> Token | None:
         if verb.dep_ not in ("conj", "xcomp", "advcl", "pcomp") or head.i == verb.i or _apart(ctx, verb, head):
             break
         verb = head
-    return _noun_before(cue)
+    return _noun_before(cue) or _name_after_quote(ctx, cue) or _clause_subject(ctx, cue)
+
+
+def _clause_subject(ctx: _Ctx, verb: Token) -> Token | None:
+    """``Flea shared the news, writing "..."``: a participle after a comma reports for the subject of the clause
+    before it, however the parse hung it."""
+    if verb.tag_ != "VBG" or verb.i < 1 or verb.doc[verb.i - 1].text != ",":
+        return None
+    begin = _sentence(ctx, verb.i)[0]
+    return next((verb.doc[i] for i in range(verb.i - 2, begin - 1, -1)
+                 if verb.doc[i].dep_ == "nsubj" and not ctx.inside[i]), None)
+
+
+def _name_after_quote(ctx: _Ctx, verb: Token) -> Token | None:
+    """``"...," Brent Bozell III, founder of the Media Research Center, tells ...``: the parse hangs the name on
+    the quote; the speaker is the name between the closing mark and the verb."""
+    i = verb.i - 1
+    while i >= 0 and verb.i - i <= 16 and not ctx.inside[i] and ctx.doc[i].text not in _MARK_CHARS:
+        i -= 1
+    if i < 0 or ctx.doc[i].text not in _MARK_CHARS:
+        return None
+    words = [t for t in ctx.doc[i + 1:verb.i] if not t.is_punct]
+    if not words or any(t.pos_ in ("VERB", "AUX") for t in words):
+        return None
+    name = []
+    for t in words:
+        if name and t.pos_ not in ("PROPN", "NOUN", "ADJ", "NUM", "DET"):
+            break
+        if t.pos_ in ("PROPN", "NOUN") or name:
+            name.append(t)
+    return _root(name) if name else None
 
 
 def _apart(ctx: _Ctx, a: Token, b: Token) -> bool:
@@ -559,10 +715,11 @@ def _anchor(ctx: _Ctx, phrase: _Phrase) -> Token:
 
 
 def _inherit(ctx: _Ctx, drafts: list[_Draft]) -> None:
-    """A direct quote with no attribution of its own goes on the last speaker of this or the previous paragraph."""
+    """A direct quote with no attribution of its own goes on the last speaker, of a quote or of reported speech,
+    of this or the two paragraphs before ("..., said Bart Lee. "Nobody expected it."")."""
     last = None
     for d in drafts:
-        near = last is not None and _paragraph(ctx, d.start) - _paragraph(ctx, last.end) <= 1
+        near = last is not None and _paragraph(ctx, d.start) - _paragraph(ctx, last.end) <= 2
         if d.who is None and d.kind == "direct" and near:
             d.who = last.who
         last = d if d.who is not None else last
@@ -574,7 +731,7 @@ def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draf
     """Reported speech: the clause a reporting verb or "according to" introduces; returns (kept, dropped), where
     dropped clauses are mostly quoted already, though their speakers still count for resolving pronouns."""
     used = {d.cue_token for d in marked if d.kind == "direct"}
-    drafts = [_reported(ctx, i) for i in sorted(ctx.cues) if i not in used and not ctx.inside[i]]
+    drafts = [d for i in sorted(ctx.cues) if i not in used and not ctx.inside[i] for d in _reported(ctx, i)]
     drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
     spans = [(d.start, d.end) for d in marked]
     kept = [d for d in drafts if d is not None and _covered(spans, d) < 0.5]
@@ -586,14 +743,37 @@ def _covered(spans: list[tuple[int, int]], d: _Draft) -> float:
     return overlap / max(d.end - d.start, 1)
 
 
-def _reported(ctx: _Ctx, i: int) -> _Draft | None:
+def _reported(ctx: _Ctx, i: int) -> list[_Draft]:
     verb = ctx.doc[i]
     bounds = _complement(verb) or _that_clause(ctx, verb)
-    span = bounds and _trim(ctx, *bounds, near=i)
-    if not span:
-        return None
+    pieces = [bounds] if bounds else _around(ctx, verb)
+    spans = [span for b in pieces if (span := _trim(ctx, *b, near=i))]
     cue, lemma = ctx.cues[i]
-    return _Draft(*span, kind="indirect", cue=cue, cue_lemma=lemma, cue_token=i, who=_subject(ctx, verb))
+    who = _subject(ctx, verb) if spans else None
+    return [_Draft(*span, kind="indirect", cue=cue, cue_lemma=lemma, cue_token=i, who=who) for span in spans]
+
+
+def _around(ctx: _Ctx, verb: Token) -> list[tuple[int, int]]:
+    """``Owning the port, Mr. Tanaka said, would end the dispute.``, ``As KCNA reported, <clause>``: an
+    attribution set off inside the sentence it reports; the report is the sentence around it, in two pieces."""
+    subject = next((c for c in verb.lefts if c.dep_ == "nsubj"), None)
+    if subject is None:
+        return []
+    if verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in verb.lefts):
+        # "As Breitbart News reported, <clause>" and "<clause>, as Joel Pollak observed": the clause is reported.
+        begin, stop = _sentence(ctx, verb.i)
+        first, last = verb.left_edge.i, verb.right_edge.i
+        return [(begin, first - 1), (last + 1, stop - 1)]
+    if verb.dep_ != "parataxis":
+        return []
+    first, last = subject.left_edge.i, verb.right_edge.i
+    doc = verb.doc
+    if doc[last].text == ",":
+        last -= 1
+    if first < 1 or last + 1 >= len(doc) or doc[first - 1].text != "," or doc[last + 1].text != ",":
+        return []
+    begin, stop = _sentence(ctx, verb.i)
+    return [(begin, first - 2), (last + 2, stop - 1)]
 
 
 def _complement(verb: Token) -> tuple[int, int] | None:
@@ -628,13 +808,22 @@ def _that_clause(ctx: _Ctx, verb: Token) -> tuple[int, int] | None:
     return None
 
 
+_VIEW_PREPS = ("of", "for", "as")       # accused X of Y, condemned X for Y, viewed X as Y
+_AGAINST_PREPS = ("against", "about")  # railed against X, complained about X
+
+
 def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
-    """"accused Washington of plotting", "condemned Seoul for staging": the object and what it is charged with."""
+    """A view or charge the verb reports about an object: "accused Washington of plotting", "condemned Seoul for
+    staging", "viewing them as rehearsals", "called the drills a rehearsal", "railed against the alliance"."""
     obj = next((c for c in kids if c.dep_ == "dobj"), None)
-    preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in ("of", "for") and obj is not None and c.i > obj.i]
-    if not preps or not any(g.dep_ in ("pcomp", "pobj") for g in preps[0].children):
-        return None
-    return obj.left_edge.i, preps[0].right_edge.i
+    if obj is not None:
+        tail = [c for c in kids if c.i > obj.i and (c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ in _VIEW_PREPS
+                                                    and any(g.dep_ in ("pcomp", "pobj") for g in c.children))]
+        return (obj.left_edge.i, tail[0].right_edge.i) if tail else None
+    preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in _AGAINST_PREPS and c.i > verb.i]
+    if preps and any(g.dep_ == "pobj" for g in preps[0].children):
+        return preps[0].i, preps[0].right_edge.i
+    return None
 
 
 def _reported_by_phrase(ctx: _Ctx, phrase: _Phrase) -> _Draft | None:
@@ -701,11 +890,17 @@ def _is_person(sp: _Speaker) -> bool:
 _TITLES = {"he": ("ms", "mrs", "miss", "madam"), "she": ("mr", "sir")}
 
 
+def _unlabelled_name(sp: _Speaker) -> bool:
+    """A name the entity recogniser gave no label (surnames often get none): a person as far as "he" can tell."""
+    return sp.head.pos_ == "PROPN" and sp.head.ent_type_ == ""
+
+
 def _fits(pronoun: str) -> Callable[[_Speaker], bool]:
     # A title is the only gender the parse offers: "he" never resolves to "Ms. Abrams".
     titled = lambda sp: sp.head.doc[sp.head.left_edge.i].lower_.rstrip(".") in _TITLES.get(pronoun, ())  # noqa: E731
     return {"thing": lambda sp: not _is_person(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
-            "person": lambda sp: _is_person(sp) and not titled(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
+            "person": lambda sp: (_is_person(sp) or _unlabelled_name(sp)) and not titled(sp)
+            and sp.head.tag_ not in ("NNS", "NNPS"),
             "any": lambda sp: sp.head.lemma_.lower() not in _DOCUMENTS}[_PRONOUNS[pronoun]]
 
 
@@ -723,7 +918,15 @@ def _resolve(ctx: _Ctx, heads: Iterable[Token]) -> dict[int, _Speaker | None]:
 def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker]) -> _Speaker | None:
     if head.lower_ in _PRONOUNS:
         fit = _fits(head.lower_)
-        return next((sp for sp in reversed(history) if fit(sp)), None) or _subject_before(ctx, head, fit)
+        # The nearer of the last fitting speaker and the last fitting subject outside quotes: "Trump has not yet
+        # responded ... "...," he tweeted" is Trump even when Calderon spoke before.
+        # Only a named person gets ahead of the last speaker: "it" and "they" stay with the body that spoke.
+        spoke = next((sp for sp in reversed(history) if fit(sp)), None)
+        # ... a subject of a main clause, not of what someone reported ("X said that Sanders had ...").
+        named = lambda sp: fit(sp) and sp.head.pos_ == "PROPN" and sp.head.head.dep_ in ("ROOT", "conj")  # noqa: E731
+        subject = _subject_before(ctx, head, named, after=spoke.head.i) if spoke and head.lower_ in _TITLES else None
+        found = subject or spoke or _subject_before(ctx, head, fit)
+        return found or _Speaker(head.idx, head.idx + len(head), head)  # "she", rather than no speaker
     sp = _noun_phrase(ctx, head)
     if ctx.doc[_token_at(ctx, sp.start)].lower_ not in _DEFINITE:
         return sp
@@ -768,12 +971,14 @@ def _named_before(ctx: _Ctx, sp: _Speaker, words: list[str]) -> _Speaker | None:
     return None
 
 
-def _subject_before(ctx: _Ctx, head: Token, fit: Callable[[_Speaker], bool]) -> _Speaker | None:
-    """No earlier speaker fits the pronoun: take the nearest earlier subject that does, within a few sentences
-    ("The ministry issued a statement. "...," it said.")."""
-    for i in range(head.i - 1, max(head.i - 120, 0) - 1, -1):
+def _subject_before(ctx: _Ctx, head: Token, fit: Callable[[_Speaker], bool], *,
+                    after: int = -1) -> _Speaker | None:
+    """The nearest earlier subject outside quotes that fits the pronoun, within a few sentences and after token
+    ``after`` ("The ministry issued a statement. "...," it said.")."""
+    for i in range(head.i - 1, max(head.i - 120, after, -1), -1):
         token = ctx.doc[i]
-        if token.dep_ == "nsubj" and token.pos_ in ("NOUN", "PROPN") and fit(sp := _noun_phrase(ctx, token)):
+        if token.dep_ == "nsubj" and token.pos_ in ("NOUN", "PROPN") and not ctx.inside[i] \
+                and fit(sp := _noun_phrase(ctx, token)):
             return sp
     return None
 
@@ -802,6 +1007,9 @@ def _name_end(head: Token) -> int:
         if c.dep_ in ("compound", "flat", "nummod") or (c.dep_ == "prep" and c.lower_ == "of") or \
                 (c.dep_ == "conj" and c.pos_ == "PROPN"):
             last = max(last, c.right_edge.i)
+        elif c.dep_ == "appos" and c.left_edge.i == last + 1 and doc[last].whitespace_ \
+                and all(t.pos_ == "PROPN" for t in doc[c.left_edge.i:c.i + 1]):
+            last = c.right_edge.i  # "the envoy Tomas Keller": a name right after its title, with no comma
         elif c.dep_ == "appos" and doc[c.i - 1].text == "(" and c.right_edge.i + 1 < len(doc) \
                 and doc[c.right_edge.i + 1].text == ")":
             last = c.right_edge.i + 1  # "the Korean Central News Agency (KCNA)"
@@ -828,8 +1036,8 @@ def extract(doc: Doc, *, cues: Mapping[str, str] | Iterable[str] | None = None) 
     if not ctx.paras:
         return []
     marked = _marked(ctx)
-    _inherit(ctx, marked)
     indirect, dropped = _indirect(ctx, marked)
+    _inherit(ctx, sorted(marked + indirect, key=lambda d: (d.start, d.end)))
     drafts = sorted(marked + indirect, key=lambda d: (d.start, d.end))
     speakers = _resolve(ctx, (d.who for d in drafts + dropped if d.who is not None))
     log.debug("%d quotes (%d marked) in %d tokens", len(drafts), len(marked), len(doc))
@@ -915,8 +1123,10 @@ def _attribution_only(text: str, gaps: list[tuple[int, int]], quote: Quote) -> b
     rest = " ".join(text[s:e] for s, e in gaps)
     # "X said in a statement that <clause>" and "<quote>, said Kim Yo Jong, the leader's sister" are reported
     # speech as a whole: the words outside the quote are only its attribution.
-    return quote.kind != "partial" and bool(quote.cue) and quote.cue.lower() in rest.lower() \
-        and len(re.findall(r"\w+", rest)) <= 12
+    words = len(re.findall(r"\w+", rest))
+    if quote.kind == "direct" and quote.speaker and not quote.cue and ":" in rest:
+        return words <= 8  # 'Ola Brandt, Nordic Daily: "..."'
+    return quote.kind != "partial" and bool(quote.cue) and quote.cue.lower() in rest.lower() and words <= 12
 
 
 def to_frame(quotes: list[Quote], *, article_id: str) -> pd.DataFrame:

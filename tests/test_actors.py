@@ -123,9 +123,10 @@ def test_accused_is_a_target_and_the_accuser_speaks(mentions_of, seed_texts):
 
 
 def test_against_and_condemned_make_targets(mentions_of):
+    # "protested against X" reports North Korea's view, so North Korea speaks there (issue #10, section 3).
     rows = mentions_of("North Korea protested against US exercises. Pyongyang condemned Japan on Sunday.")
     assert [(r["actor"], r["role"]) for r in rows] == [
-        ("North Korea", "agent"), ("United States", "target"), ("North Korea", "agent"), ("Japan", "target")]
+        ("North Korea", "speaker"), ("United States", "target"), ("North Korea", "agent"), ("Japan", "target")]
 
 
 def test_the_speaker_of_a_quote_has_the_speaker_role(mentions_of, seed_texts):
@@ -197,3 +198,20 @@ def test_candidates_group_unmatched_entities(nlp, matcher):
     madrid = out[out["text"] == "Madrid"].iloc[0]
     assert (madrid["n"], madrid["n_articles"], madrid["example"]) == (3, 2, "Leaders met in Madrid.")
     assert list(out.columns) == ["text", "ner_label", "n", "n_articles", "example"]
+
+
+# ------------------------------------------------------------------- issue #10: speaker to actor from the head
+
+@pytest.mark.parametrize("text, actor", [
+    ('"We are ready," Senator Hale\'s attorney Dan Morrow said.', "Dan Morrow"),
+    ('"We are ready," the envoy Tomas Keller said.', "Tomas Keller"),
+    ('"We object," said Lena Ostrova of the Nordic Council.', "Lena Ostrova"),
+    ('"The drills are dangerous," said a fellow at a think tank in Washington.', ""),
+    ('"We object," the Korean Central News Agency said.', "KCNA"),
+])
+def test_the_speaker_actor_comes_from_the_head_of_the_speaker_phrase(nlp, matcher, text, actor):
+    doc = nlp(text)
+    (q,) = quotes.extract(doc)
+    rows = actors.mentions(doc, matcher=matcher, quotes=[q])
+    assert actors.speaker_actor(q.speaker, q.speaker_start, q.speaker_end, rows, matcher=matcher,
+                                before=q.start) == actor

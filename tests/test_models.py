@@ -1,0 +1,44 @@
+"""The spaCy pipeline's sentence starts around line breaks and quote marks (issue #10, section 1)."""
+from __future__ import annotations
+
+import pytest
+
+from analysis import models
+
+
+def sentences(nlp, text: str) -> list[str]:
+    return [s.text.strip() for s in nlp(text).sents if s.text.strip()]
+
+
+def test_load_returns_the_same_pipeline_with_the_sentence_component(nlp):
+    assert models.load("en_core_web_sm") is nlp
+    assert nlp.pipe_names.index("paragraph_sentences") < nlp.pipe_names.index("parser")
+
+
+def test_a_closing_mark_belongs_to_the_sentence_it_closes(nlp):
+    text = '"We ask every side to show restraint. We think it is important that we keep talking." Officials met.'
+    assert sentences(nlp, text) == ['"We ask every side to show restraint.',
+                                    'We think it is important that we keep talking."', "Officials met."]
+
+
+@pytest.mark.parametrize("mark", ['"', "”", "»"])
+def test_no_sentence_is_a_lone_quote_mark(nlp, mark):
+    opening = {"»": "«"}.get(mark, '"' if mark == '"' else "“")
+    text = f"The talks ended. {opening}We are done. Nothing is left.{mark} The envoy left the room on Monday."
+    found = sentences(nlp, text)
+    assert all(any(c.isalnum() for c in s) for s in found), found
+    assert any(s.endswith(f"left.{mark}") for s in found), found
+
+
+@pytest.mark.parametrize("end", ["!", "?"])
+def test_a_quote_ending_in_bang_or_question_stays_with_its_attribution(nlp, end):
+    text = f'The envoy arrived. "Do not worry about an Asian NATO{end}", the envoy said. Talks followed.'
+    assert sentences(nlp, text) == ["The envoy arrived.", f'"Do not worry about an Asian NATO{end}", the envoy said.',
+                                    "Talks followed."]
+    text = f'"Why would anyone worry about an Asian NATO{end}" asked the envoy. Talks followed.'
+    assert sentences(nlp, text)[0] == f'"Why would anyone worry about an Asian NATO{end}" asked the envoy.'
+
+
+def test_a_line_break_still_starts_a_sentence(nlp):
+    assert sentences(nlp, "North Korea slams drills\nPyongyang said on Monday it would respond.") == [
+        "North Korea slams drills", "Pyongyang said on Monday it would respond."]
