@@ -5,9 +5,10 @@ stream. ``pipe(nlp, texts)`` yields exactly one item per text, in order: a ``Doc
 text (so every character offset still indexes ``articles.text``), or, for a text that could not be parsed, the
 exception (``Unparsed`` subclasses), which the caller records as a failure.
 
-A text longer than ``piece_chars`` (default ``PIECE_CHARS``, never more than ``nlp.max_length``) is cut into
-pieces at paragraph breaks, else after a sentence's final punctuation, else at a space; the pieces go through
-the same ``nlp.pipe`` stream as the other texts and are joined with ``Doc.from_docs(..., ensure_whitespace=False)``,
+A text longer than ``SPLIT_ABOVE`` characters (or than ``nlp.max_length``) is cut into pieces of at most
+``piece_chars`` (default ``PIECE_CHARS``, the size of an ordinary article, so a batch of pieces needs no more
+memory than a batch of articles) at paragraph breaks, else after a sentence's final punctuation, else at a
+space; the pieces go through the same ``nlp.pipe`` stream as the other texts and are joined with ``Doc.from_docs(..., ensure_whitespace=False)``,
 which keeps the text byte for byte. A cut always starts a sentence, so cuts sit where a sentence ends anyway.
 Parsing time and the parser's memory are therefore linear in the article's length. The joined Doc carries no
 ``tensor`` (nothing downstream reads it, and it is the largest part of a Doc).
@@ -29,12 +30,14 @@ from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
 
-PIECE_CHARS = 100_000
-"""Longest piece parsed at once: long enough that ordinary articles are never cut, short enough that a parse
-stays fast and small."""
-BYTES_PER_CHAR = 120
-"""Resident memory a parsed Doc (tokens, parse, entities, no tensor) and the rows built from it take per
-character of text, with headroom (en_core_web_sm 3.8: about 60 on ordinary news text)."""
+SPLIT_ABOVE = 100_000
+"""Texts up to this many characters are parsed in one piece (ordinary articles are never cut)."""
+PIECE_CHARS = 10_000
+"""Longest piece of a longer text: a batch of such pieces takes the memory of a batch of ordinary articles."""
+BYTES_PER_CHAR = 400
+"""Resident memory one article needs per character while it is analysed: its parsed pieces and the joined Doc
+(about 130 bytes per character each, en_core_web_sm 3.8 on news text, without the tensor), and the rows built
+from it, with headroom."""
 MEMORY_SHARE = 0.5
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
 _SPACE = re.compile(r"\s+")
@@ -89,6 +92,7 @@ def pipe(nlp: Language, texts: Iterable[str], *, batch_size: int = 32, n_process
     if not 0 < memory_share <= 1:
         raise ValueError(f"memory_share must be a fraction of memory in (0, 1], got {memory_share}")
     limit = max(1, min(piece_chars, nlp.max_length))
+    split_above = min(SPLIT_ABOVE, nlp.max_length)
     refused: dict[int, Unparsed] = {}
 
     def items() -> Iterator[tuple[str, tuple[int, int, int]]]:
@@ -97,7 +101,7 @@ def pipe(nlp: Language, texts: Iterable[str], *, batch_size: int = 32, n_process
             if error:
                 refused[i] = error
                 continue
-            spans = pieces(text, limit=limit) if len(text) > limit else [(0, len(text))]
+            spans = pieces(text, limit=limit) if len(text) > split_above else [(0, len(text))]
             if len(spans) > 1:
                 log.info("text %d has %d characters: parsed in %d pieces of at most %d", i, len(text),
                          len(spans), limit)
