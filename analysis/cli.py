@@ -8,9 +8,13 @@ import logging
 import sys
 from pathlib import Path
 
-from analysis import profiles, runner, stages, tables
+from analysis import failures, profiles, runner, stages, tables
 
 log = logging.getLogger("analysis.cli")
+
+# Exit statuses: 0 success, 1 a stage failed, 2 bad parameters, 3 (with --strict) the run completed but some
+# articles failed, 4 another run holds the output folder, 5 the output folder cannot be written, 130 interrupted.
+EXIT_FAILED_ARTICLES, EXIT_BUSY, EXIT_OUTPUT = 3, 4, 5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     except runner.StageFailed as err:
         log.error("framing: %s", err)
         return 1
+    except runner.RunBusy as err:
+        log.error("framing: %s", err)
+        return EXIT_BUSY
+    except OSError as err:  # runner.OutputError and any other file-system error: name the path
+        log.error("framing: %s", err.strerror if isinstance(err, runner.OutputError) else err)
+        return EXIT_OUTPUT
     except KeyboardInterrupt as err:
         log.error("framing: interrupted (%s); the previous complete output is unchanged", err)
         return 130
@@ -75,6 +85,11 @@ def _run_parser(sub) -> None:
     run.add_argument("--story", metavar="NAME|PATH", help="story profile: a name under analysis/data/profiles "
                      f"({', '.join(profiles.names())}) or a profile folder; '' for none (default: the profile "
                      "written for the corpus, asian-nato for seeds/, else none)")
+    run.add_argument("--strict", action="store_true",
+                     help=f"exit with status {EXIT_FAILED_ARTICLES} when any article failed (the run still completes "
+                          f"and publishes; the failures table lists them)")
+    run.add_argument("--wait", action="store_true",
+                     help="when another run is writing to the same --out, wait for it instead of refusing")
     run.set_defaults(func=_run)
 
 
@@ -95,9 +110,15 @@ def _run(args) -> int:
         assignments["story"] = str(profiles.folder(story)) if story.strip() else ""
     plan = runner.plan(corpus=args.corpus, out=args.out, profile=args.profile, assignments=assignments,
                        stage_names=names)
-    index = runner.execute(plan)
+    index = runner.execute(plan, wait=args.wait)
     log.info("reports: %s", index)
-    return 0
+    failed = failures.summary(plan.out / "data")
+    for row in failed.itertuples(index=False):
+        log.warning("%s: %d article(s) failed and were left out of later stages (%s)", row.stage, row.failed,
+                    row.errors)
+    if len(failed):
+        log.warning("the failures table (%s) lists each one with its error", plan.out / "data" / "failures.parquet")
+    return EXIT_FAILED_ARTICLES if args.strict and len(failed) else 0
 
 
 def _new_story(args) -> int:

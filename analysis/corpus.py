@@ -1186,15 +1186,22 @@ def ingest(paths: str | os.PathLike | Iterable[str | os.PathLike], *, manifest: 
             skipped.append({"source_path": shown, "source_row": -1, "reason": "missing_file",
                             "detail": f"{path} does not exist"})
             continue
-        for record in read(path):
+        try:
+            records = read(path)
+        except Exception as err:  # noqa: BLE001 - a reader's unexpected error costs this input, not the corpus
+            records = [Record(path, reason="failed", detail=_failure(path, err))]
+        for record in records:
             inputs += 1
             if record.reason:
                 skipped.append({"source_path": shown, "source_row": record.row, "reason": record.reason,
                                 "detail": record.detail})
                 continue
             article_id = file_id if record.row < 0 else f"{file_id}:{record.row}"
-            article, removed, reason = _article(record, article_id, shown, entries.get(resolved, {}),
-                                                min_words=min_words, patterns=patterns)
+            try:
+                article, removed, reason = _article(record, article_id, shown, entries.get(resolved, {}),
+                                                    min_words=min_words, patterns=patterns)
+            except Exception as err:  # noqa: BLE001 - one article's unexpected error must not stop the corpus
+                article, removed, reason = {}, [], {"reason": "failed", "detail": _failure(article_id, err)}
             if reason:
                 skipped.append({"source_path": shown, "source_row": record.row, **reason})
             else:
@@ -1209,6 +1216,11 @@ def ingest(paths: str | os.PathLike | Iterable[str | os.PathLike], *, manifest: 
     return Ingested(tables.conform(pd.DataFrame(articles), "articles", fill=True),
                     tables.conform(pd.DataFrame(stripped), "stripped", fill=True),
                     tables.conform(pd.DataFrame(skipped), "skipped", fill=True), inputs)
+
+
+def _failure(where, err: Exception) -> str:
+    log.warning("ingest: %s failed and is skipped (%s: %s)", where, type(err).__name__, err)
+    return f"{type(err).__name__}: {' '.join(str(err).split())[:500]}"
 
 
 def _article(record: Record, article_id: str, shown: str, manual: dict, *, min_words: int,

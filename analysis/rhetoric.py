@@ -9,6 +9,7 @@ proposal of loaded words the lexicon lacks in ``discovery``.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import logging
 from collections import defaultdict
@@ -355,32 +356,64 @@ UNNEEDED = ("parser", "ner", "senter")
 
 def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quotes: pd.DataFrame,
         lexicon: dict | None = None, frame_lexicon: dict | None = None, batch_size: int = 32, n_process: int = 1,
-        chunk: int = 200, scare_max_words: int = 6) -> Scanned:
+        chunk: int = 200, scare_max_words: int = 6, failed=None) -> Scanned:
     """Hits, keyness counts and frames for every English article, from one streamed ``nlp.pipe`` pass.
 
-    Docs are consumed ``chunk`` at a time and dropped, so memory does not grow with the corpus.
+    Docs are consumed ``chunk`` at a time and dropped, so memory does not grow with the corpus. Articles of any
+    length are read whole (``analysis.segments.pipe``). With ``failed`` (an ``analysis.failures.Recorder``), an
+    article that raises is recorded there and has no rows in any result; without it the error is raised.
     """
-    from analysis import frames, keyness
+    from analysis import frames, keyness, segments
 
     lexicon = lexicon if lexicon is not None else profiles.lexicon(profiles.Profile())
     m, fm = matcher(nlp, lexicon), frames.matcher(nlp, frame_lexicon)
     english = articles[articles["is_english"]] if "is_english" in articles else articles
     sents_by, quotes_by = _split(sentences), _split(quotes)
-    docs = nlp.pipe(english["text"].tolist(), batch_size=batch_size, n_process=n_process,
-                    disable=[p for p in UNNEEDED if p in nlp.pipe_names])
+    docs = segments.pipe(nlp, english["text"].tolist(), batch_size=batch_size, n_process=n_process,
+                         disable=[p for p in UNNEEDED if p in nlp.pipe_names])
+    guard = failed.guard if failed is not None else contextlib.nullcontext
     ids, rows, counts, framed = english["article_id"].tolist(), [], [], []
     for first in range(0, len(ids), chunk):
-        batch = list(zip(ids[first:first + chunk], itertools.islice(docs, chunk)))
-        for article_id, doc in batch:
-            _set_sentences(doc, sents_by.get(article_id))
-            rows += _records(doc, matcher=m, lexicon=lexicon, article_id=article_id, sentences=sents_by.get(article_id),
-                             quotes=quotes_by.get(article_id), overlap="family", scare_max_words=scare_max_words)
-        counts.append(keyness.counts([d for _, d in batch], article_ids=[a for a, _ in batch], multiword="bigrams"))
-        framed.append(frames.tag([d for _, d in batch], article_ids=[a for a, _ in batch], matcher=fm,
-                                 sentences=sentences[sentences["article_id"].isin([a for a, _ in batch])]))
+        batch = []
+        for article_id, doc in zip(ids[first:first + chunk], itertools.islice(docs, chunk)):
+            with guard(article_id):
+                if isinstance(doc, Exception):
+                    raise doc
+                _set_sentences(doc, sents_by.get(article_id))
+                rows += _records(doc, matcher=m, lexicon=lexicon, article_id=article_id,
+                                 sentences=sents_by.get(article_id), quotes=quotes_by.get(article_id),
+                                 overlap="family", scare_max_words=scare_max_words)
+                batch.append((article_id, doc))
+        counts += _each(lambda b: keyness.counts([d for _, d in b], article_ids=[a for a, _ in b],
+                                                 multiword="bigrams"), batch, failed)
+        framed += _each(lambda b: frames.tag([d for _, d in b], article_ids=[a for a, _ in b], matcher=fm,
+                                             sentences=sentences[sentences["article_id"].isin([a for a, _ in b])]),
+                        batch, failed)
         log.info("rhetoric: %d/%d articles scanned", min(first + chunk, len(ids)), len(ids))
+    if failed is not None and failed.rows:  # an article that failed in a later step leaves no rows anywhere
+        bad = failed.ids
+        rows = [r for r in rows if r["article_id"] not in bad]
+        counts = [c[~c["article_id"].astype(str).isin(bad)] for c in counts]
+        framed = [f[~f["article_id"].isin(bad)] for f in framed]
     hits_df = tables.conform(pd.DataFrame(rows), "hits") if rows else tables.empty("hits")
     return Scanned(hits_df, _concat_counts(counts), pd.concat(framed, ignore_index=True) if framed else tables.empty("frames"))
+
+
+def _each(step, batch: list, failed) -> list:
+    """``[step(batch)]``; when it raises and ``failed`` records failures, ``step`` article by article instead,
+    so only the article that raises is lost."""
+    if not batch:
+        return []
+    try:
+        return [step(batch)]
+    except Exception:
+        if failed is None:
+            raise
+    out = []
+    for item in batch:
+        with failed.guard(item[0]):
+            out.append(step([item]))
+    return out
 
 
 def _set_sentences(doc: Doc, sentences: pd.DataFrame | None) -> None:

@@ -1,10 +1,21 @@
 """Run the stage notebooks with papermill and publish a complete set of tables and reports, or nothing.
 
-Everything is written under ``OUT/.framing/run-<id>/`` first and moved into ``OUT/data`` and ``OUT/reports``
+Everything is written under ``OUT/.framing/run-<id>/`` first and published into ``OUT/data`` and ``OUT/reports``
 only when every selected stage succeeded, so a failed or killed run leaves the previous complete set intact.
+Publishing swaps whole directories, never single files (``_publish``): a journal written first lets the next
+command finish a publication that a kill interrupted (``recover``), so ``OUT/data`` and ``OUT/reports`` are
+always one complete set, and each carries the id of its set in ``.framing-set``.
+
+One run at a time writes to an output folder: ``OUT/.framing/lock`` holds the running process's id under an
+exclusive ``flock``, which the system releases when that process dies, so a stale lock is simply taken over.
+Per-article errors do not stop a run: the stages record them in the ``failures`` table (``analysis.failures``).
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import fcntl
 import json
 import logging
 import os
@@ -12,6 +23,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +31,21 @@ import nbformat
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
-from analysis import report, stages
+from analysis import failures, progress, report, stages
 
 log = logging.getLogger(__name__)
 
 STATE = ".framing"
+SETS = ("data", "reports")
+SET_ID = ".framing-set"  # inside OUT/data and OUT/reports: the id of the run that published them
+
+
+class RunBusy(RuntimeError):
+    """Another run is writing to the same output folder."""
+
+
+class OutputError(OSError):
+    """The output folder cannot be written (permissions, a full disk): names the path; the previous set is kept."""
 
 
 class StageFailed(RuntimeError):
@@ -57,8 +79,24 @@ def plan(*, corpus: list[str] | None = None, out: str | os.PathLike | None = Non
     strict = set(assignments or {}) | ({"corpus"} if corpus else set())
     params = stages.resolve(selected, values, strict=strict)
     out_dir = Path(out or stages.ROOT).resolve()
+    _check_writable(out_dir)
     _check_inputs(selected, out_dir)
     return Plan(selected, params, out_dir, values.get("corpus", []))
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse an output folder that cannot be written, before anything runs (and without creating anything)."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    for path in (out, out / STATE, *(out / sub for sub in SETS)):
+        if path.exists() and not (path.is_dir() and os.access(path, os.W_OK | os.X_OK)):
+            existing = path
+            break
+    if not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
+        problem = "is not a folder" if existing.exists() and not existing.is_dir() else "cannot be written"
+        raise OutputError(errno.EACCES, f"the output folder {out} cannot be used: {existing} {problem}; "
+                                        f"choose another --out", str(existing))
 
 
 def _check_inputs(selected: list, out: Path) -> None:
@@ -70,27 +108,100 @@ def _check_inputs(selected: list, out: Path) -> None:
                                     f"stage, and {out / 'data'} has none: run the earlier stages too")
 
 
-def execute(run: Plan) -> Path:
-    """Execute the plan's stages in order, then publish the complete set; returns ``OUT/reports/index.html``."""
-    staging = _staging(run.out)
-    _mark(run.out, "running", staging=str(staging))
+def execute(run: Plan, *, wait: bool = False) -> Path:
+    """Execute the plan's stages in order, then publish the complete set; returns ``OUT/reports/index.html``.
+
+    Holds the output folder's lock for the whole run: another run into the same folder raises ``RunBusy`` naming
+    it, or, with ``wait``, waits for it to finish. A folder that cannot be written, or a disk that fills, raises
+    ``OutputError`` naming the path; in every failure the previous complete set stays as it was."""
+    with lock(run.out, wait=wait):
+        recover(run.out)
+        _sweep(run.out)
+        return _execute(run)
+
+
+def _sweep(out: Path) -> None:
+    """Remove the run folders of killed runs (called holding the lock, so none of them is running)."""
+    for left in (out / STATE).glob("run-*"):
+        shutil.rmtree(left, ignore_errors=True)
+
+
+def _execute(run: Plan) -> Path:
+    staging = None
+    _mark(run.out, "running")
     previous = signal.signal(signal.SIGTERM, _terminate)
     started = time.time()
     try:
+        staging = _staging(run.out)
+        _mark(run.out, "running", staging=str(staging))
         for number, stage in enumerate(run.stages, 1):
             log.info("[%d/%d] %s: %s", number, len(run.stages), stage.name, stage.title)
             _run_stage(stage, run.parameters[stage.name], staging, run.out)
             log.info("[%d/%d] %s done (%.0f s so far)", number, len(run.stages), stage.name, time.time() - started)
+            _step(f"stage {stage.name} done")
         report.index(staging, stages=stages.all_stages())
         _publish(staging, run.out)
+    except OSError as err:
+        _mark(run.out, "failed", error=str(err))
+        if isinstance(err, OutputError):
+            raise
+        raise OutputError(err.errno, f"cannot write the run's output: {err.strerror or err} "
+                                     f"({err.filename or run.out}); the previous set in {run.out} is unchanged",
+                          str(err.filename or run.out)) from err
     except BaseException as err:
         _mark(run.out, "failed", error=str(err))
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
-        shutil.rmtree(staging, ignore_errors=True)
-    _mark(run.out, "complete", seconds=round(time.time() - started, 1))
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    _mark(run.out, "complete", seconds=round(time.time() - started, 1),
+          failures=int(failures.total(run.out / "data")))
     return run.out / "reports" / "index.html"
+
+
+@contextlib.contextmanager
+def lock(out: Path, *, wait: bool = False) -> Iterator[None]:
+    """Hold ``OUT/.framing/lock`` (an exclusive ``flock`` and this process's id) for the block.
+
+    When another live process holds it, raise ``RunBusy`` naming that process, or with ``wait`` block until it
+    ends. The system drops the lock of a process that dies, so a stale lock file is taken over."""
+    path = out / STATE / "lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by the stage kernels
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            if not wait:
+                raise RunBusy(f"another framing run ({holder}) is writing to {out}; wait for it to finish, or "
+                              f"pass --wait to start when it has") from None
+            log.info("waiting for the run writing to %s (%s) to finish", out, holder)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": _now()}).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _holder(fd: int) -> str:
+    try:
+        state = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        return f"process {state['pid']}, running since {state['since']}"
+    except (ValueError, KeyError):
+        return "a process that is starting"
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _step(name: str) -> None:
+    """A named point of the run (stages done, each publishing step), logged for debugging; the kill test stops
+    runs here."""
+    log.debug("step: %s", name)
 
 
 def _terminate(signum, frame):
@@ -99,11 +210,14 @@ def _terminate(signum, frame):
 
 
 def _staging(out: Path) -> Path:
+    """A new run folder holding a copy of the current set (a later-stages-only run reads earlier tables there)."""
     staging = out / STATE / f"run-{os.getpid()}-{time.time_ns()}"
-    for sub in ("data", "reports"):
+    for sub in SETS:
         current = out / sub
-        shutil.copytree(current, staging / sub, dirs_exist_ok=True) if current.is_dir() else None
+        if current.is_dir():
+            shutil.copytree(current, staging / sub, dirs_exist_ok=True)
         (staging / sub).mkdir(parents=True, exist_ok=True)
+        (staging / sub / SET_ID).write_text(staging.name, encoding="utf-8")
     return staging
 
 
@@ -118,15 +232,31 @@ def _run_stage(stage, params: dict, staging: Path, out: Path) -> None:
     executed.parent.mkdir(parents=True, exist_ok=True)
     params = {**params, "data_dir": str(staging / "data")}
     try:
-        papermill.execute_notebook(str(stage.notebook), str(executed), parameters=params, cwd=str(stage.notebook.parent),
-                                   kernel_name="python3", progress_bar=False, stderr_file=sys.stderr,
-                                   request_save_on_cell_execute=False, extra_arguments=KERNEL_ARGUMENTS)
+        with _headless():
+                papermill.execute_notebook(str(stage.notebook), str(executed), parameters=params,
+                                       cwd=str(stage.notebook.parent), kernel_name="python3", progress_bar=False,
+                                       stderr_file=sys.stderr, request_save_on_cell_execute=False,
+                                       extra_arguments=KERNEL_ARGUMENTS)
     except PapermillExecutionError as err:
         kept = _keep_failed(executed, out)
         raise StageFailed(stage.name, f"cell {_source_index(kept, err.cell_index)} of {stage.notebook.name} "
                                       f"(execution count {err.exec_count})",
                           f"{err.source.strip()[:400]}\n{err.ename}: {err.evalue}", kept) from None
     report.stage(executed, staging / "reports" / stage.report, stage=stage, data_dir=staging / "data")
+
+
+@contextlib.contextmanager
+def _headless() -> Iterator[None]:
+    """No progress bars in stage kernels (their output becomes a report): the kernel inherits this environment."""
+    previous = os.environ.get(progress.ENV)
+    os.environ[progress.ENV] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(progress.ENV, None)
+        else:
+            os.environ[progress.ENV] = previous
 
 
 def _source_index(executed: Path, index: int) -> int:
@@ -143,26 +273,102 @@ def _keep_failed(executed: Path, out: Path) -> Path:
 
 
 def _publish(staging: Path, out: Path) -> None:
-    """Move the complete staged set into place, then drop files the new set no longer has."""
-    for sub in ("data", "reports"):
-        new = {p.relative_to(staging / sub) for p in (staging / sub).rglob("*") if p.is_file()}
-        for rel in sorted(new):
-            (out / sub / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / sub / rel, out / sub / rel)
-        for old in (out / sub).rglob("*"):
-            if old.is_file() and old.relative_to(out / sub) not in new and old.name != "README.md":
-                old.unlink()
+    """Make the staged set the published one by swapping whole directories.
+
+    A journal naming the staged set is written first; ``recover`` finishes the swap from it when a kill
+    interrupted it, so no command ever sees data/ from one set and reports/ from another. Each directory is
+    swapped in one ``renameat2(RENAME_EXCHANGE)`` where the system has it (Linux), so it never disappears;
+    elsewhere it is renamed aside, then the new one renamed in."""
+    journal = out / STATE / "publish.json"
+    _write_atomic(journal, json.dumps({"set": staging.name, "staging": str(staging)}))
+    _step("journal written")
+    _finish(out, staging)
+    journal.unlink()
+    _step("published")
+
+
+def recover(out: str | os.PathLike) -> bool:
+    """Finish a publication a kill interrupted (from its journal); True when there was one to finish."""
+    out = Path(out)
+    journal = out / STATE / "publish.json"
+    if not journal.exists():
+        return False
+    state = json.loads(journal.read_text(encoding="utf-8"))
+    log.warning("finishing the publication of run %s, which was interrupted", state["set"])
+    _finish(out, Path(state["staging"]))
+    journal.unlink()
+    shutil.rmtree(state["staging"], ignore_errors=True)
+    return True
+
+
+def _finish(out: Path, staging: Path) -> None:
+    """Swap each directory of ``staging`` into ``out`` unless it is already there (so this can be repeated)."""
+    for sub in SETS:
+        target, new = out / sub, staging / sub
+        if _set_id(target) == staging.name:
+            continue
+        if target.is_dir() and _exchange(new, target):
+            _step(f"{sub} swapped")
+            continue
+        if target.exists():
+            aside = staging / f"{sub}.previous"
+            shutil.rmtree(aside, ignore_errors=True)
+            os.rename(target, aside)
+            _step(f"{sub} moved aside")
+        os.rename(new, target)
+        _step(f"{sub} swapped")
+
+
+def _set_id(directory: Path) -> str:
+    try:
+        return (directory / SET_ID).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap directories ``a`` and ``b`` atomically (Linux ``renameat2``); False when the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False  # the file system cannot exchange: fall back to two renames
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def _mark(out: Path, status: str, **details) -> None:
     path = out / STATE / "last-run.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"status": status, "pid": os.getpid(), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                               time.gmtime()), **details}, indent=2), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, json.dumps({"status": status, "pid": os.getpid(), "at": _now(), **details}, indent=2))
+    except OSError as err:  # a full disk must not hide the error that is being reported
+        log.warning("could not record the run's status in %s: %s", path, err)
 
 
 def last_run(out: str | os.PathLike) -> dict:
-    """The status of the last run in ``out``; a run whose process died while running is reported as failed."""
+    """The status of the last run in ``out``; a run whose process died while running is reported as failed.
+    A publication a kill interrupted is finished first (``recover``) when no run is going on."""
+    if (Path(out) / STATE / "publish.json").exists():
+        with contextlib.suppress(RunBusy, OSError), lock(Path(out)):
+            recover(out)
     path = Path(out) / STATE / "last-run.json"
     if not path.exists():
         return {"status": "none"}

@@ -54,10 +54,50 @@ def analyzers():
     from TextBlob: its tokenisers need NLTK corpora, which the workbook does not install.
     """
     from textblob.en import sentiment as pattern_lexicon
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     pattern_lexicon("good")  # load the XML lexicon now rather than inside the first document
-    return pattern_lexicon, SentimentIntensityAnalyzer()
+    return pattern_lexicon, _linear_vader()
+
+
+def _linear_vader():
+    """VADER's analyzer with its per-word checks made linear in the sentence's length.
+
+    VADER's negation and idiom checks lower-case the whole sentence again for every lexicon word, and its "but"
+    check looks each score up by value, so a sentence of n words costs n^2: a paragraph of words with no full
+    stop, which the parser leaves as one sentence, took minutes. The checks only look three words back and two
+    ahead, so they get that window (the scores are the same). The "but" check runs as published up to
+    ``BUT_EXACT_WORDS`` words; above, it scales each score by its position before or after the first "but" (what
+    the published check means to do: it finds each score by value, so equal scores can be scaled twice).
+    """
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    class LinearVader(SentimentIntensityAnalyzer):
+        @staticmethod
+        def _negation_check(valence, words, start_i, i):
+            if i < 3:  # VADER reads words[i - 3] even then, wrapping to the sentence's end: keep that
+                return SentimentIntensityAnalyzer._negation_check(valence, words, start_i, i)
+            return SentimentIntensityAnalyzer._negation_check(valence, words[i - 3:i + 1], start_i, 3)
+
+        @staticmethod
+        def _special_idioms_check(valence, words, i):
+            if i < 3:
+                return SentimentIntensityAnalyzer._special_idioms_check(valence, words, i)
+            return SentimentIntensityAnalyzer._special_idioms_check(valence, words[i - 3:i + 3], 3)
+
+        @staticmethod
+        def _but_check(words, sentiments):
+            if len(words) <= BUT_EXACT_WORDS:
+                return SentimentIntensityAnalyzer._but_check(words, sentiments)
+            lower = [str(w).lower() for w in words]
+            if "but" not in lower:
+                return sentiments
+            bi = lower.index("but")
+            return [v * 0.5 if k < bi else v * 1.5 if k > bi else v for k, v in enumerate(sentiments)]
+
+    return LinearVader()
+
+
+BUT_EXACT_WORDS = 1000
 
 
 @lru_cache(maxsize=1 << 13)

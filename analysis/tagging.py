@@ -25,7 +25,7 @@ import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from analysis import actors, quotes, sentiment, tables
+from analysis import actors, failures, progress, quotes, segments, sentiment, tables
 
 log = logging.getLogger(__name__)
 
@@ -53,41 +53,48 @@ class Tagged:
 
 
 def run(articles: pd.DataFrame, *, nlp: Language, batch_size: int = 32, n_process: int = 1,
-        aliases: str | os.PathLike | None = None, progress_every: int = 200) -> Tagged:
+        aliases: str | os.PathLike | None = None, failed: failures.Recorder | None = None,
+        memory_share: float = segments.MEMORY_SHARE) -> Tagged:
     """Tag every English article of ``articles`` (the ingest stage's table) with ``nlp`` and return the tables.
 
     ``aliases`` is an alias-table YAML (default: the shipped ``analysis/data/actors.yaml``). Articles whose
-    ``is_english`` is False are not analysed and get no rows; their number is logged. An article longer than
-    ``nlp.max_length`` characters is tagged up to its last line break within that limit, with a warning.
-    Progress is logged every ``progress_every`` articles. The tables are held in memory: for a large corpus use
-    ``stream``, which writes them as it goes.
+    ``is_english`` is False are not analysed and get no rows; their number is logged. An article of any length
+    is tagged whole (``analysis.segments.pipe``). An article that raises while it is parsed or tagged gets no
+    rows and is recorded in ``failed`` (a ``failures.Recorder``; without one the error is raised), as is one
+    that would need more than ``memory_share`` of the available memory. Progress shows as a bar
+    (``analysis.progress``). The tables are held in memory: for a large corpus use ``stream``, which writes
+    them as it goes.
     """
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     for chunk in _chunks(*_inputs(articles, batch_size, n_process), nlp=nlp, batch_size=batch_size,
-                         n_process=n_process, aliases=aliases, progress_every=progress_every):
+                         n_process=n_process, aliases=aliases, failed=failed, memory_share=memory_share):
         for name, df in chunk.items():
             parts[name].append(df)
     return Tagged(**{name: _concat(frames, name) for name, frames in parts.items()})
 
 
 def stream(articles: pd.DataFrame, data_dir: str | os.PathLike, *, nlp: Language, batch_size: int = 32,
-           n_process: int = 1, aliases: str | os.PathLike | None = None, progress_every: int = 200,
-           flush_every: int = 200) -> dict[str, int]:
+           n_process: int = 1, aliases: str | os.PathLike | None = None, flush_every: int = 200,
+           memory_share: float = segments.MEMORY_SHARE) -> dict[str, int]:
     """Tag like ``run`` and write the five tables to ``data_dir`` as it goes, one Parquet row group per
-    ``flush_every`` articles, so memory stays flat however large the corpus. Returns the rows of each table.
+    ``flush_every`` articles, so memory stays flat however large the corpus. Returns the rows of each table,
+    and under ``failures`` the number of articles that failed.
 
     The tables appear in ``data_dir`` only when every article is tagged (``tables.Appender``); read them with
-    ``read``. The result is the same as ``write(run(...))`` apart from the row groups."""
+    ``read``. The result is the same as ``write(run(...))`` apart from the row groups. An article that fails is
+    left out of the tables and written to the ``failures`` table (stage ``tag``) with its error."""
     if flush_every < 1:
         raise ValueError(f"flush_every must be at least 1, got {flush_every}")
     inputs = _inputs(articles, batch_size, n_process)
+    failed = failures.Recorder("tag")
     with contextlib.ExitStack() as stack:
         out = {name: stack.enter_context(tables.Appender(name, data_dir)) for name in TABLES}
         for chunk in _chunks(*inputs, nlp=nlp, batch_size=batch_size, n_process=n_process, aliases=aliases,
-                             progress_every=progress_every, flush_every=flush_every):
+                             flush_every=flush_every, failed=failed, memory_share=memory_share):
             for name, df in chunk.items():
                 out[name].append(df)
-    return {name: appender.rows for name, appender in out.items()}
+    failed.write(data_dir)
+    return {**{name: appender.rows for name, appender in out.items()}, "failures": len(failed.rows)}
 
 
 def read(data_dir: str | os.PathLike) -> Tagged:
@@ -114,21 +121,30 @@ def _inputs(articles: pd.DataFrame, batch_size: int, n_process: int) -> tuple[li
 
 
 def _chunks(ids: list[str], texts: list[str], titles: list[str], *, nlp: Language, batch_size: int, n_process: int,
-            aliases: str | os.PathLike | None, progress_every: int, flush_every: int = 0) -> Iterator[dict]:
+            aliases: str | os.PathLike | None, failed: failures.Recorder | None, memory_share: float,
+            flush_every: int = 0) -> Iterator[dict]:
     """Rows of the tables, as frames per table, every ``flush_every`` articles (0: all at the end); the last
-    chunk also carries ``alias_candidates``, which needs the whole corpus."""
+    chunk also carries ``alias_candidates``, which needs the whole corpus. An article that raises is rolled back
+    and recorded in ``failed`` (raised when ``failed`` is None)."""
     tagger = _Tagger(actors.matcher(nlp, actors.table(aliases)))
     started, words = time.perf_counter(), 0
-    stream = nlp.pipe(((_fit(text, nlp.max_length, ids[i]), i) for i, text in enumerate(texts)), as_tuples=True,
-                      batch_size=batch_size, n_process=n_process)
-    for n, (doc, i) in enumerate(stream, start=1):
-        tagger.add(doc, ids[i], titles[i])
-        words += len(doc)
-        if n % progress_every == 0 or n == len(texts):
-            elapsed = time.perf_counter() - started
-            log.info("tagged %d/%d articles (%d tokens, %.0f tokens/s)", n, len(texts), words, words / elapsed)
+    docs = segments.pipe(nlp, texts, batch_size=batch_size, n_process=n_process, memory_share=memory_share)
+    for n, (doc, i) in enumerate(progress.bar(zip(docs, range(len(texts))), total=len(texts), desc="tagging"), 1):
+        mark = tagger.mark()
+        try:
+            if isinstance(doc, Exception):
+                raise doc
+            tagger.add(doc, ids[i], titles[i])
+            words += len(doc)
+        except Exception as err:
+            tagger.rollback(mark)
+            if failed is None:
+                raise
+            failed.add(ids[i], err)
         if flush_every and n % flush_every == 0 and n < len(texts):
             yield tagger.flush()
+    log.info("tagged %d articles (%d tokens, %.0f tokens/s)", len(texts), words,
+             words / max(time.perf_counter() - started, 1e-9))
     yield {**tagger.flush(), "alias_candidates": tagger.candidates.frame()}
 
 
@@ -141,17 +157,6 @@ def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
 
 def _strings(values: pd.Series) -> list[str]:
     return [v if isinstance(v, str) else "" for v in values]
-
-
-def _fit(text: str, limit: int, article_id: str) -> str:
-    """``text``, or its longest prefix ending at a line break that spaCy will accept (offsets stay valid)."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind("\n", 0, limit)
-    cut = cut if cut > 0 else limit
-    log.warning("article %s has %d characters, more than the pipeline's max_length (%d): tagging its first %d",
-                article_id, len(text), limit, cut)
-    return text[:cut]
 
 
 def write(tagged: Tagged, data_dir: str | os.PathLike) -> list[Path]:
@@ -204,6 +209,14 @@ class _Columns:
         for column, values in self.data.items():
             values.append(row[column])
 
+    def __len__(self) -> int:
+        return len(next(iter(self.data.values())))
+
+    def truncate(self, rows: int) -> None:
+        """Drop the rows after the first ``rows`` (an article that failed half-way leaves none behind)."""
+        for values in self.data.values():
+            del values[rows:]
+
     def frame(self) -> pd.DataFrame:
         """The rows as a frame with the schema's columns and types (strings stay the shared objects: no copy)."""
         columns = {}
@@ -231,6 +244,15 @@ class _Tagger:
         self.mentions = _Columns("mentions", shared)
         self.words = _Columns("sentiment_words", shared)
 
+    def mark(self) -> tuple[int, ...]:
+        """How many rows each table holds now, for ``rollback``."""
+        return tuple(len(c) for c in (self.sentences, self.quotes, self.mentions, self.words))
+
+    def rollback(self, mark: tuple[int, ...]) -> None:
+        """Drop the rows added since ``mark``: an article that raised half-way leaves no rows."""
+        for columns, rows in zip((self.sentences, self.quotes, self.mentions, self.words), mark):
+            columns.truncate(rows)
+
     def add(self, doc: Doc, article_id: str, title: str) -> None:
         text = doc.text
         spans = sentence_spans(doc)
@@ -242,7 +264,6 @@ class _Tagger:
         for row in mention_rows:
             row.update(sentiment.mention_polarity(doc, row["start"], row["end"], sentence=spans[row["sent_id"]]))
             self.mentions.append(row, share=("text", "ner_label", "polarity", "polarity_cues"))
-        self.candidates.add(mention_rows, lambda sent_id: text[spans[sent_id][0]:spans[sent_id][1]])
         quote_ids, quote_actor = [], []
         for n, quote in enumerate(found):
             actor = actors.speaker_actor(quote.speaker or "", quote.speaker_start, quote.speaker_end, mention_rows,
@@ -284,6 +305,8 @@ class _Tagger:
             for words, polarity, subjectivity in score.assessments:
                 self.words.append({"article_id": article_id, "sent_id": sent_id, "words": words,
                                    "polarity": polarity, "subjectivity": subjectivity}, share=("words",))
+        # Last, so an article that raised above counts no alias candidates (its rows are rolled back).
+        self.candidates.add(mention_rows, lambda sent_id: text[spans[sent_id][0]:spans[sent_id][1]])
 
     def flush(self) -> dict[str, pd.DataFrame]:
         """The rows added since the last flush, as frames of the four per-article tables."""

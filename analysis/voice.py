@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import pandas as pd
 
@@ -109,11 +110,18 @@ def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
 def _enclosing_marks(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The innermost pair of quote marks (in the hit's paragraph) around ``text[start:end]``, as mark offsets."""
     lo, hi = _paragraph(text, start, end)
-    inside = [(o, c) for o, c in quoted_segments(text[lo:hi]) if o < start - lo and c >= end - lo]
+    inside = [(o, c) for o, c in _segments_of(text[lo:hi]) if o < start - lo and c >= end - lo]
     if not inside:
         return None
     o, c = min(inside, key=lambda oc: oc[1] - oc[0])
     return o + lo, c + lo
+
+
+@lru_cache(maxsize=8)
+def _segments_of(paragraph: str) -> tuple[tuple[int, int], ...]:
+    # Every hit in a paragraph asks for its marks: scan the paragraph once, not once per hit (an article on one
+    # line, a single paragraph of millions of characters, made this quadratic).
+    return tuple(quoted_segments(paragraph))
 
 
 _DOUBLE_OPEN, _DOUBLE_CLOSE, _DOUBLE_ANY = "“„«", "”»", '"'

@@ -115,3 +115,84 @@ def test_hostile_text_stays_text_in_every_report(tmp_path):
         assert seen.errors == [], report.name
     shown = open_report(run / "reports" / "01_ingest.html").text
     assert "<b onmouseover=" in shown and "<svg onload=alert('title')>" in shown  # shown as text, not markup
+
+
+INJECT = '''
+# Loaded at start-up by every Python process of the run (the CLI and each stage kernel): one article fails in each
+# stage, as a bug that only that article meets would make it.
+import analysis.corpus, analysis.rhetoric, analysis.tagging
+
+def _failing(function, check, stage):
+    def wrapper(*args, **kwargs):
+        if check(*args, **kwargs):
+            raise ValueError(f"injected {stage} failure")
+        return function(*args, **kwargs)
+    return wrapper
+
+analysis.corpus._article = _failing(analysis.corpus._article, lambda record, article_id, *a, **k:
+                                    article_id == "nested_quotes", "ingest")
+analysis.tagging._Tagger.add = _failing(analysis.tagging._Tagger.add, lambda self, doc, article_id, title:
+                                       article_id == "{tag_victim}", "tag")
+analysis.rhetoric._records = _failing(analysis.rhetoric._records, lambda doc, **k:
+                                      k["article_id"] == "{rhetoric_victim}", "rhetoric")
+'''
+
+
+def test_bad_hostile_long_and_failing_articles_are_all_accounted_for(tmp_path):
+    import subprocess
+    import sys
+
+    # a 2.1-million-character article of ordinary news words on one line, with no full stop after the first
+    words = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    words = " ".join(re.sub(r"[.!?\"“”]", " ", words).split())
+    long_dir = tmp_path / "long"
+    long_dir.mkdir()
+    long_text = "Pyongyang said the allies were forming an Asian NATO. " + " ".join([words] * 175)
+    assert len(long_text) > 2_000_000 and "\n" not in long_text
+    (long_dir / "long_article.txt").write_text(long_text, encoding="utf-8")
+    seeds = sorted(p.stem for p in SEEDS.glob("*.txt"))
+    tag_victim, rhetoric_victim = seeds[1], seeds[3]
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(INJECT.replace("{rhetoric_victim}", rhetoric_victim)
+                                            .replace("{tag_victim}", tag_victim))
+    bad, hostile = FIXTURES / "bad", FIXTURES / "hostile"
+    env = {**__import__("os").environ, "PYTHONPATH": f"{hooks}{__import__('os').pathsep}{Path(__file__).parent.parent}"}
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "--strict", "--out", str(out), "--corpus",
+                           str(bad), str(hostile), str(SEEDS), str(long_dir), "-p", f"manifest={bad / 'manifest.yaml'}"],
+                          env=env, capture_output=True, text=True, timeout=3000)
+    assert proc.returncode == 3, proc.stderr[-5000:]  # completed and published, with failures (--strict)
+    for stage in ("ingest", "tag", "rhetoric"):
+        assert f"{stage}: 1 article(s) failed" in proc.stderr
+
+    failed = _table(out, "failures")
+    assert sorted(failed[["stage", "error"]].itertuples(index=False, name=None)) == [
+        ("ingest", "ValueError"), ("rhetoric", "ValueError"), ("tag", "ValueError")]
+    assert set(failed["article_id"]) == {"bad/nested_quotes.txt", tag_victim, rhetoric_victim}
+    assert failed["message"].str.startswith("injected").all()
+
+    # every input is an article or a skipped row
+    articles, skipped = _table(out, "articles"), _table(out, "skipped")
+    inputs = [p for d in (bad, hostile) for p in d.iterdir()
+              if not p.name.startswith(".") and (p.name != "manifest.yaml" or d == hostile)]
+    rows = {"malformed.csv": 2, "malformed.jsonl": 5}
+    n_inputs = sum(rows.get(p.name, 1) for p in inputs) + len(seeds) + 1 + 1  # + long article, + missing.txt
+    n_inputs += sum(1 for line in (hostile / "03_feed.jsonl").read_text(encoding="utf-8").splitlines()) - 1
+    assert len(articles) + len(skipped) == n_inputs
+    assert skipped.loc[skipped["reason"] == "failed", "source_path"].tolist() == ["bad/nested_quotes.txt"]
+
+    # every English article is tagged or failed; the failed one is in no later table
+    english = set(articles.loc[articles["is_english"], "article_id"])
+    sentences = _table(out, "sentences")
+    assert set(sentences["article_id"]) | {tag_victim} == english and tag_victim not in set(sentences["article_id"])
+    hits = _table(out, "hits")
+    assert not {tag_victim, rhetoric_victim} & set(hits["article_id"])
+    assert set(seeds) - {tag_victim, rhetoric_victim} <= set(hits["article_id"])
+
+    # the long article is analysed whole: its sentences cover its text from the first character to the last
+    text = articles.set_index("article_id").loc["long_article", "text"]
+    spans = sentences.loc[sentences["article_id"] == "long_article", ["start", "end"]].to_numpy()
+    assert spans[0][0] == 0 and spans[-1][1] == len(text.rstrip())
+    assert all(text[e:s].strip() == "" for (_, e), (s, _) in zip(spans, spans[1:]))
+    assert "long_article" in set(hits["article_id"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -20,11 +21,15 @@ n: int = 1  # article id to write
 fail: bool = False  # raise in the next cell
 sleep: float = 0.0  # seconds to wait before writing
 corpus: list = []  # files or folders
-model: str = "en_core_web_sm"  # spaCy model name'''
-BODY = ["import time, pandas as pd\nfrom analysis import tables",
+model: str = "en_core_web_sm"  # spaCy model name
+bad: int = 0  # how many articles to record as failed'''
+BODY = ["import os, time, pandas as pd\nfrom analysis import failures, tables\n"
+        "assert os.environ['FRAMING_PROGRESS'] == '0', 'the runner turns progress bars off in stage kernels'",
         "if fail:\n    raise ValueError('boom in the second cell')\ntime.sleep(sleep)",
         "df = tables.conform(pd.DataFrame({'article_id': [str(n)]}), 'articles', fill=True)\n"
-        "tables.write(df, 'articles', data_dir)\ndf"]
+        "tables.write(df, 'articles', data_dir)\ndf",
+        "failed = failures.Recorder('make')\nfor k in range(bad):\n    failed.add(f'a{k}', ValueError('bad article'))\n"
+        "failed.write(data_dir)"]
 
 
 def _notebook(path: Path, cells: list[str], params: str) -> None:
@@ -151,3 +156,137 @@ def test_stages_and_schema_commands_read_the_declaration(capsys):
     assert all(s.name in listed and s.notebook.name in listed for s in stages.all_stages())
     assert cli.main(["schema", "articles"]) == 0
     assert "| `article_id` | string |" in capsys.readouterr().out
+
+
+def _env(pipeline: Path) -> dict:
+    return {**os.environ, "FRAMING_PIPELINE": str(pipeline / "pipeline.yaml"), "FRAMING_PROGRESS": "1"}
+
+
+def _start(pipeline: Path, out: Path, *args: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "analysis.cli", "run", "--out", str(out), "--corpus",
+                             str(pipeline), *args], env=_env(pipeline), start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+
+
+def _consistent(out: Path) -> str:
+    """The article id of the published set, after checking that data/ and reports/ are from the same run."""
+    assert runner._set_id(out / "data") == runner._set_id(out / "reports") != ""
+    executed = nbformat.read(str(out / "reports" / "notebooks" / "01_make.ipynb"), as_version=4)
+    ids = _ids(out)
+    assert ids == [str(executed.metadata["papermill"]["parameters"]["n"])]
+    assert (out / "reports" / "index.html").exists() and (out / "reports" / "01_make.html").exists()
+    return ids[0]
+
+
+def test_article_failures_are_reported_and_strict_gives_a_distinct_status(pipeline, tmp_path, caplog):
+    out = tmp_path / "out"
+    assert _run(out, "-p", "bad=2") == 0
+    assert "make: 2 article(s) failed" in caplog.text
+    assert _run(out, "-p", "bad=2", "--strict") == cli.EXIT_FAILED_ARTICLES
+    assert _ids(out) == ["1"], "a strict run with failures still completes and publishes"
+    assert runner.last_run(out)["failures"] == 2
+    assert _run(out, "--strict") == 0
+    from analysis import failures
+    assert len(failures.summary(out / "data")) == 0
+
+
+KILLER = """
+import os, signal, sys
+from analysis import cli, runner
+target = sys.argv[1]
+def step(name):
+    if name == target:
+        os.kill(os.getpid(), signal.SIGKILL)
+runner._step = step
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("point", ["stage make done", "journal written", "data swapped", "reports swapped",
+                                   "published"])
+def test_a_run_killed_at_any_point_leaves_one_complete_set(pipeline, tmp_path, point):
+    out = tmp_path / "out"
+    assert _run(out, "-p", "n=1") == 0
+    proc = subprocess.run([sys.executable, "-c", KILLER, point, "run", "--out", str(out), "--corpus", str(pipeline),
+                           "-p", "n=2"], env=_env(pipeline), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
+    journal = (out / runner.STATE / "publish.json").exists()
+    state = runner.last_run(out)  # what `framing status` does: finishes an interrupted publication
+    published = _consistent(out)
+    assert published == ("1" if point == "stage make done" else "2")
+    assert journal == (point in ("journal written", "data swapped", "reports swapped"))
+    assert state["status"] == "failed" and not (out / runner.STATE / "publish.json").exists()
+    assert _run(out, "-p", "n=3") == 0 and _consistent(out) == "3"
+    assert not list((out / runner.STATE).glob("run-*")), "the killed run's folder is swept"
+
+
+def test_killed_while_swapping_without_renameat2_still_one_set(pipeline, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert _run(out, "-p", "n=1") == 0
+    killer = KILLER.replace("runner._step = step", "runner._step = step\nrunner._exchange = lambda a, b: False")
+    for point in ("data moved aside", "data swapped", "reports moved aside"):
+        proc = subprocess.run([sys.executable, "-c", killer, point, "run", "--out", str(out), "--corpus",
+                               str(pipeline), "-p", "n=2"], env=_env(pipeline), capture_output=True, text=True,
+                              timeout=300)
+        assert proc.returncode == -signal.SIGKILL, proc.stdout + proc.stderr
+        runner.last_run(out)
+        assert _consistent(out) == "2"
+        assert _run(out, "-p", "n=1") == 0 and _consistent(out) == "1"
+
+
+def test_two_runs_into_one_folder_never_interleave(pipeline, tmp_path, caplog):
+    out = tmp_path / "out"
+    first = _start(pipeline, out, "-p", "n=1", "-p", "sleep=8")
+    second = _start(pipeline, out, "-p", "n=2")
+    deadline = time.time() + 120
+    while time.time() < deadline and first.poll() is None and second.poll() is None:
+        time.sleep(0.1)
+    # whichever took the lock first, the other refused at once naming it
+    loser, winner = (second, first) if second.poll() is not None else (first, second)
+    assert loser.wait() == cli.EXIT_BUSY
+    message = loser.stdout.read()
+    assert f"another framing run (process {winner.pid}" in message and str(out) in message
+    assert winner.wait(timeout=300) == 0
+    assert _consistent(out) in ("1", "2")
+    waiting = _start(pipeline, out, "-p", "n=3", "-p", "sleep=4")
+    lock = out / runner.STATE / "lock"
+    while time.time() < deadline + 120 and json.loads(lock.read_text() or "{}").get("pid") != waiting.pid:
+        time.sleep(0.1)
+    with caplog.at_level(logging.INFO, logger="analysis.runner"):
+        assert _run(out, "-p", "n=4", "--wait") == 0  # waits for the running one, then runs
+    assert f"waiting for the run writing to {out} (process {waiting.pid}" in caplog.text
+    assert waiting.wait(timeout=300) == 0
+    assert _consistent(out) == "4"
+
+
+def test_a_stale_lock_from_a_dead_process_is_taken_over(pipeline, tmp_path):
+    out = tmp_path / "out"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (out / runner.STATE).mkdir(parents=True)
+    (out / runner.STATE / "lock").write_text(json.dumps({"pid": int(dead.stdout), "since": "2020-01-01T00:00:00Z"}))
+    assert _run(out) == 0
+    assert json.loads((out / runner.STATE / "lock").read_text())["pid"] == os.getpid()
+
+
+def test_an_output_folder_that_cannot_be_written_is_named(pipeline, tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert _run(blocker / "out") == cli.EXIT_OUTPUT
+    assert f"{blocker} is not a folder" in caplog.text
+
+
+def test_a_disk_that_fills_names_the_path_and_keeps_the_previous_set(pipeline, tmp_path):
+    import resource
+
+    out = tmp_path / "out"
+    assert _run(out, "-p", "n=1") == 0
+
+    def small_disk():  # every file this run writes is limited to 20 kB, as if the disk were full
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    proc = _start(pipeline, out, "-p", "n=2", preexec_fn=small_disk)
+    output, _ = proc.communicate(timeout=300)
+    assert proc.returncode in (1, cli.EXIT_OUTPUT), output
+    assert "File too large" in output and str(out) in output
+    assert _consistent(out) == "1"

@@ -57,7 +57,7 @@ def test_non_english_articles_get_no_rows_but_are_logged(articles, nlp, caplog):
     assert set(out.sentences["article_id"]) == {SEED_004}
     assert "fr" not in set(out.mentions["article_id"]) | set(out.quotes["article_id"])
     assert any("non-English" in r.getMessage() and "fr" in r.getMessage() for r in caplog.records)
-    assert any(r.getMessage().startswith("tagged 1/1") for r in caplog.records)
+    assert any(r.getMessage().startswith("tagged 1 articles") for r in caplog.records)
 
 
 def test_the_stooges_sentence_is_kcna_speaking(tagged):
@@ -147,20 +147,17 @@ def test_stream_writes_the_same_tables_chunk_by_chunk(articles, nlp, tagged, tmp
         assert counts[name] == len(df) > 0, name
     # five English articles, two per chunk: the rows went to disk in three row groups, not in one at the end
     assert pq.ParquetFile(tmp_path / "sentences.parquet").num_row_groups == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.parquet" for n in tagging.TABLES)
+    assert counts["failures"] == 0 and len(tables.read("failures", tmp_path)) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.parquet" for n in (*tagging.TABLES, "failures"))
 
 
-def test_a_stream_that_fails_leaves_no_table_behind(articles, nlp, tmp_path, monkeypatch):
-    add, calls = tagging._Tagger.add, []
+def test_a_stream_whose_corpus_step_fails_leaves_no_table_behind(articles, nlp, tmp_path, monkeypatch):
+    # The alias candidates need the whole corpus: an error there is not one article's, so the stage fails.
+    def failing_frame(self):
+        raise RuntimeError("candidates crashed")
 
-    def failing_add(self, doc, article_id, title):
-        calls.append(article_id)
-        if len(calls) == 4:
-            raise RuntimeError("parser crashed")
-        add(self, doc, article_id, title)
-
-    monkeypatch.setattr(tagging._Tagger, "add", failing_add)
-    with pytest.raises(RuntimeError, match="parser crashed"):
+    monkeypatch.setattr(tagging.actors.Candidates, "frame", failing_frame)
+    with pytest.raises(RuntimeError, match="candidates crashed"):
         tagging.stream(articles, tmp_path, nlp=nlp, flush_every=2)
     assert list(tmp_path.iterdir()) == []  # neither a half-written table nor a temporary file
 
@@ -211,17 +208,53 @@ def test_sentence_spans_are_trimmed_single_lines_covering_the_text(sentencizer, 
     assert "".join(pieces_of).replace(" ", "") == re.sub(r"\s", "", text)
 
 
-def test_an_article_over_max_length_is_tagged_up_to_a_line_break(nlp, caplog):
+def test_an_article_over_max_length_is_tagged_whole(nlp):
     text = "North Korea fired a missile.\nJapan protested.\nThe US said nothing at all today."
     articles = pd.DataFrame({"article_id": ["long"], "text": [text], "is_english": [True]})
     limit, nlp.max_length = nlp.max_length, len(text) - 5
     try:
-        with caplog.at_level(logging.WARNING, logger="analysis.tagging"):
-            out = tagging.run(articles, nlp=nlp)
+        out = tagging.run(articles, nlp=nlp)
     finally:
         nlp.max_length = limit
-    assert list(out.sentences["text"]) == ["North Korea fired a missile.", "Japan protested."]
-    assert any("max_length" in r.getMessage() for r in caplog.records)
+    assert list(out.sentences["text"]) == ["North Korea fired a missile.", "Japan protested.",
+                                           "The US said nothing at all today."]
+    assert all(text[s:e] == t for s, e, t in out.sentences[["start", "end", "text"]].itertuples(index=False))
+
+
+def _boom_on(monkeypatch, marker: str) -> None:
+    """Make the quote finder raise on an article whose text holds ``marker`` (a bug that one article meets)."""
+    real = tagging.quotes.extract
+
+    def extract(doc, **kwargs):
+        if marker in doc.text:
+            raise ValueError(f"injected failure on {marker}")
+        return real(doc, **kwargs)
+
+    monkeypatch.setattr(tagging.quotes, "extract", extract)
+
+
+def test_an_article_that_raises_is_recorded_and_the_others_are_tagged(articles, nlp, tagged, monkeypatch,
+                                                                        tmp_path):
+    english = articles[articles["is_english"]]
+    victim = english["text"][english["article_id"] == SEED_001].iloc[0]
+    _boom_on(monkeypatch, victim[:60])
+    rows = tagging.stream(english, tmp_path, nlp=nlp, batch_size=2, flush_every=2)
+    assert rows["failures"] == 1
+    failed = tables.read("failures", tmp_path)
+    assert failed[["stage", "article_id", "error"]].values.tolist() == [["tag", SEED_001, "ValueError"]]
+    assert "injected failure" in failed["message"].iloc[0]
+    got = tagging.read(tmp_path)
+    for name in ("sentences", "quotes", "mentions", "sentiment_words"):
+        expected = getattr(tagged, name)
+        expected = expected[expected["article_id"] != SEED_001].reset_index(drop=True)
+        pd.testing.assert_frame_equal(getattr(got, name), expected)
+    assert SEED_001 not in set(got.sentences["article_id"])
+
+
+def test_without_a_recorder_run_raises(articles, nlp, monkeypatch):
+    _boom_on(monkeypatch, "North Korea")
+    with pytest.raises(ValueError, match="injected failure"):
+        tagging.run(articles, nlp=nlp)
 
 
 def test_worker_processes_give_the_same_tables(articles, nlp, tagged):
@@ -229,3 +262,17 @@ def test_worker_processes_give_the_same_tables(articles, nlp, tagged):
     parallel = tagging.run(english, nlp=nlp, batch_size=2, n_process=2)
     for name, df in parallel.tables().items():
         pd.testing.assert_frame_equal(df, tagged.tables()[name], check_like=False)
+
+
+def test_vader_scores_long_sentences_as_published_in_linear_time(seed_texts):
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from analysis import sentiment
+
+    published, ours = SentimentIntensityAnalyzer(), sentiment.analyzers()[1]
+    sentences = [s for text in seed_texts.values() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+    sentences += ["No good at all.", "Never so good.", "It is not the least bad.", "Kind of nice, but awful."]
+    assert [ours.polarity_scores(s) for s in sentences] == [published.polarity_scores(s) for s in sentences]
+    # one "sentence" of 3,000 words (a paragraph with no full stop, and no "but"): the same score
+    run_on = " ".join([w for w in " ".join(sentences).replace(".", " ").split() if w.lower() != "but"][:3000])
+    assert ours.polarity_scores(run_on) == published.polarity_scores(run_on)

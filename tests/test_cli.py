@@ -1,0 +1,36 @@
+"""The command line: the run options for unattended use, and commands that only read."""
+from __future__ import annotations
+
+from analysis import cli, runner
+
+
+def test_run_documents_strict_and_wait_and_the_exit_statuses(capsys):
+    try:
+        cli.main(["run", "--help"])
+    except SystemExit as done:
+        assert done.code == 0
+    shown = capsys.readouterr().out
+    assert "--strict" in shown and f"exit with status {cli.EXIT_FAILED_ARTICLES}" in shown and "--wait" in shown
+    assert len({0, 1, 2, cli.EXIT_FAILED_ARTICLES, cli.EXIT_BUSY, cli.EXIT_OUTPUT, 130}) == 7
+
+
+def test_status_of_a_folder_with_no_run_creates_nothing(tmp_path, capsys):
+    assert cli.main(["status", "--out", str(tmp_path / "never")]) == 0
+    assert '"status": "none"' in capsys.readouterr().out
+    assert not (tmp_path / "never").exists()
+
+
+def test_status_finishes_an_interrupted_publication(tmp_path, capsys):
+    out, staging = tmp_path / "out", tmp_path / "out" / runner.STATE / "run-1-1"
+    for sub, text in (("data", "old"), ("reports", "old")):
+        (out / sub).mkdir(parents=True)
+        (out / sub / "x.txt").write_text(text)
+    for sub in ("data", "reports"):  # a complete staged set, whose publication was killed after its journal
+        (staging / sub).mkdir(parents=True)
+        (staging / sub / "x.txt").write_text("new")
+        (staging / sub / runner.SET_ID).write_text(staging.name)
+    (out / runner.STATE / "publish.json").write_text(f'{{"set": "{staging.name}", "staging": "{staging}"}}')
+    runner._exchange(staging / "data", out / "data")  # killed between the two swaps
+    cli.main(["status", "--out", str(out)])
+    assert [(out / sub / "x.txt").read_text() for sub in ("data", "reports")] == ["new", "new"]
+    assert not (out / runner.STATE / "publish.json").exists() and not staging.exists()
