@@ -381,6 +381,8 @@ def index(run_dir: str | Path, *, stages) -> Path:
             f"{unnamed_note(data_dir)}"
             f'<h2>Findings</h2><ul class="fw-findings">{items or "<li>No findings: run every stage.</li>"}</ul>'
             f"<h2>Stage reports</h2><ol>{links}</ol>"
+            '<p><a href="methods.html">Method cards</a>: what each measure measures, how well, and what it cannot '
+            "tell.</p>"
             f"<h2>Parameters</h2>{_kv_table(params, 'fw-params')}{_appendix(found)}</div>{_footer(data_dir, params)}")
     return page(body, reports / "index.html", title="Framing workbook report")
 

@@ -31,7 +31,7 @@ import nbformat
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
-from analysis import failures, progress, report, stages
+from analysis import cards, failures, progress, report, stages
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,7 @@ def _execute(run: Plan) -> Path:
             log.info("[%d/%d] %s done (%.0f s so far)", number, len(run.stages), stage.name, time.time() - started)
             _step(f"stage {stage.name} done")
         report.index(staging, stages=stages.all_stages())
+        cards.page(staging / "reports" / cards.PAGE)  # the method cards every report section links to
         _publish(staging, run.out)
     except OSError as err:
         _mark(run.out, "failed", error=str(err))
