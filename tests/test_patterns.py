@@ -38,7 +38,7 @@ def test_pattern_syntax(nlp, pattern, text, matched):
 
 
 def test_the_seed_profiles_lexicon_is_complete(lex):
-    assert {"asian_nato", "name_calling", "loaded_language", "fear_appeal", "hypocrisy"} <= set(lex)
+    assert {"asian_nato", "epithets", "hostile_wording", "fear_appeal", "hypocrisy"} <= set(lex)
     for family in lex.values():
         assert family["techniques"] and set(family["techniques"]) <= patterns.TECHNIQUES
         assert all(v["id"].startswith(family["id"] + ".") for v in family["variants"])

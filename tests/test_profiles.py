@@ -70,7 +70,7 @@ def test_without_a_story_only_the_general_lexicon_is_matched(nlp):
     assert set(general_only) == {"gen_name_calling", "gen_fear"}
     seeds = profiles.lexicon(profiles.load("asian-nato"), general=GENERAL)
     text = 'They denounced an "Asian NATO" and its stooges, an existential threat.'
-    for families, expected in ((general_only, {"gen_fear"}), (seeds, {"gen_fear", "asian_nato", "name_calling"})):
+    for families, expected in ((general_only, {"gen_fear"}), (seeds, {"gen_fear", "asian_nato", "epithets"})):
         h = rhetoric.hits(nlp(text), matcher=rhetoric.matcher(nlp, families), lexicon=families, article_id="s")
         assert set(h["family"]) == expected
     assert set(h.loc[h["family"] == "asian_nato", "lexicon"]) == {"asian-nato"}
@@ -131,6 +131,6 @@ def test_the_report_index_warns_first_where_the_profile_does_not_fit(tmp_path):
 
     seeds = profiles.load("asian-nato")
     tables.write(profiles.fit(seeds, articles=_articles(10), hits=_hits(["a1"], "general")), "profile_fit", tmp_path)
-    assert findings.profile_fit(tmp_path)[0].startswith("Warning: The story profile 'asian-nato' does not fit")
+    assert findings.profile_fit(tmp_path)[0].text.startswith("Warning: The story profile 'asian-nato' does not fit")
     tables.write(profiles.fit(seeds, articles=_articles(2), hits=_hits(["a1"], "asian-nato")), "profile_fit", tmp_path)
     assert findings.profile_fit(tmp_path) == []

@@ -232,7 +232,7 @@ def test_seed_speakers_come_from_the_quote_that_carries_the_hit(seed_hits):
 def test_stooges_is_kcnas_direct_quote(seed_hits):
     h = seed_hits[SEED_000]
     row = h[h["matched_text"] == "stooges"].iloc[0]
-    assert (row["family"], row["variant"], row["voice"]) == ("name_calling", "name_calling.stooge", "direct_quote")
+    assert (row["family"], row["variant"], row["voice"]) == ("epithets", "epithets.stooge", "direct_quote")
     assert (row["speaker"], row["speaker_actor"]) == ("KCNA", "KCNA")
     assert row["quote_id"] == f"{SEED_000}/q2"
     assert "Name_Calling-Labeling" in row["techniques"].split(";")
@@ -260,11 +260,11 @@ def test_other_seed_families(seed_hits):
     pairs = {(r.family, r.matched_text, r.voice) for h in seed_hits.values() for r in h.itertuples()}
     assert {("hypocrisy", "hypocrisy", "paraphrase"), ("hypocrisy", "hypocrisy", "direct_quote"),
             ("fear_appeal", "new Cold War", "paraphrase"), ("fear_appeal", "dangerous prelude to the creation", "direct_quote"),
-            ("loaded_language", "sinister", "partial_quote"), ("loaded_language", "hell-bent", "direct_quote"),
-            ("loaded_language", "muscle-flexing", "partial_quote"), ("loaded_language", "world domination",
+            ("hostile_wording", "sinister", "partial_quote"), ("hostile_wording", "hell-bent", "direct_quote"),
+            ("hostile_wording", "muscle-flexing", "partial_quote"), ("hostile_wording", "world domination",
                                                                      "partial_quote"),
-            ("loaded_language", "aggressive bloc", "direct_quote"), ("name_calling", "its followers", "partial_quote"),
-            ("name_calling", "imperialists", "partial_quote"), ("aggression_label", "aggression moves", "partial_quote"),
+            ("hostile_wording", "aggressive bloc", "direct_quote"), ("epithets", "its followers", "partial_quote"),
+            ("epithets", "imperialists", "partial_quote"), ("aggression_label", "aggression moves", "partial_quote"),
             ("military_bloc", "military bloc", "paraphrase"),
             ("forced_response", "pushed the isolated nation to develop its defenses", "paraphrase"),
             ("pariah_label", "isolated nation", "paraphrase")} <= pairs
@@ -338,7 +338,7 @@ def test_lemma_expansion_never_turns_a_pattern_word_into_another_word(nlp):
 
 @pytest.mark.parametrize("text, family", [
     ("Japan is one of the Asia-Pacific NATO partners.", "asian_nato"),
-    ("They hailed the anti-imperialist struggle.", "name_calling"),
+    ("They hailed the anti-imperialist struggle.", "epithets"),
     ("Cooperation continues whether the regime is replaced or not.", "pariah_label"),
 ])
 def test_exclude_drops_a_known_false_positive(nlp, lex, phrase_matcher, text, family):
