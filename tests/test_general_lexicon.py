@@ -107,7 +107,7 @@ def test_lexicon_loads_with_every_family_mapped_to_semeval_techniques(lex):
     assert set(STYLE) <= set(lex), f"families missing: {set(STYLE) - set(lex)}"
     for fid, family in lex.items():
         assert family["techniques"], f"{fid} names no SemEval-2023 technique"
-        assert set(family["techniques"]) <= rhetoric.TECHNIQUES
+        assert set(family["techniques"]) <= patterns.TECHNIQUES
         assert family["note"].strip(), f"{fid} has no note saying what it covers"
     header = GENERAL.read_text(encoding="utf-8").split("families:")[0]
     for source in ("Da San Martino", "Piskorski", "Wilson", "Recasens", "Hyland"):
