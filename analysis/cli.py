@@ -106,7 +106,7 @@ def _run(args) -> int:
     names = [n.strip() for n in args.stages.split(",")] if args.stages else None
     assignments = stages.parse_assignments(args.param)
     if "story" not in assignments and any("story" in s.parameters for s in stages.select(names)):
-        story = profiles.default_for(args.corpus) if args.story is None else args.story
+        story = _story(args, names)
         assignments["story"] = str(profiles.folder(story)) if story.strip() else ""
     plan = runner.plan(corpus=args.corpus, out=args.out, profile=args.profile, assignments=assignments,
                        stage_names=names)
@@ -119,6 +119,30 @@ def _run(args) -> int:
     if len(failed):
         log.warning("the failures table (%s) lists each one with its error", plan.out / "data" / "failures.parquet")
     return EXIT_FAILED_ARTICLES if args.strict and len(failed) else 0
+
+
+def _story(args, names: list[str] | None) -> str:
+    """The story profile of a run: ``--story``; else, when only later stages re-run on earlier tables, the profile
+    those tables were made with (so tag and rhetoric never mix profiles); else the corpus's default profile."""
+    if args.story is not None:
+        return args.story
+    if not args.corpus and names and "ingest" not in names:
+        previous = _previous_story(Path(args.out or stages.ROOT))
+        if previous is not None:
+            return previous
+    return profiles.default_for(args.corpus)
+
+
+def _previous_story(out: Path) -> str | None:
+    import nbformat
+
+    for stage in stages.all_stages():
+        executed = out / "reports" / "notebooks" / stage.notebook.name
+        if "story" in stage.parameters and executed.is_file():
+            recorded = nbformat.read(str(executed), as_version=4).metadata.get("papermill", {}).get("parameters", {})
+            if "story" in recorded:
+                return str(recorded["story"])
+    return None
 
 
 def _new_story(args) -> int:

@@ -80,6 +80,8 @@ _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
 _MDY = re.compile(rf"(?:[A-Za-z]{{3,9}}\.?,?\s+)?({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?", re.I)
 _DMY = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\.?,?(?:\s+(\d{{4}}))?", re.I)
 
+# A Unix time of 2001-09-09 or later, in seconds or milliseconds; shorter digit runs are not dates.
+_EPOCH = re.compile(r"1\d{9}|1\d{12}")
 _MARKER = re.compile(r"\s*date:?[ \t]+(\d{4}-\d{1,2}-\d{1,2})(?=\s|$)\s*", re.I)
 _DASH = r"(?:-{1,2}|–|—)"
 _SPACED_DASH = r"(?:[ \t]+-{1,2}[ \t]+|[ \t]*[–—][ \t]*)"  # a hyphen needs spaces round it: NATO-led is no dateline
@@ -467,12 +469,16 @@ def parse_date(value: object) -> tuple[str, str]:
     """``(iso, as_written)``: an ISO date when ``value`` is a full valid date, else ``("", value)``.
 
     Reads ``2024-06-30`` (with or without a time), ``2024/06/30``, ``June 30, 2024``, ``Jun. 30 2024`` and
-    ``30 June 2024``. A date without a year (``Jun. 30``) or an impossible one (``2024-13-45``) is not
-    completed or repaired: it comes back as written, with no ISO date.
+    ``30 June 2024``, and a Unix time in seconds (10 digits) or milliseconds (13 digits, what
+    ``pandas.DataFrame.to_json`` writes by default), read in UTC. A date without a year (``Jun. 30``) or an
+    impossible one (``2024-13-45``) is not completed or repaired: it comes back as written, with no ISO date.
     """
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
     if not text or len(text) > 64:
         return "", text[:64]
+    if _EPOCH.fullmatch(text):
+        seconds = int(text) // (1000 if len(text) == 13 else 1)
+        return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).date().isoformat(), ""
     if m := _ISO_DATE.fullmatch(text):
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     elif m := _MDY.fullmatch(text):

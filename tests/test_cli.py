@@ -34,3 +34,21 @@ def test_status_finishes_an_interrupted_publication(tmp_path, capsys):
     cli.main(["status", "--out", str(out)])
     assert [(out / sub / "x.txt").read_text() for sub in ("data", "reports")] == ["new", "new"]
     assert not (out / runner.STATE / "publish.json").exists() and not staging.exists()
+
+
+def test_re_running_later_stages_keeps_the_story_the_tables_were_made_with(tmp_path):
+    import argparse
+
+    import nbformat
+
+    from analysis import cli
+
+    executed = tmp_path / "reports" / "notebooks" / "02_tag.ipynb"
+    executed.parent.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"parameters": {"story": ""}}  # the earlier run used no story profile
+    nbformat.write(nb, str(executed))
+    later = argparse.Namespace(story=None, corpus=None, out=str(tmp_path))
+    assert cli._story(later, ["rhetoric", "charts"]) == ""
+    assert cli._story(argparse.Namespace(story="gun-policy", corpus=None, out=str(tmp_path)), ["rhetoric"]) == "gun-policy"
+    assert cli._story(later, None) == "asian-nato"  # a whole run on the default corpus, seeds/
