@@ -499,6 +499,37 @@ def sentiment_by_target(sentences: pd.DataFrame, mentions: pd.DataFrame, *, role
 # Actors
 # --------------------------------------------------------------------------------------------------------------
 
+def _inside(quotes: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``quotes`` joined with the ``mentions`` that lie inside them (same article, mention offsets within
+    the quote's), found per article with sorted offsets: a cross join of every quote with every mention of its
+    article needs quotes x mentions rows, which one long article with thousands of each makes run out of memory."""
+    parts = []
+    by_article = {aid: g.sort_values("start", kind="stable") for aid, g in mentions.groupby("article_id", sort=False)}
+    for aid, qs in quotes.groupby("article_id", sort=False):
+        ms = by_article.get(aid)
+        if ms is None:
+            continue
+        starts = ms["start"].to_numpy()
+        lo = np.searchsorted(starts, qs["start"].to_numpy(), side="left")
+        hi = np.searchsorted(starts, qs["end"].to_numpy(), side="left")
+        q_rows = np.repeat(np.arange(len(qs)), hi - lo)
+        m_rows = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if len(qs) else np.empty(0, int)
+        pair = pd.concat([qs.iloc[q_rows].reset_index(drop=True).add_suffix("_q"),
+                          ms.iloc[m_rows].reset_index(drop=True).add_suffix("_m")], axis=1)
+        parts.append(pair[pair["end_m"] <= pair["end_q"]])
+    columns = [f"{c}_q" for c in quotes.columns] + [f"{c}_m" for c in mentions.columns]
+    if not parts:
+        return pd.DataFrame(columns=columns).rename(columns=_unsuffix(quotes, mentions))
+    return pd.concat(parts, ignore_index=True).rename(columns=_unsuffix(quotes, mentions))
+
+
+def _unsuffix(quotes: pd.DataFrame, mentions: pd.DataFrame) -> dict[str, str]:
+    """Keep the merge's naming: a column only one side has loses its suffix."""
+    shared = set(quotes.columns) & set(mentions.columns)
+    return {f"{c}_{side}": c for side, frame in (("q", quotes), ("m", mentions)) for c in frame.columns
+            if c not in shared}
+
+
 def actor_network(mentions: pd.DataFrame, quotes: pd.DataFrame, *, kind: Literal["speaker", "co_mention"] = "speaker",
                   roles: Sequence[str] = ("target", "agent", "other"), top_n: int = 30, top_edges: int = 60,
                   min_weight: int = 1) -> alt.LayerChart | alt.Chart:
@@ -520,9 +551,8 @@ def actor_network(mentions: pd.DataFrame, quotes: pd.DataFrame, *, kind: Literal
         q = quotes[quotes["speaker_actor"].str.strip() != ""][["article_id", "quote_id", "start", "end",
                                                                   "speaker_actor"]]
         m = named[named["role"].isin(list(roles))][["article_id", "start", "end", "actor"]]
-        pairs = q.merge(m, on="article_id", suffixes=("_q", "_m"))
-        pairs = pairs[(pairs["start_m"] >= pairs["start_q"]) & (pairs["end_m"] <= pairs["end_q"])
-                      & (pairs["speaker_actor"] != pairs["actor"])]
+        pairs = _inside(q, m)
+        pairs = pairs[pairs["speaker_actor"] != pairs["actor"]]
         edges = (pairs.groupby(["speaker_actor", "actor"], sort=True)["quote_id"].nunique()
                  .rename("weight").reset_index().rename(columns={"speaker_actor": "source", "actor": "target"}))
         unit = "quotes"
