@@ -138,6 +138,7 @@ analysis.rhetoric._records = _failing(analysis.rhetoric._records, lambda doc, **
 '''
 
 
+@pytest.mark.timeout(1800)  # a whole run over a 2.1-million-character article: about 10 minutes on 2 cores
 def test_bad_hostile_long_and_failing_articles_are_all_accounted_for(tmp_path):
     import subprocess
     import sys
