@@ -58,14 +58,21 @@ def profile_fit(data_dir: Path, *, top: int = 3) -> list[Finding]:
     return [Finding(f"fit-{k}", f"Warning: {finding}", 0) for k, finding in enumerate(fit.loc[~fit["fits"], "finding"])]
 
 
+def _most(outlets: dict, top: int) -> str:
+    """" (most from A (n), B (m))", or nothing when no outlet has more articles than another: "most from" a tie
+    of equals would pick outlets by their order in the corpus."""
+    counts = pd.Series(list(outlets.values()), dtype=str).value_counts()
+    if counts.empty or counts.iloc[0] == counts.iloc[-1]:
+        return ""
+    return " (most from " + ", ".join(f"{o} ({n})" for o, n in counts.head(top).items()) + ")"
+
+
 def corpus(data_dir: Path, *, top: int = 3) -> list[Finding]:
     """How many articles, from how many outlets; how many were excluded as non-English, failed, were skipped
     or flagged as duplicates."""
     articles, skipped = tables.read("articles", data_dir), tables.read("skipped", data_dir)
     outlets = _outlets(articles)
-    counts = pd.Series(list(outlets.values()), dtype=str).value_counts().head(top)
-    most = ", ".join(f"{o} ({n})" for o, n in counts.items())
-    parts = [f"{_n(len(articles), 'article')} from {_n(len(set(outlets.values())), 'outlet')} (most from {most})"]
+    parts = [f"{_n(len(articles), 'article')} from {_n(len(set(outlets.values())), 'outlet')}{_most(outlets, top)}"]
     if "is_english" in articles and (~articles["is_english"]).any():
         parts.append(f"{_n(int((~articles['is_english']).sum()), 'article')} excluded from the analysis as "
                      "non-English")
