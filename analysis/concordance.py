@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analysis import rhetoric, tables
+from analysis import keyness, rhetoric, tables
 
 
 def dispersion(hits: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
@@ -53,18 +53,11 @@ def kwic(articles: pd.DataFrame, hits: pd.DataFrame, *, queries: Iterable[str], 
     return tables.conform(pd.DataFrame(rows), "kwic")
 
 
-_ACRONYM = re.compile(r"^(?:[A-Z]{2,}s?|(?:[A-Z]\.){2,})$")
-
-
-def acronym(word: str) -> bool:
-    """Whether ``word`` is an acronym written in capitals, a case-sensitive term: all capitals of two letters or
-    more (US, NATO, with a plural s: NGOs) or dotted capitals (U.S., U.K.). "US" is not "us"."""
-    return bool(_ACRONYM.match(word))
 
 
 def normal(word: str) -> str:
     """The form a word is counted under: an acronym as written, any other word in lower case (’ as ')."""
-    return word if acronym(word) else word.lower().replace("’", "'")
+    return word if keyness.is_acronym(word) else word.lower().replace("’", "'")
 
 
 def _term_matches(texts: dict[str, str], term: str, sentences: pd.DataFrame | None):
@@ -72,7 +65,7 @@ def _term_matches(texts: dict[str, str], term: str, sentences: pd.DataFrame | No
     if not words:
         return
     # Acronyms match as written (a query "US" does not find "us"); other words in any case.
-    parts = [re.escape(w) if acronym(w) else f"(?i:{re.escape(w)})" for w in words]
+    parts = [re.escape(w) if keyness.is_acronym(w) else f"(?i:{re.escape(w)})" for w in words]
     rx = re.compile(r"(?<!\w)" + r"(?:\s+|\s*[-‐‑–]\s*)".join(parts) + r"(?!\w)")
     by_article = _split(sentences)
     for article_id, text in texts.items():

@@ -6,7 +6,7 @@ rather than narrator voice, keyness against general English, and how often they 
 the story's actors. Every piece of evidence is a column, so a reader sees why a term is proposed.
 
 Acronyms written in capitals (``US``, ``U.S.``, ``NATO``) are case-sensitive terms (``US`` is not ``us``); every
-other word is compared in lower case (``concordance.acronym``).
+other word is compared in lower case (``keyness.is_acronym``).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from functools import cache
 
 import pandas as pd
 
-from analysis import concordance, patterns, tables, voice
+from analysis import concordance, keyness, patterns, tables, voice
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def _gram(words: list, i: int, n: int, text: str) -> tuple[str, int, int] | None
 
 def _content(word: str) -> bool:
     """A word that can open or close a term: an acronym (US is not the stop word "us"), or 3+ letters, no stop word."""
-    return concordance.acronym(word) or (len(word) >= 3 and word.lower() not in _stop_words())
+    return keyness.is_acronym(word) or (len(word) >= 3 and word.lower() not in _stop_words())
 
 
 def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_words: int, min_strength: float):

@@ -40,7 +40,8 @@ UNKNOWN = "(unknown)"
 # cache-friendly tens of megabytes, and fine groupings (by article_id) never allocate groups x vocabulary at once.
 _BLOCK_CELLS = 2_000_000
 # An acronym in capitals: two or more capital letters, optionally dotted (U.S., U.N.) or joined by & (AT&T).
-_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}|[A-Z][A-Z&]*[A-Z]\.?")
+# Dotted capitals (U.S., U.N.), or two or more capitals, "&" inside (AT&T), with a plural s (NGOs) or a final dot.
+_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}|[A-Z][A-Z&]*[A-Z](?:s|\.)?")
 # A line written in capitals (a wire headline, "NORTH KOREA SLAMS US DRILLS") carries no case information.
 _SHOUTED_MIN_WORDS = 3
 _SHOUTED_SHARE = 0.6
@@ -61,7 +62,8 @@ def term(text: str) -> str:
 
 
 def is_acronym(text: str) -> bool:
-    """True for a word that is an acronym in capitals (``US``, ``U.S.``, ``DPRK``, ``AT&T``); see ``term``."""
+    """True for a word that is an acronym in capitals (``US``, ``U.S.``, ``DPRK``, ``AT&T``, ``NGOs``); see ``term``.
+    The one rule for case-sensitive words: KWIC queries, dispersion and discovery use it too."""
     return _ACRONYM.fullmatch(text) is not None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import concordance, patterns, profiles, rhetoric, tables
+from analysis import concordance, keyness, patterns, profiles, rhetoric, tables
 
 
 @pytest.fixture(scope="module")
@@ -56,5 +56,5 @@ def test_a_kwic_query_in_capitals_is_case_sensitive():
     out = concordance.kwic(articles, tables.empty("hits"), queries=["US", "U.S.", "NATO", "us"], window=2)
     assert out.groupby("query")["match"].apply(list).to_dict() == {
         "NATO": ["NATO"], "U.S.": ["U.S."], "US": ["US"], "us": ["US", "us", "us"]}
-    assert [concordance.acronym(w) for w in ("US", "U.S.", "NGOs", "us", "Us", "A")] == [
+    assert [keyness.is_acronym(w) for w in ("US", "U.S.", "NGOs", "us", "Us", "A")] == [
         True, True, True, False, False, False]

@@ -123,7 +123,7 @@ def test_counts_from_docs(nlp):
 
 @pytest.mark.parametrize("word, expected", [("US", "US"), ("U.S.", "US"), ("us", "us"), ("Us", "us"),
                                             ("NATO", "NATO"), ("U.N.", "UN"), ("AT&T", "AT&T"), ("DPRK", "DPRK"),
-                                            ("Drills", "drills"), ("I", "i"), ("A", "a")])
+                                            ("Drills", "drills"), ("I", "i"), ("A", "a"), ("NGOs", "NGOs")])
 def test_term_keeps_acronyms_in_capitals_and_lowers_other_words(word, expected):
     assert keyness.term(word) == expected
 
