@@ -142,7 +142,7 @@ def parse_types(docs: Iterable, *, cues: dict[str, frozenset[str]] | None = None
                 verbs: Iterable[str] | None = None) -> dict[str, Evidence]:
     """Type evidence from the parse for each name in ``docs`` (parsed spaCy docs), keyed by the name as an alias.
 
-    A name is a run of proper nouns (a leading title such as "Senator" dropped), or a run of proper nouns with
+    A name is a run of proper nouns (up to a title such as "Senator" or "FBI Director" dropped), or a run of proper nouns with
     the organisation noun it modifies ("the Green party"). Evidence per use, the rules of actor_types.yaml:
     ``person`` (a person noun in apposition, a title before it), ``organisation`` (an organisation noun heads it
     or stands in apposition), ``speaker`` (it heads the subject of a reporting verb, ``verbs`` defaulting to the
@@ -187,9 +187,12 @@ def _names(doc, cues: dict[str, frozenset[str]]):
             end += 1  # "the Green party": the noun is part of the organisation's name
         head = doc[end - 1]
         titled = False
-        if head.lower_ not in cues["organisation_nouns"]:
-            while start < end - 1 and doc[start].lower_.rstrip(".") in cues["titles"]:
-                start, titled = start + 1, True
+        if head.lower_ not in cues["organisation_nouns"] and head.ent_type_ in ("PERSON", ""):
+            # Drop everything up to the last title: "FBI Director James Comey" -> "James Comey" (but a name the
+            # recogniser calls something else keeps its words: "General Motors" is no person).
+            last = max((k for k in range(start, end - 1) if doc[k].lower_.rstrip(".") in cues["titles"]), default=None)
+            if last is not None:
+                start, titled = last + 1, True
         yield doc[start:end], head, titled
         i = j + 1
 

@@ -70,6 +70,8 @@ PARSED = [
     ("f", "Marwick said the ruling would be appealed."),
     ("g", "Kessler Dynamics, a company based in Ohio, denied the claim."),
     ("g", "Hale said the council would meet again in May."),
+    ("h", "FBI Director James Comey told lawmakers the inquiry was open."),
+    ("h", "General Motors said it would close the plant."),
 ]
 
 
@@ -77,6 +79,8 @@ def test_the_parse_types_names_by_apposition_title_head_noun_and_speech(nlp):
     found = starter.parse_types(nlp.pipe(t for _, t in PARSED))
     assert found["Dana Hale"].types["person"] == 1  # "Dana Hale, a spokeswoman"
     assert found["Obuya"].types["person"] == 1 and "Senator Obuya" not in found  # the title is dropped
+    assert found["James Comey"].types["person"] == 1  # so is everything before the last title
+    assert dict(found["General Motors"].types) == {"speaker": 1}  # an organisation's name is no title
     assert found["Green party"].types["organisation"] == 1  # "the X party"
     assert found["Kessler Dynamics"].types["organisation"] == 1  # "X, a company"
     assert dict(found["Marwick"].types) == {"speaker": 1}  # the subject of "said", nothing else
