@@ -158,7 +158,8 @@ def parse_types(docs: Iterable, *, cues: dict[str, frozenset[str]] | None = None
         for span, head, titled in _names(doc, cues):
             alias = clean(span.text)
             kinds = Counter(_evidence(head, cues, verbs)) + Counter(["person"] * titled)
-            if len(alias) < 2 or not kinds:
+            generic = all(t.lower_.rstrip(".") in cues["organisation_nouns"] | cues["titles"] for t in span)
+            if len(alias) < 2 or not kinds or generic:  # "the Department of ...": a noun, not a name
                 continue
             found = evidence[alias]
             found.uses += 1
@@ -175,17 +176,8 @@ def _names(doc, cues: dict[str, frozenset[str]]):
         if doc[i].pos_ != "PROPN":
             i += 1
             continue
-        start, j = i, i
-        while j + 1 < len(doc) and (doc[j + 1].pos_ == "PROPN" or _glued(doc, j + 1)):
-            j += 2 if doc[j + 1].pos_ != "PROPN" else 1
-        while start >= 2 and _glued(doc, start - 1):
-            start -= 2  # "Okonkwo-Baptiste": the tagger often calls the first part a common noun
-        end = j + 1
-        following = doc[end] if end < len(doc) else None
-        if following is not None and following.pos_ == "NOUN" and following.lower_ in cues["organisation_nouns"] \
-                and doc[j].head.i == end:
-            end += 1  # "the Green party": the noun is part of the organisation's name
-        head = doc[end - 1]
+        start, end = _run(doc, i)
+        end, head = _with_organisation_noun(doc, end, cues)
         titled = False
         if head.lower_ not in cues["organisation_nouns"] and head.ent_type_ in ("PERSON", ""):
             # Drop everything up to the last title: "FBI Director James Comey" -> "James Comey" (but a name the
@@ -194,7 +186,32 @@ def _names(doc, cues: dict[str, frozenset[str]]):
             if last is not None:
                 start, titled = last + 1, True
         yield doc[start:end], head, titled
-        i = j + 1
+        i = end
+
+
+def _run(doc, i: int) -> tuple[int, int]:
+    """The run of proper nouns from token ``i``, with hyphen-joined parts on either side: (start, end)."""
+    start, j = i, i
+    while j + 1 < len(doc) and (doc[j + 1].pos_ == "PROPN" or _glued(doc, j + 1)):
+        j += 2 if doc[j + 1].pos_ != "PROPN" else 1
+    while start >= 2 and _glued(doc, start - 1):
+        start -= 2  # "Okonkwo-Baptiste": the tagger often calls the first part a common noun
+    return start, j + 1
+
+
+def _with_organisation_noun(doc, end: int, cues: dict[str, frozenset[str]]):
+    """The end and head token of the name once the organisation noun it modifies ("the Green party") or the "of"
+    phrase after its organisation noun ("the Department of Energy", "the Bank of England") is taken in."""
+    if end < len(doc) and doc[end].pos_ == "NOUN" and doc[end].lower_ in cues["organisation_nouns"] \
+            and doc[end - 1].head.i == end:
+        end += 1
+    head = doc[end - 1]
+    if head.lower_ in cues["organisation_nouns"] and end + 1 < len(doc) and doc[end].lower_ == "of" \
+            and doc[end + 1].pos_ == "PROPN":
+        end += 1
+        while end < len(doc) and doc[end].pos_ == "PROPN":
+            end += 1
+    return end, head
 
 
 def _glued(doc, i: int) -> bool:
@@ -264,11 +281,18 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
         if not members:
             continue
         kind = sum((kinds[m] for m in members), Counter()).most_common(1)[0][0]
-        actor = Actor(known.get(head, head), kind, Counter({m: forms[m] for m in members}))
+        actor = Actor(known.get(head) or _display(members, forms), kind, Counter({m: forms[m] for m in members}))
         for m in sorted(members, key=forms.get, reverse=True):
             actor.examples += [e for e in examples[m] if e not in actor.examples][:2 - len(actor.examples)]
         out.append(actor)
     return sorted(out, key=lambda a: (-a.count, a.name))[:top]
+
+
+def _display(members: set[str], forms: Counter) -> str:
+    """An actor's name: its most frequent multi-word alias ("Harry Reid" over "Senate Majority Leader Harry
+    Reid" and "Reid"), else its most frequent alias."""
+    multi = [m for m in members if " " in m] or list(members)
+    return max(multi, key=lambda m: (forms[m], -len(m), m))
 
 
 def _retype(forms: Counter, kinds: dict[str, Counter], parsed: dict[str, Evidence], *, tabled: set[str]) -> None:

@@ -72,6 +72,7 @@ PARSED = [
     ("g", "Hale said the council would meet again in May."),
     ("h", "FBI Director James Comey told lawmakers the inquiry was open."),
     ("h", "General Motors said it would close the plant."),
+    ("h", "The Department of Energy said the plant was safe."),
 ]
 
 
@@ -86,6 +87,8 @@ def test_the_parse_types_names_by_apposition_title_head_noun_and_speech(nlp):
     assert dict(found["Marwick"].types) == {"speaker": 1}  # the subject of "said", nothing else
     assert found["Marwick"].examples == ["Marwick said the ruling would be appealed."]
     assert "Ohio" not in found and "Monday" not in found  # names the parse says nothing about
+    assert "Department" not in found  # an organisation noun alone is not a name, but with its "of" phrase:
+    assert found["Department of Energy"].types == {"organisation": 1, "speaker": 1}
 
 
 def test_parse_evidence_outweighs_the_entity_label_and_adds_names_ner_missed(nlp):
