@@ -19,8 +19,8 @@ import logging
 import re
 import tempfile
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -142,8 +142,9 @@ def parse_types(docs: Iterable, *, cues: dict[str, frozenset[str]] | None = None
                 verbs: Iterable[str] | None = None) -> dict[str, Evidence]:
     """Type evidence from the parse for each name in ``docs`` (parsed spaCy docs), keyed by the name as an alias.
 
-    A name is a run of proper nouns (up to a title such as "Senator" or "FBI Director" dropped), or a run of proper nouns with
-    the organisation noun it modifies ("the Green party"). Evidence per use, the rules of actor_types.yaml:
+    A name is a run of proper nouns (anything up to a title such as "Senator" or "FBI Director" dropped), or a
+    run of proper nouns with the organisation noun it modifies ("the Green party") or the "of" phrase after it
+    ("the Department of Energy"). Evidence per use, the rules of actor_types.yaml:
     ``person`` (a person noun in apposition, a title before it), ``organisation`` (an organisation noun heads it
     or stands in apposition), ``speaker`` (it heads the subject of a reporting verb, ``verbs`` defaulting to the
     verb lemmas of reporting_verbs.yaml). Returns ``{alias: Evidence}`` for the names with any evidence, each
