@@ -4,7 +4,9 @@
 
 * actors: the most frequent named entities (people, organisations, places, groups), clustered with their aliases
   (a surname and the full name, an acronym and its long form, with or without "the" and the possessive) and a type
-  from the entity label (spaCy NER); actors the shipped alias table already knows keep its canonical name and type;
+  from the entity label (spaCy NER) and the parse (``parse_types``: "X, a spokesman" and "Senator X" are people,
+  "the X party" an organisation, a name that is the subject of a reporting verb a speaker), the parse outweighing
+  the label; actors the shipped alias table already knows keep its canonical name and type;
 * phrase families from ``discovery.candidates``: loaded terms grouped by polarity, and scare-quoted terms;
 * KWIC queries: the most distinctive multi-word terms (``discovery.phrases``);
 * hostile terms: the strongest negative single words among the candidates.
@@ -17,19 +19,25 @@ import logging
 import re
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from analysis import actors as actors_module
-from analysis import discovery, patterns, profiles
+from analysis import discovery, patterns, profiles, progress
 
 log = logging.getLogger(__name__)
 
 TYPES = {"PERSON": "person", "GPE": "state", "ORG": "organisation", "NORP": "organisation"}
+TYPE_CUES = "data/actor_types.yaml"
+SPEAKER = "speaker"  # parse evidence that a name speaks; its type comes from the entity label (person by default)
+_CAPITALISED = re.compile(r"\S\s+[A-Z]")  # a capital after the first word: a sentence that may hold a name
 _LEADING = re.compile(r"^(?:the|a|an)\s+", re.I)
 _POSSESSIVE = re.compile(r"\s*['’]s?$")
 _PATTERN_WORD = re.compile(r"^[\w.&'’-]+$")
@@ -47,6 +55,16 @@ class Actor:
     @property
     def count(self) -> int:
         return sum(self.aliases.values())
+
+
+@dataclass
+class Evidence:
+    """What the parse says about one name: its uses with evidence, the evidence per type (person, organisation,
+    speaker; one use may give several) and example sentences."""
+
+    uses: int = 0
+    types: Counter = field(default_factory=Counter)
+    examples: list = field(default_factory=list)
 
 
 @dataclass
@@ -78,20 +96,142 @@ def make(name: str, *, corpus: list[str], folder: Path, model: str = "en_core_we
         tagging.stream(articles, tmp, nlp=nlp)
         tagged = tagging.read(tmp)
     made = build(name, corpus=", ".join(corpus), sentences=tagged.sentences, mentions=tagged.mentions,
-                 n_articles=len(articles))
+                 n_articles=len(articles), nlp=nlp)
     log.info("new-story: %d actors, %d loaded-term candidates, %d KWIC queries", len(made.actors),
              len(made.candidates), len(made.phrases))
     return write(made, folder, force=force)
 
 
 def build(name: str, *, corpus: str, sentences: pd.DataFrame, mentions: pd.DataFrame, n_articles: int,
-          n_actors: int = 25, n_candidates: int = 40, n_queries: int = 8) -> Starter:
-    """Propose a profile from a tagged corpus (the tagging stage's ``sentences`` and ``mentions``)."""
+          n_actors: int = 25, n_candidates: int = 40, n_queries: int = 8, nlp=None,
+          max_parsed: int = 5000) -> Starter:
+    """Propose a profile from a tagged corpus (the tagging stage's ``sentences`` and ``mentions``).
+
+    With ``nlp`` (a spaCy pipeline with parser and NER), up to ``max_parsed`` sentences that may hold a name are
+    parsed for actor types (``parse_types``); without it, types come from the entity labels only.
+    """
     general = patterns.default_path()
     lexicon = patterns.lexicon(general) if general.is_file() else {}
     found = discovery.candidates(sentences, lexicon=lexicon, mentions=mentions, limit=n_candidates)
-    return Starter(name, corpus, n_articles, actors(mentions, sentences, top=n_actors), found,
+    parsed = parse_types(nlp.pipe(_named(sentences, limit=max_parsed))) if nlp is not None else None
+    return Starter(name, corpus, n_articles, actors(mentions, sentences, top=n_actors, parsed=parsed), found,
                    discovery.phrases(sentences, top=n_queries))
+
+
+def _named(sentences: pd.DataFrame, *, limit: int) -> Iterable[str]:
+    """Sentence texts with a capital after the first word, spread over the articles, at most ``limit``."""
+    texts = sentences[sentences["text"].str.contains(_CAPITALISED)]
+    per_article = max(1, limit // max(1, texts["article_id"].nunique()))
+    texts = texts.groupby("article_id", sort=False).head(per_article)["text"].head(limit).tolist()
+    return progress.bar(texts, total=len(texts), desc="parsing names", unit="sentence")
+
+
+@cache
+def type_cues(path: str | Path | None = None) -> dict[str, frozenset[str]]:
+    """The noun lists of ``analysis/data/actor_types.yaml`` (or ``path``): ``person_nouns``, ``titles`` and
+    ``organisation_nouns``, lower case. Raises ``ValueError`` naming the file when a list is missing."""
+    source = resources.files("analysis").joinpath(TYPE_CUES) if path is None else Path(path)
+    raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    keys = ("person_nouns", "titles", "organisation_nouns")
+    if not isinstance(raw, dict) or any(not isinstance(raw.get(k), list) for k in keys):
+        raise ValueError(f"{path or TYPE_CUES}: needs the lists {', '.join(keys)} (see the packaged {TYPE_CUES})")
+    return {k: frozenset(str(w).lower() for w in raw[k]) for k in keys}
+
+
+def parse_types(docs: Iterable, *, cues: dict[str, frozenset[str]] | None = None,
+                verbs: Iterable[str] | None = None) -> dict[str, Evidence]:
+    """Type evidence from the parse for each name in ``docs`` (parsed spaCy docs), keyed by the name as an alias.
+
+    A name is a run of proper nouns (anything up to a title such as "Senator" or "FBI Director" dropped), or a
+    run of proper nouns with the organisation noun it modifies ("the Green party") or the "of" phrase after it
+    ("the Department of Energy"). Evidence per use, the rules of actor_types.yaml:
+    ``person`` (a person noun in apposition, a title before it), ``organisation`` (an organisation noun heads it
+    or stands in apposition), ``speaker`` (it heads the subject of a reporting verb, ``verbs`` defaulting to the
+    verb lemmas of reporting_verbs.yaml). Returns ``{alias: Evidence}`` for the names with any evidence, each
+    with up to two example sentences.
+    """
+    from analysis import quotes
+
+    cues = cues or type_cues()
+    verbs = frozenset(verbs if verbs is not None else (c for c in quotes.lexicon() if " " not in c))
+    evidence: dict[str, Evidence] = defaultdict(Evidence)
+    for doc in docs:
+        for span, head, titled in _names(doc, cues):
+            alias = clean(span.text)
+            kinds = Counter(_evidence(head, cues, verbs)) + Counter(["person"] * titled)
+            generic = all(t.lower_.rstrip(".") in cues["organisation_nouns"] | cues["titles"] for t in span)
+            if len(alias) < 2 or not kinds or generic:  # "the Department of ...": a noun, not a name
+                continue
+            found = evidence[alias]
+            found.uses += 1
+            found.types.update(kinds)
+            if len(found.examples) < 2 and span.sent.text not in found.examples:
+                found.examples.append(span.sent.text)
+    return dict(evidence)
+
+
+def _names(doc, cues: dict[str, frozenset[str]]):
+    """(name span, head token, whether a title preceded it) for every run of proper nouns in ``doc``."""
+    i = 0
+    while i < len(doc):
+        if doc[i].pos_ != "PROPN":
+            i += 1
+            continue
+        start, end = _run(doc, i)
+        end, head = _with_organisation_noun(doc, end, cues)
+        titled = False
+        if head.lower_ not in cues["organisation_nouns"] and head.ent_type_ in ("PERSON", ""):
+            # Drop everything up to the last title: "FBI Director James Comey" -> "James Comey" (but a name the
+            # recogniser calls something else keeps its words: "General Motors" is no person).
+            last = max((k for k in range(start, end - 1) if doc[k].lower_.rstrip(".") in cues["titles"]), default=None)
+            if last is not None:
+                start, titled = last + 1, True
+        yield doc[start:end], head, titled
+        i = end
+
+
+def _run(doc, i: int) -> tuple[int, int]:
+    """The run of proper nouns from token ``i``, with hyphen-joined parts on either side: (start, end)."""
+    start, j = i, i
+    while j + 1 < len(doc) and (doc[j + 1].pos_ == "PROPN" or _glued(doc, j + 1)):
+        j += 2 if doc[j + 1].pos_ != "PROPN" else 1
+    while start >= 2 and _glued(doc, start - 1):
+        start -= 2  # "Okonkwo-Baptiste": the tagger often calls the first part a common noun
+    return start, j + 1
+
+
+def _with_organisation_noun(doc, end: int, cues: dict[str, frozenset[str]]):
+    """The end and head token of the name once the organisation noun it modifies ("the Green party") or the "of"
+    phrase after its organisation noun ("the Department of Energy", "the Bank of England") is taken in."""
+    if end < len(doc) and doc[end].pos_ == "NOUN" and doc[end].lower_ in cues["organisation_nouns"] \
+            and doc[end - 1].head.i == end:
+        end += 1
+    head = doc[end - 1]
+    if head.lower_ in cues["organisation_nouns"] and end + 1 < len(doc) and doc[end].lower_ == "of" \
+            and doc[end + 1].pos_ == "PROPN":
+        end += 1
+        while end < len(doc) and doc[end].pos_ == "PROPN":
+            end += 1
+    return end, head
+
+
+def _glued(doc, i: int) -> bool:
+    """Whether token ``i`` is a hyphen joining the words on either side with no space: one name."""
+    return (0 < i < len(doc) - 1 and doc[i].text in patterns.HYPHENS and not doc[i - 1].whitespace_
+            and not doc[i].whitespace_ and doc[i - 1].is_alpha and doc[i + 1].is_alpha)
+
+
+def _evidence(head, cues: dict[str, frozenset[str]], verbs: frozenset[str]):
+    """The types the parse around a name's head token gives it, one per rule that applies."""
+    if head.lower_ in cues["organisation_nouns"]:
+        yield "organisation"
+    for noun in [c for c in head.children if c.dep_ == "appos"] + ([head.head] if head.dep_ == "appos" else []):
+        if noun.pos_ == "NOUN" and noun.lemma_.lower() in cues["person_nouns"]:
+            yield "person"
+        elif noun.pos_ == "NOUN" and noun.lemma_.lower() in cues["organisation_nouns"]:
+            yield "organisation"
+    if head.dep_ == "nsubj" and head.head.lemma_.lower() in verbs:
+        yield SPEAKER
 
 
 def clean(surface: str) -> str:
@@ -99,10 +239,17 @@ def clean(surface: str) -> str:
     return _POSSESSIVE.sub("", _LEADING.sub("", surface.strip())).strip()
 
 
-def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25) -> list[Actor]:
-    """The ``top`` most mentioned candidate actors, their aliases clustered (see the module docstring)."""
+def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
+           parsed: dict[str, Evidence] | None = None) -> list[Actor]:
+    """The ``top`` most mentioned candidate actors, their aliases clustered (see the module docstring).
+
+    ``parsed`` (``parse_types``) gives type evidence from the parse; it outweighs the entity label of a name the
+    alias table does not know, and a name the entity recogniser missed becomes a candidate with the uses the
+    parse found.
+    """
     named = mentions[mentions["ner_label"].isin(TYPES) | (mentions["actor"].fillna("") != "")]
-    if not len(named):
+    parsed = parsed or {}
+    if not len(named) and not parsed:
         return []
     texts = dict(zip(zip(sentences["article_id"], sentences["sent_id"]), sentences["text"]))
     forms: Counter = Counter()
@@ -121,6 +268,9 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25) ->
             known[form] = actor
         if len(examples[form]) < 2 and (sentence := texts.get((aid, sid), "")) not in examples[form]:
             examples[form].append(sentence)
+    _retype(forms, kinds, parsed, tabled=set(named.loc[named["actor_type"].fillna("") != "", "text"].map(clean)))
+    for form, found in parsed.items():
+        examples[form] += [e for e in found.examples if e not in examples[form]][:2 - len(examples[form])]
     clusters = _cluster(forms, kinds, known)
     out, claimed = [], set()
     for head in sorted(clusters, key=lambda h: -sum(forms[m] for m in clusters[h])):
@@ -132,11 +282,42 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25) ->
         if not members:
             continue
         kind = sum((kinds[m] for m in members), Counter()).most_common(1)[0][0]
-        actor = Actor(known.get(head, head), kind, Counter({m: forms[m] for m in members}))
+        actor = Actor(known.get(head) or _display(members, forms), kind, Counter({m: forms[m] for m in members}))
         for m in sorted(members, key=forms.get, reverse=True):
             actor.examples += [e for e in examples[m] if e not in actor.examples][:2 - len(actor.examples)]
         out.append(actor)
     return sorted(out, key=lambda a: (-a.count, a.name))[:top]
+
+
+def _display(members: set[str], forms: Counter) -> str:
+    """An actor's name: its most frequent multi-word alias ("Harry Reid" over "Senate Majority Leader Harry
+    Reid" and "Reid"), else its most frequent alias."""
+    multi = [m for m in members if " " in m] or list(members)
+    return max(multi, key=lambda m: (forms[m], -len(m), m))
+
+
+def _retype(forms: Counter, kinds: dict[str, Counter], parsed: dict[str, Evidence], *, tabled: set[str]) -> None:
+    """Give each name the parse has evidence for the type that evidence says (in place): a person or organisation
+    noun decides; a speaker is a person when it is the surname of a person's full name in the corpus ("Hale said"
+    after "Dana Hale"), else an organisation or state when the entity label says so, else a person. Names the
+    alias table typed keep their type; names only the parse found join ``forms`` with its count of uses."""
+    def direct(form: str) -> Counter:
+        return Counter({k: n for k, n in parsed[form].types.items() if k != SPEAKER}) if form in parsed else Counter()
+
+    def person(form: str) -> bool:
+        told = direct(form) or kinds.get(form) or Counter()
+        return bool(told) and told.most_common(1)[0][0] == "person"
+
+    surnames = {f.split()[-1] for f in set(forms) | set(parsed) if len(f.split()) > 1 and person(f)}
+    for form, found in parsed.items():
+        if form in tabled:
+            continue
+        labelled = kinds[form].most_common(1)[0][0] if kinds.get(form) else ""
+        kind = (direct(form).most_common(1)[0][0] if direct(form) else "person" if form in surnames
+                else labelled if labelled in ("organisation", "state") else "person")
+        if form not in forms:
+            forms[form] = found.uses
+        kinds[form] = Counter({kind: forms[form]})
 
 
 def _cluster(forms: Counter, kinds: dict, known: dict) -> dict[str, set[str]]:

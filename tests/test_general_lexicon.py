@@ -62,6 +62,29 @@ STYLE = {
         "Protesters burned flags and chanted death to America.",
         "The supporters chanted that they would build the wall.",
     ],
+    "appeal_to_fear": [
+        "The pastor said the new law is a grave threat to religious freedom.",
+        "Opponents call the plant a threat to our way of life.",
+        "If we don't act now, the river will be dead in ten years.",
+        "Health officials fear the disease could spread to the capital.",
+        "A bloc of hardliners would wipe the country off the map, the minister warned.",
+        "The mayor said the town was being overrun.",
+        "This is every parent's worst nightmare.",
+    ],
+    "thought_terminating": [
+        "\"It is what it is,\" the coach said after the defeat.",
+        "If that costs us the election, so be it.",
+        "There is no going back now.",
+        "The governor says she will not negotiate: no more excuses.",
+        "Nobody is perfect, the chairman said of the scandal.",
+    ],
+    "whataboutism": [
+        "But what about the senator's own donors?",
+        "He is guilty of the same thing he accuses his rivals of.",
+        "There are far worse offenders in the capital.",
+        "The party, meanwhile, had nothing to say about its own candidate.",
+        "If they really cared about children, they would fund the schools.",
+    ],
 }
 
 # Plain news sentences: no family may hit them. The first two were false hits of the story lexicon on a gun-policy
@@ -82,6 +105,12 @@ NEUTRAL = [
     "The left lane of the motorway was closed after the accident.",
     "Researchers at the university published the results in a journal.",
     "A gas blast damaged two houses on Monday morning.",
+    # Near misses of the fear, cliché and whataboutism families: the same words in plain reporting.
+    "The spread of the results across the districts was small.",
+    "Officials said the threat level remained unchanged.",
+    "It was over by the time the police arrived at the scene.",
+    "The players asked about the new schedule at the meeting.",
+    "The union said the deal was not perfect but would be signed.",
 ]
 
 
@@ -110,7 +139,7 @@ def test_lexicon_loads_with_every_family_mapped_to_semeval_techniques(lex):
         assert set(family["techniques"]) <= patterns.TECHNIQUES
         assert family["note"].strip(), f"{fid} has no note saying what it covers"
     header = GENERAL.read_text(encoding="utf-8").split("families:")[0]
-    for source in ("Da San Martino", "Piskorski", "Wilson", "Recasens", "Hyland"):
+    for source in ("Da San Martino", "Piskorski", "Wilson", "Recasens", "Hyland", "Lifton"):
         assert source in header, f"the header does not name {source}"
 
 
@@ -138,10 +167,11 @@ def pattern_words(family: dict) -> set[str]:
     return set(re.findall(r"[a-z]{3,}", " ".join(v["pattern"] for v in family["variants"]).lower()))
 
 
-# Common words that stand inside the seeds' entity names ("Democratic People's Republic of Korea") or the story
-# lexicon's patterns ("three-way bloc") without being words of the story; a general lexicon may use them.
+# Common words that stand inside the seeds' entity names ("Democratic People's Republic of Korea", "Security
+# Council", "Far East") or the story lexicon's patterns ("three-way bloc") without being words of the story; a
+# general lexicon may use them.
 GENERIC_WORDS = {"republic", "people", "democratic", "united", "states", "national", "party", "committee",
-                      "central", "agency", "news", "ministry", "way", "north", "south", "east", "west"}
+                 "central", "agency", "news", "ministry", "way", "north", "south", "east", "west", "security", "far"}
 
 
 def story_terms(nlp, seed_texts: dict[str, str]) -> set[str]:
@@ -198,3 +228,8 @@ def test_validation_scores_hits_against_gold_spans(tmp_path, nlp, monkeypatch):
     assert general["families"]["flag_waving"]["own"] == 1.0
     assert general["families"]["name_calling"]["own"] == 1.0
     assert general["families"]["doubt"]["hits"] == 0
+    # The same figures per half of the articles: "2" (even id) holds outrageous and crook, "1" (odd) the rest.
+    even, odd = general["halves"]["even"], general["halves"]["odd"]
+    assert (even["hits"], even["precision"], odd["hits"], odd["precision"]) == (2, 0.5, 3, round(2 / 3, 3))
+    assert even["families"]["loaded_language"]["own"] == 0.0 and odd["families"]["loaded_language"]["own"] == 0.5
+    assert even["families"]["name_calling"]["own"] == 1.0 and odd["families"]["name_calling"]["hits"] == 0

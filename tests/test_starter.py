@@ -59,3 +59,66 @@ def test_a_starter_profile_is_written_with_counts_and_examples_and_loads(tagged,
     assert "# 4 mentions (NRA 3, National Rifle Association 1)" in (folder / "actors.yaml").read_text(encoding="utf-8")
     with pytest.raises(FileExistsError, match="--force"):
         starter.write(made, folder)
+
+
+# Sentences for the parse-based types: the entity recogniser labels "Marwick" an organisation and gives "the Green
+# party" no label at all; the parse says who speaks and what a name is.
+PARSED = [
+    ("e", "Dana Hale, a spokeswoman for the council, said the plan was dead."),
+    ("e", "Senator Obuya told reporters the vote would go ahead."),
+    ("f", "The Green party rejected the budget on Monday."),
+    ("f", "Marwick said the ruling would be appealed."),
+    ("g", "Kessler Dynamics, a company based in Ohio, denied the claim."),
+    ("g", "Hale said the council would meet again in May."),
+    ("h", "FBI Director James Comey told lawmakers the inquiry was open."),
+    ("h", "General Motors said it would close the plant."),
+    ("h", "The Department of Energy said the plant was safe."),
+]
+
+
+def test_the_parse_types_names_by_apposition_title_head_noun_and_speech(nlp):
+    found = starter.parse_types(nlp.pipe(t for _, t in PARSED))
+    assert found["Dana Hale"].types["person"] == 1  # "Dana Hale, a spokeswoman"
+    assert found["Obuya"].types["person"] == 1 and "Senator Obuya" not in found  # the title is dropped
+    assert found["James Comey"].types["person"] == 1  # so is everything before the last title
+    assert dict(found["General Motors"].types) == {"speaker": 1}  # an organisation's name is no title
+    assert found["Green party"].types["organisation"] == 1  # "the X party"
+    assert found["Kessler Dynamics"].types["organisation"] == 1  # "X, a company"
+    assert dict(found["Marwick"].types) == {"speaker": 1}  # the subject of "said", nothing else
+    assert found["Marwick"].examples == ["Marwick said the ruling would be appealed."]
+    assert "Ohio" not in found and "Monday" not in found  # names the parse says nothing about
+    assert "Department" not in found  # an organisation noun alone is not a name, but with its "of" phrase:
+    assert found["Department of Energy"].types == {"organisation": 1, "speaker": 1}
+
+
+def test_parse_evidence_outweighs_the_entity_label_and_adds_names_ner_missed(nlp):
+    sentences = pd.DataFrame({"article_id": [a for a, _ in PARSED], "sent_id": range(len(PARSED)), "start": 0,
+                              "text": [t for _, t in PARSED], "voice": "narrator"})
+    rows = [(0, "Dana Hale", "PERSON", "", ""), (5, "Hale", "ORG", "", ""),  # a surname mislabelled
+            (3, "Marwick", "ORG", "", ""), (4, "Kessler Dynamics", "PERSON", "", ""), (4, "Ohio", "GPE", "", ""),
+            (1, "Obuya", "ORG", "", ""), (0, "U.S.", "GPE", "United States", "state")]
+    mentions = pd.DataFrame([{"article_id": PARSED[k][0], "sent_id": k, "text": text, "ner_label": label,
+                              "actor": actor, "actor_type": kind} for k, text, label, actor, kind in rows])
+    parsed = starter.parse_types(nlp.pipe(sentences["text"]))
+    found = {a.name: a for a in starter.actors(mentions, sentences, parsed=parsed)}
+    assert found["Dana Hale"].type == "person" and dict(found["Dana Hale"].aliases) == {"Dana Hale": 1, "Hale": 1}
+    assert found["Obuya"].type == "person"  # NER said ORG; the title says person
+    assert found["Kessler Dynamics"].type == "organisation"  # NER said PERSON; the apposition says company
+    assert found["Marwick"].type == "organisation"  # a speaker the entity recogniser calls an organisation
+    assert found["Ohio"].type == "state" and found["United States"].type == "state"
+    assert found["Green party"].type == "organisation"  # found by the parse only, with its use and example
+    assert found["Green party"].count == 1 and found["Green party"].examples == [PARSED[2][1]]
+    # Without the parse the entity labels decide, as before.
+    plain = {a.name: a for a in starter.actors(mentions, sentences)}
+    assert plain["Obuya"].type == "organisation" and "Green party" not in plain
+    # build parses the sentences itself when given the pipeline (new-story passes it).
+    made = starter.build("council", corpus="test", sentences=sentences, mentions=mentions, n_articles=3, nlp=nlp)
+    assert {(a.name, a.type) for a in made.actors} >= {("Green party", "organisation"), ("Obuya", "person")}
+
+
+def test_a_speaker_without_an_entity_label_is_a_person(nlp):
+    parsed = starter.parse_types(nlp.pipe(["Okonkwo-Baptiste said the talks had failed."]))
+    empty = pd.DataFrame(columns=["article_id", "sent_id", "text", "ner_label", "actor", "actor_type"])
+    sentences = pd.DataFrame(columns=["article_id", "sent_id", "text"])
+    assert [(a.name, a.type) for a in starter.actors(empty, sentences, parsed=parsed)] == [
+        ("Okonkwo-Baptiste", "person")]
