@@ -25,11 +25,13 @@ threads runs its partitions one after another (a spaCy pipeline is not shared be
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import itertools
 import logging
 import os
+import shutil
 import tempfile
 import threading
 import uuid
@@ -182,6 +184,7 @@ def _model(name: str) -> Language:
 def _alias_file(text: str) -> str:
     """A worker-local copy of the alias table the client sent (``tagging.run`` reads a path), written once."""
     folder = Path(tempfile.mkdtemp(prefix="framing-aliases-"))
+    atexit.register(shutil.rmtree, folder, True)
     path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:16]}.yaml"
     path.write_text(text, encoding="utf-8")
     return str(path)
@@ -222,9 +225,14 @@ def _rows_of(df: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:
 
 
 def _record(failed: failures.Recorder | None, rows: pd.DataFrame) -> None:
-    """Add a worker's failures rows to the client's recorder (the worker's own warning stays in its log)."""
-    if failed is None or not len(rows):
+    """Add a worker's failures rows to the client's recorder (the worker's own warning stays in its log).
+    Without a recorder an article that killed its worker stops the stage, as an error does in a local run."""
+    if not len(rows):
         return
+    if failed is None:
+        first = rows.iloc[0]
+        raise ClusterError(f"article {first['article_id']} failed on the cluster ({first['error']}: "
+                           f"{first['message']}); pass failed=failures.Recorder(stage) to record it and go on")
     for row in rows.to_dict("records"):
         log.warning("%s: article %s failed on a worker and is left out (%s: %s)", row["stage"], row["article_id"],
                     row["error"], row["message"])
@@ -254,7 +262,7 @@ def _results(client, function: Callable, parts: Iterable, total: int, options: d
 
     A partition whose task killed its workers is run again one article per task; an article that still kills
     its worker yields a ``failures`` row (``KilledWorker``) instead of its tables."""
-    window = max(2, 2 * sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+    window = max(2, 2 * sum(client.nthreads().values()))
     token = uuid.uuid4().hex[:8]
     submit = lambda n, part: client.submit(function, part, key=f"framing-{stage}-{token}-{n}", pure=False,  # noqa: E731
                                            **options)
@@ -363,13 +371,13 @@ def check(client, *, model: str, timeout: float = CONNECT_TIMEOUT) -> list[dict]
                             f"environment (requirements.lock pins en_core_web_sm) or pass an installed model")
     if problems:
         raise ClusterError("the Dask cluster cannot run this stage: " + "; ".join(problems))
-    threads = client.scheduler_info()["workers"]
-    many = sorted(w for w, info in threads.items() if info.get("nthreads", 1) > 1)
+    threads = client.nthreads()
+    many = sorted(w for w, n in threads.items() if n > 1)
     if many:
         log.warning("%d worker(s) have more than one thread (%s ...): their partitions run one at a time; start "
                     "workers with --nthreads 1 and more processes (--nworkers) instead", len(many), many[0])
     return [{"worker": w, **{k: r[k] for k in ("version", "fingerprint", "model")},
-             "threads": threads.get(w, {}).get("nthreads", 1)} for w, r in sorted(reports.items())]
+             "threads": threads.get(w, 1)} for w, r in sorted(reports.items())]
 
 
 def _probe(model: str) -> dict:

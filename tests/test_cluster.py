@@ -11,7 +11,7 @@ import cloudpickle
 import dask
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, get_task_stream
 from distributed.diagnostics.plugin import WorkerPlugin
 from pandas.testing import assert_frame_equal
 
@@ -208,6 +208,9 @@ def test_workers_without_the_model_or_with_other_code_are_named(address, monkeyp
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_framing_run_with_a_scheduler_writes_the_tables_of_a_local_run(address, seed_run, tmp_path):
-    out = run_workbook(tmp_path / "out", "--corpus", str(SEEDS), "-p", f"scheduler={address}")
+    with Client(address) as client, get_task_stream(client) as ran:
+        out = run_workbook(tmp_path / "out", "--corpus", str(SEEDS), "-p", f"scheduler={address}")
+    stages = {str(task["key"]).split("-")[1] for task in ran.data if str(task["key"]).startswith("framing-")}
+    assert stages == {"tag", "rhetoric"}  # the cluster's workers did both stages' work
     names = [*tagging.TABLES, "hits", "frames", "keyness", "adoption", "failures"]
     _same_tables(seed_run / "data", out / "data", names)
