@@ -177,6 +177,8 @@ _MODEL_LOCK = threading.RLock()
 
 def _model(name: str) -> Language:
     """The worker's pipeline ``name``, loaded on its first task (``models.load`` caches it per process)."""
+    # A worker's progress bars would only fill its log with carriage returns; the client shows partitions done.
+    os.environ.setdefault(progress.ENV, "0")
     return models.load(name)
 
 

@@ -89,7 +89,7 @@ def address():
     is not retried (allowed-failures 0), so a dying article costs one worker restart, not four."""
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                              memory_limit="3GiB")
     with local, Client(local) as client:
         client.register_plugin(Inject())
