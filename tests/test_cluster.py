@@ -182,6 +182,19 @@ def test_an_article_that_kills_its_worker_is_a_failures_row_and_the_others_are_t
     _same_tables(local, remote, tagging.TABLES)
 
 
+def test_a_corpus_without_english_articles_gives_the_empty_tables_of_a_local_run(address, nlp, tmp_path):
+    articles = _articles().assign(is_english=False)
+    here = cluster.tag(articles, tmp_path / "local", nlp=nlp)
+    assert cluster.tag(articles, tmp_path / "remote", scheduler=address) == here == {
+        **{name: 0 for name in tagging.TABLES}, "failures": 0}
+    _same_tables(tmp_path / "local", tmp_path / "remote", [*tagging.TABLES, "failures"])
+    sentences, quotes = tables.empty("sentences"), tables.empty("quotes")
+    mine = cluster.scan(articles, nlp=nlp, sentences=sentences, quotes=quotes)
+    theirs = cluster.scan(articles, scheduler=address, sentences=sentences, quotes=quotes)
+    for name in ("hits", "counts", "frames"):
+        assert_frame_equal(getattr(mine, name), getattr(theirs, name), obj=name)
+
+
 def test_an_unreachable_scheduler_gives_the_address_and_what_to_do(tmp_path):
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
