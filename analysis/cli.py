@@ -90,6 +90,13 @@ def _run_parser(sub) -> None:
                           f"and publishes; the failures table lists them)")
     run.add_argument("--wait", action="store_true",
                      help="when another run is writing to the same --out, wait for it instead of refusing")
+    run.add_argument("--force", action="store_true",
+                     help="execute every selected stage, even those whose results in OUT are up to date (by default "
+                          "a stage whose tables, parameters, files, notebook, code and package versions are unchanged "
+                          "since the run that computed its results is reused)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help=f"a Dask scheduler address (tcp://host:8786): sets the notebook parameter "
+                          f"{runner.SCHEDULER!r} of every selected stage that declares one")
     run.set_defaults(func=_run)
 
 
@@ -109,7 +116,7 @@ def _run(args) -> int:
         story = _story(args, names)
         assignments["story"] = str(profiles.folder(story)) if story.strip() else ""
     plan = runner.plan(corpus=args.corpus, out=args.out, profile=args.profile, assignments=assignments,
-                       stage_names=names)
+                       stage_names=names, force=args.force, scheduler=args.scheduler)
     index = runner.execute(plan, wait=args.wait)
     log.info("reports: %s", index)
     failed = failures.summary(plan.out / "data")
