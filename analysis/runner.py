@@ -27,6 +27,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,17 +148,22 @@ def _execute(run: Plan) -> Path:
     _mark(run.out, "running")
     previous = signal.signal(signal.SIGTERM, _terminate)
     started = time.time()
+    # Each stage's report is converted in this thread while the next stage's kernel starts and runs: the two use
+    # different cores, and the conversion needs nothing the next stage writes.
+    converter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="framing-report")
     try:
         staging = _staging(run.out)
         _mark(run.out, "running", staging=str(staging))
-        records, executed = cache.read(staging / "data"), 0
+        records, converted = cache.read(staging / "data"), []
         for number, stage in enumerate(run.stages, 1):
             log.info("[%d/%d] %s: %s", number, len(run.stages), stage.name, stage.title)
-            executed += _stage(stage, run, staging, records)
+            converted += _stage(stage, run, staging, records, converter)
             cache.write(records, staging / "data")
             log.info("[%d/%d] %s done (%.0f s so far)", number, len(run.stages), stage.name, time.time() - started)
             _step(f"stage {stage.name} done")
-        _pages(staging, records, complete=executed == 0)
+        for report_done in converted:
+            report_done.result()  # a conversion that raised fails the run here
+        _pages(staging, records, complete=not converted)
         _publish(staging, run.out)
     except OSError as err:
         _mark(run.out, "failed", error=str(err))
@@ -170,6 +176,7 @@ def _execute(run: Plan) -> Path:
         _mark(run.out, "failed", error=str(err))
         raise
     finally:
+        converter.shutdown(wait=True, cancel_futures=True)  # before the staging folder is removed
         signal.signal(signal.SIGTERM, previous)
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
@@ -239,9 +246,9 @@ def _staging(out: Path) -> Path:
     return staging
 
 
-def _stage(stage, run: Plan, staging: Path, records: dict) -> bool:
+def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPoolExecutor) -> list[Future]:
     """Reuse the stage's results already in ``staging`` when its fingerprint is theirs, else execute it and
-    record its new fingerprint in ``records``; True when it was executed."""
+    record its new fingerprint in ``records``. Returns the conversion of its report (none when reused)."""
     params = run.parameters[stage.name]
     earlier = [s.name for s in stages.all_stages()][:[s.name for s in stages.all_stages()].index(stage.name)]
     failed = {name: records.get(name, {}).get("failures_digest", "") for name in earlier}
@@ -252,17 +259,18 @@ def _stage(stage, run: Plan, staging: Path, records: dict) -> bool:
         report.restamp(staging / "reports" / stage.report, {stage.name: cache.computed(records[stage.name])})
         log.info("%s: reused the results computed on %s UTC (nothing it reads has changed)", stage.name,
                  record["computed"])
-        return False
+        return []
     if record and not run.force:
         log.info("%s: runs again (changed: %s)", stage.name, ", ".join(cache.changed(record, parts)))
     began, computed = time.time(), cache.now()
-    _run_stage(stage, params, staging, run.out, computed=cache.computed({"computed": computed}))
+    executed = _run_stage(stage, params, staging, run.out)
     rows = failures.read(staging / "data")
     rows = rows[rows["stage"] == stage.name]
     records[stage.name] = {"fingerprint": fingerprint, "parts": parts, "computed": computed, "reused": "",
                            "run": staging.name, "seconds": round(time.time() - began, 1), "failures": len(rows),
                            "failures_digest": cache.frame_digest(rows)}
-    return True
+    return [converter.submit(report.stage, executed, staging / "reports" / stage.report, stage=stage,
+                             data_dir=staging / "data", computed=cache.computed(records[stage.name]))]
 
 
 def _pages(staging: Path, records: dict, *, complete: bool) -> None:
@@ -285,7 +293,8 @@ def _pages(staging: Path, records: dict, *, complete: bool) -> None:
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
-def _run_stage(stage, params: dict, staging: Path, out: Path, *, computed: str) -> None:
+def _run_stage(stage, params: dict, staging: Path, out: Path) -> Path:
+    """Execute the stage's notebook into the staging folder; returns the executed notebook."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -303,8 +312,7 @@ def _run_stage(stage, params: dict, staging: Path, out: Path, *, computed: str) 
         raise StageFailed(stage.name, f"cell {_source_index(kept, err.cell_index)} of {stage.notebook.name} "
                                       f"(execution count {err.exec_count})",
                           f"{err.source.strip()[:400]}\n{err.ename}: {err.evalue}", kept) from None
-    report.stage(executed, staging / "reports" / stage.report, stage=stage, data_dir=staging / "data",
-                 computed=computed)
+    return executed
 
 
 @contextlib.contextmanager

@@ -52,3 +52,13 @@ def test_re_running_later_stages_keeps_the_story_the_tables_were_made_with(tmp_p
     assert cli._story(later, ["rhetoric", "charts"]) == ""
     assert cli._story(argparse.Namespace(story="gun-policy", corpus=None, out=str(tmp_path)), ["rhetoric"]) == "gun-policy"
     assert cli._story(later, None) == "asian-nato"  # a whole run on the default corpus, seeds/
+
+
+def test_run_documents_force_and_scheduler(capsys):
+    try:
+        cli.main(["run", "--help"])
+    except SystemExit as done:
+        assert done.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--force" in shown and "execute every selected stage" in shown
+    assert "--scheduler ADDRESS" in shown and "sets the notebook parameter 'scheduler'" in shown
