@@ -5,13 +5,15 @@ The declaration is read here and only here; the runner, the CLI, the docs and th
 from __future__ import annotations
 
 import ast
+import hashlib
+import importlib.metadata as metadata
+import json
 import logging
 import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import papermill
 import yaml
 
 from analysis import models
@@ -69,9 +71,37 @@ def _stages(path: Path) -> tuple[Stage, ...]:
 
 def _stage(spec: dict, base: Path) -> Stage:
     notebook = base / spec["notebook"]
-    params = papermill.inspect_notebook(str(notebook)) if notebook.exists() else {}
+    params = parameters(notebook) if notebook.exists() else {}
     return Stage(spec["name"], notebook, spec.get("title", spec["name"]), tuple(spec.get("inputs", [])),
                  tuple(spec.get("outputs", [])), params)
+
+
+def parameters(notebook: Path) -> dict:
+    """The parameters notebook ``notebook`` declares (``papermill.inspect_notebook``: name to ``name``,
+    ``inferred_type_name``, ``default``, ``help``).
+
+    Every ``framing`` command lists the stages' parameters, and importing papermill and nbformat costs half a
+    second, so the answer is kept in the cache folder under the notebook's content hash and papermill's version:
+    an edited notebook or another papermill is inspected afresh."""
+    from analysis import report
+
+    digest = hashlib.sha256(notebook.read_bytes() + metadata.version("papermill").encode()).hexdigest()[:32]
+    kept = report.cache_folder() / "parameters" / f"{digest}.json"
+    try:
+        return json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    import papermill
+
+    found = {name: dict(spec) for name, spec in papermill.inspect_notebook(str(notebook)).items()}
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        tmp = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(found), encoding="utf-8")
+        os.replace(tmp, kept)
+    except OSError as err:  # an unwritable cache folder only costs the next command the same half second
+        log.info("could not keep the parameters of %s in %s: %s", notebook, kept.parent, err)
+    return found
 
 
 def select(names: list[str] | None = None) -> list[Stage]:
