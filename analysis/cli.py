@@ -176,7 +176,13 @@ def _schema(args) -> int:
 
 
 def _status(args) -> int:
+    from analysis import cache
+
     state = runner.last_run(args.out)
+    published = cache.read(Path(args.out) / "data")  # when each published stage's results were computed
+    if published:
+        state["stages"] = {name: {k: r.get(k, "") for k in ("computed", "reused", "seconds", "failures")}
+                           for name, r in published.items()}
     sys.stdout.write(json.dumps(state, indent=2) + "\n")
     return 0 if state["status"] in ("complete", "none") else 1
 

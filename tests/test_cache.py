@@ -91,6 +91,15 @@ def test_an_unchanged_re_run_reuses_every_stage_and_says_so(pipeline):
     assert runner.last_run(pipeline / "out")["status"] == "complete"
 
 
+def test_status_lists_when_each_stage_was_computed(pipeline, capsys):
+    assert _run(pipeline) == 0 and _run(pipeline) == 0
+    capsys.readouterr()
+    assert cli.main(["status", "--out", str(pipeline / "out")]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "complete" and set(shown["stages"]) == {"make", "use"}
+    assert shown["stages"]["make"]["reused"] and shown["stages"]["make"]["computed"]
+
+
 def test_force_executes_every_stage(pipeline):
     assert _run(pipeline) == 0
     assert _run(pipeline, "--force") == 0
