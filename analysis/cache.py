@@ -80,12 +80,21 @@ def fingerprint(stage, params: dict, data_dir: str | os.PathLike, *, failures: d
 
 
 def reusable(record: dict | None, fingerprint: str, stage, run_dir: Path) -> bool:
-    """Whether the results ``record`` describes can stand for a run of ``stage`` with ``fingerprint``."""
+    """Whether the results ``record`` describes can stand for a run of ``stage`` with ``fingerprint``: the same
+    fingerprint, no failed article, and its tables (as it wrote them), report and executed notebook in
+    ``run_dir``."""
     if not record or record.get("fingerprint") != fingerprint or record.get("failures", 0):
         return False
-    needed = [run_dir / "data" / f"{t}.parquet" for t in stage.outputs]
-    needed += [run_dir / "reports" / stage.report, run_dir / "reports" / "notebooks" / stage.notebook.name]
+    if record.get("outputs") != outputs(stage, run_dir / "data"):
+        return False  # a table was removed or changed since the stage wrote it
+    needed = [run_dir / "reports" / stage.report, run_dir / "reports" / "notebooks" / stage.notebook.name]
     return all(p.exists() for p in needed)
+
+
+def outputs(stage, data_dir: Path) -> dict[str, str]:
+    """The digest of each table ``stage`` writes, except ``failures``, which every stage shares (its rows of it
+    are in the record's ``failures_digest``)."""
+    return {t: file_digest(Path(data_dir) / f"{t}.parquet") for t in stage.outputs if t != "failures"}
 
 
 def changed(record: dict | None, parts: dict) -> list[str]:
@@ -118,10 +127,24 @@ def file_digest(path: str | os.PathLike) -> str:
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         return _digest_json({p.relative_to(path).as_posix(): file_digest(p) for p in files})
     try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        state = path.stat()
     except FileNotFoundError:
         return "missing"
+    # A table is hashed as one stage's output and again as the next one's input: once per version of the file.
+    key = (str(path.resolve()), state.st_size, state.st_mtime_ns, state.st_ino)
+    if key not in _DIGESTS:
+        with open(path, "rb") as handle:
+            _DIGESTS[key] = hashlib.file_digest(handle, "sha256").hexdigest()
+    return _DIGESTS[key]
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def forget() -> None:
+    """Forget the digests computed so far (the runner starts each run with this: a file edited between two runs
+    of one process is hashed again whatever its size and time stamp)."""
+    _DIGESTS.clear()
 
 
 @cache

@@ -154,6 +154,7 @@ def _execute(run: Plan) -> Path:
     try:
         staging = _staging(run.out)
         _mark(run.out, "running", staging=str(staging))
+        cache.forget()
         records, converted = cache.read(staging / "data"), []
         for number, stage in enumerate(run.stages, 1):
             log.info("[%d/%d] %s: %s", number, len(run.stages), stage.name, stage.title)
@@ -268,7 +269,8 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
     rows = rows[rows["stage"] == stage.name]
     records[stage.name] = {"fingerprint": fingerprint, "parts": parts, "computed": computed, "reused": "",
                            "run": staging.name, "seconds": round(time.time() - began, 1), "failures": len(rows),
-                           "failures_digest": cache.frame_digest(rows)}
+                           "failures_digest": cache.frame_digest(rows),
+                           "outputs": cache.outputs(stage, staging / "data")}
     return [converter.submit(report.stage, executed, staging / "reports" / stage.report, stage=stage,
                              data_dir=staging / "data", computed=cache.computed(records[stage.name]))]
 

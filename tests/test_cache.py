@@ -100,6 +100,13 @@ def test_status_lists_when_each_stage_was_computed(pipeline, capsys):
     assert shown["stages"]["make"]["reused"] and shown["stages"]["make"]["computed"]
 
 
+def test_a_table_changed_since_its_stage_wrote_it_is_made_again(pipeline):
+    assert _run(pipeline) == 0
+    (pipeline / "out" / "data" / "skipped.parquet").unlink()
+    assert _run(pipeline) == 0
+    assert _executed(pipeline) == ["make"], "the table came back identical, so `use` is reused"
+
+
 def test_force_executes_every_stage(pipeline):
     assert _run(pipeline) == 0
     assert _run(pipeline, "--force") == 0
