@@ -165,19 +165,15 @@ def versions(model: str | None = None) -> dict[str, str]:
 
 
 def _model_version(name: str) -> str:
-    for candidate in (name, _fallback(name)):
-        try:
-            return f"{candidate} {metadata.version(candidate)}" if candidate else ""
-        except metadata.PackageNotFoundError:
-            continue
-    config = Path(name) / "meta.json"  # a model folder: its own meta says its version
-    return file_digest(config) if config.exists() else f"{name} (version unknown)"
+    from analysis import stages
 
-
-def _fallback(name: str) -> str:
-    from analysis import models  # imports spaCy: only when the named model is not installed itself
-
-    return models.FALLBACKS.get(name, "")
+    package = stages.model_package(name)
+    if package and (Path(package) / "config.cfg").is_file():
+        return file_digest(Path(package) / "meta.json")  # a model folder: its own meta says its version
+    try:
+        return f"{package} {metadata.version(package)}"
+    except (metadata.PackageNotFoundError, ValueError):
+        return f"{name} (not installed)"
 
 
 def _value_digest(value, *, profile: bool) -> str | list:

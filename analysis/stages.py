@@ -10,13 +10,12 @@ import importlib.metadata as metadata
 import json
 import logging
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
-
-from analysis import models
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +93,7 @@ def parameters(notebook: Path) -> dict:
     import papermill
 
     found = {name: dict(spec) for name, spec in papermill.inspect_notebook(str(notebook)).items()}
-    try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        tmp = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(found), encoding="utf-8")
-        os.replace(tmp, kept)
-    except OSError as err:  # an unwritable cache folder only costs the next command the same half second
-        log.info("could not keep the parameters of %s in %s: %s", notebook, kept.parent, err)
+    _keep(kept, json.dumps(found))
     return found
 
 
@@ -220,11 +213,48 @@ def _check(name: str, value, base: Path):
     rules = declaration().get("parameters", {})
     if name in rules.get("paths", []):
         return _existing_paths(name, value, base)
-    if name in rules.get("spacy_models", []) and not models.available(value):
-        if not (value in models.FALLBACKS and models.available(models.FALLBACKS[value])):
-            raise ParameterError(f"parameter {name}={value!r}: no such spaCy model is installed "
-                                 f"(installed: {', '.join(models.installed()) or 'none'})")
+    if name in rules.get("spacy_models", []) and not model_package(value):
+        from analysis import models
+
+        raise ParameterError(f"parameter {name}={value!r}: no such spaCy model is installed "
+                             f"(installed: {', '.join(models.installed()) or 'none'})")
     return value
+
+
+def model_package(name: str) -> str:
+    """The spaCy pipeline ``analysis.models.load(name)`` would load: ``name`` itself (an installed package or a
+    model folder) or its fallback (``models.FALLBACKS``); ``""`` when neither is installed.
+
+    Asking spaCy means importing it (a second or more), which a run that reuses every stage would otherwise not
+    need; the answer for a package name is kept in the cache folder until a folder on ``sys.path`` changes (a
+    package installed or removed changes its folder's time stamp)."""
+    if (Path(name) / "config.cfg").is_file():
+        return name
+    state = [(entry, os.stat(entry).st_mtime_ns) for entry in sys.path if entry and os.path.isdir(entry)]
+    digest = hashlib.sha256(json.dumps([name, state]).encode()).hexdigest()[:32]
+    from analysis import report
+
+    kept = report.cache_folder() / "models" / f"{digest}.json"
+    try:
+        return json.loads(kept.read_text(encoding="utf-8"))["package"]
+    except (OSError, ValueError, KeyError):
+        pass
+    from analysis import models
+
+    package = next((c for c in (name, models.FALLBACKS.get(name)) if c and models.available(c)), "")
+    if package:  # a missing model is asked again next time: the user is about to install it
+        _keep(kept, json.dumps({"name": name, "package": package}))
+    return package
+
+
+def _keep(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as err:  # an unwritable cache folder only costs the next command the same time
+        log.info("could not keep %s: %s", path, err)
 
 
 def _existing_paths(name: str, value, base: Path):
