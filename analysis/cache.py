@@ -102,7 +102,8 @@ def changed(record: dict | None, parts: dict) -> list[str]:
     if not record:
         return ["no earlier results"]
     before = record.get("parts", {})
-    return [k for k, v in parts.items() if before.get(k) != v] or ["an earlier failure"]
+    return [k for k, v in parts.items() if before.get(k) != v] or [
+        "nothing it reads, but it recorded failed articles or its tables, report or notebook changed"]
 
 
 def computed(record: dict) -> str:

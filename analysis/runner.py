@@ -251,8 +251,8 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
     """Reuse the stage's results already in ``staging`` when its fingerprint is theirs, else execute it and
     record its new fingerprint in ``records``. Returns the conversion of its report (none when reused)."""
     params = run.parameters[stage.name]
-    earlier = [s.name for s in stages.all_stages()][:[s.name for s in stages.all_stages()].index(stage.name)]
-    failed = {name: records.get(name, {}).get("failures_digest", "") for name in earlier}
+    names = [s.name for s in stages.all_stages()]
+    failed = {name: records.get(name, {}).get("failures_digest", "") for name in names[:names.index(stage.name)]}
     fingerprint, parts = cache.fingerprint(stage, params, staging / "data", failures=failed)
     record = records.get(stage.name)
     if not run.force and cache.reusable(record, fingerprint, stage, staging):
