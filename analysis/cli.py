@@ -90,6 +90,13 @@ def _run_parser(sub) -> None:
                           f"and publishes; the failures table lists them)")
     run.add_argument("--wait", action="store_true",
                      help="when another run is writing to the same --out, wait for it instead of refusing")
+    run.add_argument("--force", action="store_true",
+                     help="execute every selected stage, even those whose results in OUT are up to date (by default "
+                          "a stage whose tables, parameters, files, notebook, code and package versions are unchanged "
+                          "since the run that computed its results is reused)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help=f"a Dask scheduler address (tcp://host:8786): sets the notebook parameter "
+                          f"{runner.SCHEDULER!r} of every selected stage that declares one")
     run.set_defaults(func=_run)
 
 
@@ -109,7 +116,7 @@ def _run(args) -> int:
         story = _story(args, names)
         assignments["story"] = str(profiles.folder(story)) if story.strip() else ""
     plan = runner.plan(corpus=args.corpus, out=args.out, profile=args.profile, assignments=assignments,
-                       stage_names=names)
+                       stage_names=names, force=args.force, scheduler=args.scheduler)
     index = runner.execute(plan, wait=args.wait)
     log.info("reports: %s", index)
     failed = failures.summary(plan.out / "data")
@@ -169,14 +176,41 @@ def _schema(args) -> int:
 
 
 def _status(args) -> int:
+    from analysis import cache
+
     state = runner.last_run(args.out)
+    published = cache.read(Path(args.out) / "data")  # when each published stage's results were computed
+    if published:
+        state["stages"] = {name: {k: r.get(k, "") for k in ("computed", "reused", "seconds", "failures")}
+                           for name, r in published.items()}
     sys.stdout.write(json.dumps(state, indent=2) + "\n")
     return 0 if state["status"] in ("complete", "none") else 1
 
 
-def _sample_parser(sub) -> None:
-    from analysis import coding
+class _Choices:
+    """The allowed values of an option, read from their module (``coding.UNITS``) only when argparse checks a
+    value: building the parser of every command must not import coding (and spaCy) or lessons. The option gets a
+    ``metavar`` and names its values in its help, since argparse would otherwise list them when it is built."""
 
+    def __init__(self, module: str, name: str):
+        self.module, self.name = module, name
+
+    def _values(self) -> tuple:
+        import importlib
+
+        return tuple(getattr(importlib.import_module(f"analysis.{self.module}"), self.name))
+
+    def __contains__(self, value) -> bool:
+        return value in self._values()
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
+def _sample_parser(sub) -> None:
     sample = sub.add_parser("sample", help="write a coding sheet: a reproducible stratified sample of a run's units",
                             description="Draw a random, reproducible sample of a run's sentences, phrase hits or quotes, "
                                         "stratified by outlet and the workbook's own code, and write it as a coding "
@@ -186,7 +220,8 @@ def _sample_parser(sub) -> None:
     sample.add_argument("--n", type=int, default=40, help="units to sample (default 40)")
     sample.add_argument("--seed", type=int, default=1, help="random seed: the same run, unit, n and seed give the "
                                                             "same sheet (default 1)")
-    sample.add_argument("--unit", choices=coding.UNITS, default="sentence", help="what one row is (default sentence)")
+    sample.add_argument("--unit", choices=_Choices("coding", "UNITS"), default="sentence", metavar="UNIT",
+                        help="what one row is: sentence, hit or quote (default sentence)")
     sample.add_argument("--data", default=str(stages.ROOT / "data"), metavar="DIR",
                         help="the run's tables (default: the project's data/)")
     sample.set_defaults(func=_sample)
@@ -238,15 +273,14 @@ def _agreement(args) -> int:
 
 
 def _lessons_parser(sub) -> None:
-    from analysis import lessons
-
     parser = sub.add_parser("lessons", help="run the lessons headless and render them as HTML",
                             description="Run the lesson notebooks (notebooks/lessons/) with papermill on a run's "
                                         "tables (running the workbook on seeds/ into DIR first when DIR/data has no "
                                         "tables) and render each as HTML: the student edition hides the answers, the "
                                         "teacher edition shows them.")
     parser.add_argument("--out", required=True, metavar="DIR", help="where the lessons (DIR/lessons/) are written")
-    parser.add_argument("--edition", choices=lessons.EDITIONS, default="student", help="default student")
+    parser.add_argument("--edition", choices=_Choices("lessons", "EDITIONS"), default="student", metavar="EDITION",
+                        help="student or teacher (default student)")
     parser.add_argument("--only", metavar="A,B", help="run only these lessons (file stems or numbers)")
     parser.set_defaults(func=_lessons)
 

@@ -9,20 +9,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import importlib.abc
 import importlib.metadata as metadata
+import importlib.util
 import json
 import logging
+import os
+import re
 import subprocess
+import sys
 import urllib.parse
 from functools import cache
 from pathlib import Path
 
-import altair as alt
-import nbformat
 import pandas as pd
-from nbconvert import HTMLExporter
 
 from analysis import tables
+
+# nbformat, nbconvert and altair are imported where they are used: every stage kernel imports this module for
+# ``setup`` and ``table_html``, and those three cost it seconds (altair and nbformat import jsonschema).
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +54,46 @@ def setup(*, level: int = logging.WARNING) -> None:
     DataFrames are shown as in :func:`table_html` (no default index, rounded numbers, text left-aligned).
     """
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
-    alt.renderers.enable("mimetype", embed_options={"actions": dict(EMBED_ACTIONS)})
+    _after_import("altair", _offline_charts)
     _table_formatter()
+
+
+def _offline_charts(alt) -> None:
+    alt.renderers.enable("mimetype", embed_options={"actions": dict(EMBED_ACTIONS)})
+
+
+def _after_import(name: str, then) -> None:
+    """Call ``then(module)`` once module ``name`` is imported: now if it is, else when it is first imported.
+
+    A stage that draws no chart never pays for importing altair (two seconds), and one that does gets the offline
+    renderer whether it imported altair before or after ``setup``."""
+    if name in sys.modules:
+        then(sys.modules[name])
+    elif not any(isinstance(f, _AfterImport) and f.name == name for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport(name, then))
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: on the first import of ``name`` it lets the other finders load the module, then
+    calls ``then`` on it, and steps aside."""
+
+    def __init__(self, name: str, then):
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            load, then = spec.loader.exec_module, self.then
+
+            def exec_module(module):
+                load(module)
+                then(module)
+
+            spec.loader.exec_module = exec_module
+        return spec
 
 
 def table_html(df: pd.DataFrame, *, max_rows: int | None = None) -> str:
@@ -120,20 +163,24 @@ def _table_formatter() -> None:
         shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, table_html)
 
 
-def stage(executed: str | Path, target: str | Path, *, stage, data_dir: str | Path) -> Path:
-    """Convert executed stage notebook ``executed`` into the self-contained report ``target``."""
+def stage(executed: str | Path, target: str | Path, *, stage, data_dir: str | Path, computed: str = "") -> Path:
+    """Convert executed stage notebook ``executed`` into the self-contained report ``target``; ``computed`` says
+    when its results were computed (a line at the top, which ``restamp`` brings up to date when they are reused)."""
+    import nbformat
+
     nb = nbformat.read(str(executed), as_version=4)
     params = shown(nb.metadata.get("papermill", {}).get("parameters", {}))
-    header = _header(stage.title, tables_dir=Path(data_dir), params=params, stage_name=stage.name)
+    header = _header(stage.title, tables_dir=Path(data_dir), params=params, stage_name=stage.name,
+                     computed=computed)
     return write_html(nb, target, title=stage.title, header=header, footer=_footer(Path(data_dir), params))
 
 
-def write_html(nb: nbformat.NotebookNode, target: str | Path, *, title: str, header: str, footer: str) -> Path:
-    """Render notebook ``nb`` (code hidden, charts inlined) with ``header``/``footer`` HTML into ``target``."""
-    nb = _prepare(nb)
+def write_html(nb, target: str | Path, *, title: str, header: str, footer: str) -> Path:
+    """Render notebook ``nb`` (an ``nbformat.NotebookNode``; code hidden, charts inlined) with ``header``/``footer``
+    HTML into ``target``."""
+    nb, vega_lite = _prepare(nb)
     nb.metadata["title"] = title
-    has_charts = any(VEGALITE_BLOCK in o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
-    scripts = [_bundle(), _INIT_JS] if has_charts else []  # a page without charts carries no Vega at all
+    scripts = [_bundle(vega_lite), _INIT_JS] if vega_lite else []  # a page without charts carries no Vega at all
     resources = {"framing": {"header": header, "footer": footer, "css": _css(), "csp": _csp(scripts),
                              "scripts": "".join(f'<script type="module">{s}</script>' for s in scripts)}}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
@@ -145,22 +192,32 @@ def write_html(nb: nbformat.NotebookNode, target: str | Path, *, title: str, hea
 
 def page(body: str, target: str | Path, *, title: str) -> Path:
     """Write a plain report page (the index) with the same styling, policy and provenance as the stage reports."""
+    import nbformat
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", {"text/html": body})])]
     return write_html(nb, target, title=title, header="", footer="")
 
 
 @cache
-def _exporter() -> HTMLExporter:
+def _exporter():
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(template_name="framing", extra_template_basedirs=[str(TEMPLATES)])
     exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
     exporter.anchor_link_text = ""
     return exporter
 
 
-def _prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop parameter cells and log streams, and turn each Vega-Lite output into an offline chart block."""
+def _prepare(nb):
+    """Drop parameter cells and log streams, and turn each Vega-Lite output into an offline chart block.
+
+    Returns the prepared notebook and the Vega-Lite version its charts are written for (``"5.20"``; empty when
+    it has no chart)."""
+    import nbformat
+
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    vega_lite = ""
     nb.cells = [c for c in nb.cells if not HIDDEN_TAGS & set(c.get("metadata", {}).get("tags", []))]
     count = 0
     for number, cell in enumerate(nb.cells):
@@ -171,12 +228,23 @@ def _prepare(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 continue  # progress logging belongs to the terminal, not the report
             if VEGALITE in output.get("data", {}):
                 count += 1
+                vega_lite = vega_lite or _schema_version(output["data"][VEGALITE])
                 output = nbformat.v4.new_output("display_data", {"text/html": chart_block(output["data"][VEGALITE],
                                                                                          chart_id=f"chart-{count}")})
             outputs.append(output)
         if cell.cell_type == "code":
             cell.outputs = outputs
-    return nb
+    return nb, vega_lite
+
+
+def _schema_version(spec: dict) -> str:
+    """The Vega-Lite major.minor version a chart spec declares (``.../vega-lite/v5.20.1.json`` gives ``5.20``)."""
+    found = re.search(r"/v(\d+\.\d+)[.\d]*\.json$", str(spec.get("$schema", "")))
+    if found:
+        return found.group(1)
+    import altair as alt
+
+    return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
 def chart_block(spec: dict, *, chart_id: str) -> str:
@@ -220,11 +288,36 @@ document.body.dataset.chartsRendered = 'true';
 
 
 @cache
-def _bundle() -> str:
+def _bundle(vl_version: str) -> str:
+    """The Vega, Vega-Lite and vega-embed JavaScript, inlined in every page with charts.
+
+    vl-convert builds it in about 4 s; it depends only on vl-convert's and Vega-Lite's versions, so it is kept
+    in the user's cache folder (``cache_folder``) and read from there by later runs."""
+    key = f"vega-bundle-{metadata.version('vl-convert-python')}-vl{vl_version}.js"
+    cached = cache_folder() / key
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
     import vl_convert
 
-    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    return vl_convert.javascript_bundle(vl_version=version).replace("</script", "<\\/script")
+    bundle = vl_convert.javascript_bundle(vl_version=vl_version).replace("</script", "<\\/script")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{key}.{os.getpid()}.tmp")
+        tmp.write_text(bundle, encoding="utf-8")
+        os.replace(tmp, cached)
+    except OSError as err:  # an unwritable cache only costs the next run the same 4 s
+        log.info("could not keep the Vega bundle in %s: %s", cached.parent, err)
+    return bundle
+
+
+def cache_folder() -> Path:
+    """Where the workbook keeps files it can rebuild (the Vega bundle): ``$FRAMING_CACHE``, else
+    ``$XDG_CACHE_HOME/framing-workbook``, else ``~/.cache/framing-workbook``."""
+    if os.environ.get("FRAMING_CACHE"):
+        return Path(os.environ["FRAMING_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framing-workbook"
 
 
 @cache
@@ -241,12 +334,36 @@ def _csp(scripts: list[str]) -> str:
             "img-src data:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
 
 
-def _header(title: str, *, tables_dir: Path, params: dict, stage_name: str) -> str:
+def _header(title: str, *, tables_dir: Path, params: dict, stage_name: str, computed: str = "") -> str:
     summary = html.escape(corpus_summary(tables_dir))
     return (f'<header class="fw-header"><p class="fw-nav"><a href="index.html">&larr; All reports</a></p>'
-            f"<h1>{html.escape(title)}</h1><p>{summary}</p>{unnamed_note(tables_dir)}"
+            f"<h1>{html.escape(title)}</h1><p>{computed_span(stage_name, computed)}</p><p>{summary}</p>"
+            f"{unnamed_note(tables_dir)}"
             f"<details><summary>Parameters of this stage</summary>{_kv_table(params, 'fw-params')}</details>"
             "</header>")
+
+
+def computed_span(stage_name: str, text: str) -> str:
+    """HTML: when a stage's results were computed, marked so that ``restamp`` can bring it up to date."""
+    return f'<span class="fw-computed" data-stage="{html.escape(stage_name)}">{html.escape(text)}</span>'
+
+
+_COMPUTED = re.compile(r'<span class="fw-computed" data-stage="([^"]*)">[^<]*</span>')
+
+
+def restamp(page: str | Path, lines: dict[str, str]) -> Path:
+    """Replace the computed line of each stage named in ``lines`` in report ``page`` (a stage report or the
+    index), leaving the rest of the page byte for byte: a reused stage's report says it was reused without being
+    converted again."""
+    path = Path(page)
+    text = path.read_text(encoding="utf-8")
+    new = _COMPUTED.sub(lambda m: computed_span(html.unescape(m.group(1)), lines[html.unescape(m.group(1))])
+                        if html.unescape(m.group(1)) in lines else m.group(0), text)
+    if new != text:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(new, encoding="utf-8")
+        os.replace(tmp, path)
+    return path
 
 
 def corpus_summary(data_dir: Path) -> str:
@@ -365,16 +482,19 @@ def _footer(data_dir: Path, params: dict) -> str:
             "</footer>")
 
 
-def index(run_dir: str | Path, *, stages) -> Path:
+def index(run_dir: str | Path, *, stages, computed: dict[str, str] | None = None) -> Path:
     """Write ``reports/index.html``: findings first (each with its n and a link to the sentences behind it), then
-    links to every stage report, the parameters, and an appendix listing the sentences behind each finding."""
+    links to every stage report with when its results were computed (``computed``: stage name to a line), the
+    parameters, and an appendix listing the sentences behind each finding."""
     from analysis import findings
 
     run_dir = Path(run_dir)
     data_dir, reports = run_dir / "data", run_dir / "reports"
     found = findings.all_findings(data_dir)
     items = "".join(_finding_item(f) for f in found)
-    links = "".join(f'<li><a href="{html.escape(s.report)}">{html.escape(s.title)}</a></li>' if (reports / s.report).exists()
+    computed = computed or {}
+    links = "".join(f'<li><a href="{html.escape(s.report)}">{html.escape(s.title)}</a><br>'
+                    f'{computed_span(s.name, computed.get(s.name, ""))}</li>' if (reports / s.report).exists()
                     else f"<li>{html.escape(s.title)} (not run)</li>" for s in stages)
     params = _run_parameters(reports, stages)
     body = (f'<div class="fw-header"><h1>Framing workbook report</h1><p>{html.escape(corpus_summary(data_dir))}</p>'
@@ -420,6 +540,8 @@ def _appendix(found) -> str:
 
 def _run_parameters(reports: Path, stages) -> dict:
     params = {}
+    import nbformat
+
     for s in stages:
         executed = reports / "notebooks" / s.notebook.name
         if executed.exists():

@@ -9,6 +9,9 @@ always one complete set, and each carries the id of its set in ``.framing-set``.
 One run at a time writes to an output folder: ``OUT/.framing/lock`` holds the running process's id under an
 exclusive ``flock``, which the system releases when that process dies, so a stale lock is simply taken over.
 Per-article errors do not stop a run: the stages record them in the ``failures`` table (``analysis.failures``).
+
+A stage whose fingerprint (its input tables, parameters, files, notebook, code and versions: ``analysis.cache``)
+is that of the results already in ``OUT`` is reused instead of executed, unless the run is forced.
 """
 from __future__ import annotations
 
@@ -24,14 +27,14 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-import papermill
-from papermill.exceptions import PapermillExecutionError
+from analysis import cache, failures, progress, report, stages
 
-from analysis import cards, failures, progress, report, stages
+# papermill, nbformat and the method cards are imported when a stage executes: a run that reuses every stage
+# needs none of them.
 
 log = logging.getLogger(__name__)
 
@@ -65,23 +68,37 @@ class Plan:
     parameters: dict
     out: Path
     corpus: list
+    force: bool = False
+
+
+SCHEDULER = "scheduler"  # the notebook parameter `--scheduler` sets, in every stage that declares it
 
 
 def plan(*, corpus: list[str] | None = None, out: str | os.PathLike | None = None, profile: str = "default",
-         assignments: dict | None = None, stage_names: list[str] | None = None) -> Plan:
-    """Check a run's stages and parameters (types, paths, model) and return the plan; nothing runs yet."""
+         assignments: dict | None = None, stage_names: list[str] | None = None, force: bool = False,
+         scheduler: str | None = None) -> Plan:
+    """Check a run's stages and parameters (types, paths, model) and return the plan; nothing runs yet.
+
+    ``force`` executes every selected stage even when its cached results could be reused. ``scheduler`` (a Dask
+    scheduler address) is passed as parameter ``scheduler`` to every selected stage whose notebook declares it;
+    a ParameterError when none does."""
     selected = stages.select(stage_names)
     values = {**stages.profile(profile), **(assignments or {})}
     if corpus:
         values["corpus"] = list(corpus)
     elif "corpus" not in values and any("corpus" in s.parameters for s in selected):
         values["corpus"] = [str(stages.ROOT / "seeds")]
+    if scheduler is not None:
+        if not any(SCHEDULER in s.parameters for s in selected):
+            raise stages.ParameterError(f"--scheduler: none of the selected stages ({', '.join(s.name for s in selected)}) "
+                                        f"can run on a Dask cluster (no notebook declares a {SCHEDULER!r} parameter)")
+        values[SCHEDULER] = scheduler
     strict = set(assignments or {}) | ({"corpus"} if corpus else set())
     params = stages.resolve(selected, values, strict=strict)
     out_dir = Path(out or stages.ROOT).resolve()
     _check_writable(out_dir)
     _check_inputs(selected, out_dir)
-    return Plan(selected, params, out_dir, values.get("corpus", []))
+    return Plan(selected, params, out_dir, values.get("corpus", []), force)
 
 
 def _check_writable(out: Path) -> None:
@@ -131,16 +148,23 @@ def _execute(run: Plan) -> Path:
     _mark(run.out, "running")
     previous = signal.signal(signal.SIGTERM, _terminate)
     started = time.time()
+    # Each stage's report is converted in this thread while the next stage's kernel starts and runs: the two use
+    # different cores, and the conversion needs nothing the next stage writes.
+    converter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="framing-report")
     try:
         staging = _staging(run.out)
         _mark(run.out, "running", staging=str(staging))
+        cache.forget()
+        records, converted = cache.read(staging / "data"), []
         for number, stage in enumerate(run.stages, 1):
             log.info("[%d/%d] %s: %s", number, len(run.stages), stage.name, stage.title)
-            _run_stage(stage, run.parameters[stage.name], staging, run.out)
+            converted += _stage(stage, run, staging, records, converter)
+            cache.write(records, staging / "data")
             log.info("[%d/%d] %s done (%.0f s so far)", number, len(run.stages), stage.name, time.time() - started)
             _step(f"stage {stage.name} done")
-        report.index(staging, stages=stages.all_stages())
-        cards.page(staging / "reports" / cards.PAGE)  # the method cards every report section links to
+        for report_done in converted:
+            report_done.result()  # a conversion that raised fails the run here
+        _pages(staging, records, complete=not converted)
         _publish(staging, run.out)
     except OSError as err:
         _mark(run.out, "failed", error=str(err))
@@ -153,6 +177,7 @@ def _execute(run: Plan) -> Path:
         _mark(run.out, "failed", error=str(err))
         raise
     finally:
+        converter.shutdown(wait=True, cancel_futures=True)  # before the staging folder is removed
         signal.signal(signal.SIGTERM, previous)
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
@@ -222,13 +247,59 @@ def _staging(out: Path) -> Path:
     return staging
 
 
+def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPoolExecutor) -> list[Future]:
+    """Reuse the stage's results already in ``staging`` when its fingerprint is theirs, else execute it and
+    record its new fingerprint in ``records``. Returns the conversion of its report (none when reused)."""
+    params = run.parameters[stage.name]
+    names = [s.name for s in stages.all_stages()]
+    failed = {name: records.get(name, {}).get("failures_digest", "") for name in names[:names.index(stage.name)]}
+    fingerprint, parts = cache.fingerprint(stage, params, staging / "data", failures=failed)
+    record = records.get(stage.name)
+    if not run.force and cache.reusable(record, fingerprint, stage, staging):
+        records[stage.name] = {**record, "reused": cache.now()}
+        report.restamp(staging / "reports" / stage.report, {stage.name: cache.computed(records[stage.name])})
+        log.info("%s: reused the results computed on %s UTC (nothing it reads has changed)", stage.name,
+                 record["computed"])
+        return []
+    if record and not run.force:
+        log.info("%s: runs again (changed: %s)", stage.name, ", ".join(cache.changed(record, parts)))
+    began, computed = time.time(), cache.now()
+    executed = _run_stage(stage, params, staging, run.out)
+    rows = failures.read(staging / "data")
+    rows = rows[rows["stage"] == stage.name]
+    records[stage.name] = {"fingerprint": fingerprint, "parts": parts, "computed": computed, "reused": "",
+                           "run": staging.name, "seconds": round(time.time() - began, 1), "failures": len(rows),
+                           "failures_digest": cache.frame_digest(rows),
+                           "outputs": cache.outputs(stage, staging / "data")}
+    return [converter.submit(report.stage, executed, staging / "reports" / stage.report, stage=stage,
+                             data_dir=staging / "data", computed=cache.computed(records[stage.name]))]
+
+
+def _pages(staging: Path, records: dict, *, complete: bool) -> None:
+    """The index and the method cards. When every stage was reused the pages of the earlier run stand, with
+    each stage's computed line brought up to date; otherwise they are written anew."""
+    index = staging / "reports" / "index.html"
+    lines = {name: cache.computed(record) for name, record in records.items()}
+    if complete and index.exists() and (staging / "reports" / "methods.html").exists():
+        report.restamp(index, lines)
+        return
+    from analysis import cards
+
+    report.index(staging, stages=stages.all_stages(), computed=lines)
+    cards.page(staging / "reports" / cards.PAGE)  # the method cards every report section links to
+
+
 # The kernel's own log only ever says, on every run, that it listens on local TCP without encryption and that
 # the shutdown interrupted it ("ERROR | KeyboardInterrupt caught in kernel"): noise that reads like a failure.
 # A failing cell still reaches the user, through papermill, with the cell and the error.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
-def _run_stage(stage, params: dict, staging: Path, out: Path) -> None:
+def _run_stage(stage, params: dict, staging: Path, out: Path) -> Path:
+    """Execute the stage's notebook into the staging folder; returns the executed notebook."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
     executed = staging / "reports" / "notebooks" / stage.notebook.name
     executed.parent.mkdir(parents=True, exist_ok=True)
     params = {**params, "data_dir": str(staging / "data")}
@@ -243,7 +314,7 @@ def _run_stage(stage, params: dict, staging: Path, out: Path) -> None:
         raise StageFailed(stage.name, f"cell {_source_index(kept, err.cell_index)} of {stage.notebook.name} "
                                       f"(execution count {err.exec_count})",
                           f"{err.source.strip()[:400]}\n{err.ename}: {err.evalue}", kept) from None
-    report.stage(executed, staging / "reports" / stage.report, stage=stage, data_dir=staging / "data")
+    return executed
 
 
 @contextlib.contextmanager
@@ -262,6 +333,8 @@ def _headless() -> Iterator[None]:
 
 def _source_index(executed: Path, index: int) -> int:
     """The failing cell's index in the stage's own notebook (papermill inserts an injected-parameters cell)."""
+    import nbformat
+
     cells = nbformat.read(str(executed), as_version=4).cells[:index]
     return index - sum("injected-parameters" in c.get("metadata", {}).get("tags", []) for c in cells)
 

@@ -5,16 +5,17 @@ The declaration is read here and only here; the runner, the CLI, the docs and th
 from __future__ import annotations
 
 import ast
+import hashlib
+import importlib.metadata as metadata
+import json
 import logging
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import papermill
 import yaml
-
-from analysis import models
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,31 @@ def _stages(path: Path) -> tuple[Stage, ...]:
 
 def _stage(spec: dict, base: Path) -> Stage:
     notebook = base / spec["notebook"]
-    params = papermill.inspect_notebook(str(notebook)) if notebook.exists() else {}
+    params = parameters(notebook) if notebook.exists() else {}
     return Stage(spec["name"], notebook, spec.get("title", spec["name"]), tuple(spec.get("inputs", [])),
                  tuple(spec.get("outputs", [])), params)
+
+
+def parameters(notebook: Path) -> dict:
+    """The parameters notebook ``notebook`` declares (``papermill.inspect_notebook``: name to ``name``,
+    ``inferred_type_name``, ``default``, ``help``).
+
+    Every ``framing`` command lists the stages' parameters, and importing papermill and nbformat costs half a
+    second, so the answer is kept in the cache folder under the notebook's content hash and papermill's version:
+    an edited notebook or another papermill is inspected afresh."""
+    from analysis import report
+
+    digest = hashlib.sha256(notebook.read_bytes() + metadata.version("papermill").encode()).hexdigest()[:32]
+    kept = report.cache_folder() / "parameters" / f"{digest}.json"
+    try:
+        return json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    import papermill
+
+    found = {name: dict(spec) for name, spec in papermill.inspect_notebook(str(notebook)).items()}
+    _keep(kept, json.dumps(found))
+    return found
 
 
 def select(names: list[str] | None = None) -> list[Stage]:
@@ -190,11 +213,48 @@ def _check(name: str, value, base: Path):
     rules = declaration().get("parameters", {})
     if name in rules.get("paths", []):
         return _existing_paths(name, value, base)
-    if name in rules.get("spacy_models", []) and not models.available(value):
-        if not (value in models.FALLBACKS and models.available(models.FALLBACKS[value])):
-            raise ParameterError(f"parameter {name}={value!r}: no such spaCy model is installed "
-                                 f"(installed: {', '.join(models.installed()) or 'none'})")
+    if name in rules.get("spacy_models", []) and not model_package(value):
+        from analysis import models
+
+        raise ParameterError(f"parameter {name}={value!r}: no such spaCy model is installed "
+                             f"(installed: {', '.join(models.installed()) or 'none'})")
     return value
+
+
+def model_package(name: str) -> str:
+    """The spaCy pipeline ``analysis.models.load(name)`` would load: ``name`` itself (an installed package or a
+    model folder) or its fallback (``models.FALLBACKS``); ``""`` when neither is installed.
+
+    Asking spaCy means importing it (a second or more), which a run that reuses every stage would otherwise not
+    need; the answer for a package name is kept in the cache folder until a folder on ``sys.path`` changes (a
+    package installed or removed changes its folder's time stamp)."""
+    if (Path(name) / "config.cfg").is_file():
+        return name
+    state = [(entry, os.stat(entry).st_mtime_ns) for entry in sys.path if entry and os.path.isdir(entry)]
+    digest = hashlib.sha256(json.dumps([name, state]).encode()).hexdigest()[:32]
+    from analysis import report
+
+    kept = report.cache_folder() / "models" / f"{digest}.json"
+    try:
+        return json.loads(kept.read_text(encoding="utf-8"))["package"]
+    except (OSError, ValueError, KeyError):
+        pass
+    from analysis import models
+
+    package = next((c for c in (name, models.FALLBACKS.get(name)) if c and models.available(c)), "")
+    if package:  # a missing model is asked again next time: the user is about to install it
+        _keep(kept, json.dumps({"name": name, "package": package}))
+    return package
+
+
+def _keep(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as err:  # an unwritable cache folder only costs the next command the same time
+        log.info("could not keep %s: %s", path, err)
 
 
 def _existing_paths(name: str, value, base: Path):

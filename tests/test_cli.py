@@ -1,6 +1,8 @@
 """The command line: the run options for unattended use, and commands that only read."""
 from __future__ import annotations
 
+import pytest
+
 from analysis import cli, runner
 
 
@@ -52,3 +54,40 @@ def test_re_running_later_stages_keeps_the_story_the_tables_were_made_with(tmp_p
     assert cli._story(later, ["rhetoric", "charts"]) == ""
     assert cli._story(argparse.Namespace(story="gun-policy", corpus=None, out=str(tmp_path)), ["rhetoric"]) == "gun-policy"
     assert cli._story(later, None) == "asian-nato"  # a whole run on the default corpus, seeds/
+
+
+def test_run_documents_force_and_scheduler(capsys):
+    try:
+        cli.main(["run", "--help"])
+    except SystemExit as done:
+        assert done.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--force" in shown and "execute every selected stage" in shown
+    assert "--scheduler ADDRESS" in shown and "sets the notebook parameter 'scheduler'" in shown
+
+
+def test_choices_come_from_their_modules_and_the_help_names_them(capsys):
+    from analysis import coding, lessons
+
+    for command, option, values in (("sample", "--unit", coding.UNITS), ("lessons", "--edition", lessons.EDITIONS)):
+        try:
+            cli.main([command, "--help"])
+        except SystemExit:
+            pass
+        shown = capsys.readouterr().out
+        assert all(v in shown for v in values), (command, values)
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["sample", "--out", "x.csv", "--unit", "paragraph"])
+    assert refused.value.code == 2 and "invalid choice: 'paragraph'" in capsys.readouterr().err
+
+
+def test_a_command_that_executes_no_notebook_imports_neither_spacy_nor_papermill(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom analysis import cli\ncli.main(['stages'])\n"
+            "print(sorted(m for m in ('spacy', 'papermill', 'nbconvert', 'altair') if m in sys.modules))")
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)  # fills the caches
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

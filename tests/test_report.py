@@ -106,3 +106,26 @@ def test_the_index_leads_with_findings_linked_to_their_sentences(tmp_path):
     assert "1 of 3 articles have no named outlet" in page and "manifest" in page
     assert "with no named outlet" in page
 
+
+
+def test_a_stage_report_says_when_it_was_computed_and_restamp_updates_only_that_line(tmp_path):
+    header = report.computed_span("tag", "Computed on 2026-01-02 03:04:05 UTC.")
+    out = report.write_html(_chart_nb(["KCNA"]), tmp_path / "r.html", title="T", header=header, footer="")
+    before = out.read_text()
+    assert "Computed on 2026-01-02 03:04:05 UTC." in before
+    report.restamp(out, {"tag": "Computed on 2026-01-02 03:04:05 UTC; reused unchanged on 2026-02-01 00:00:00 UTC.",
+                         "other": "<b>never shown</b>"})
+    after = out.read_text()
+    assert "reused unchanged on 2026-02-01 00:00:00 UTC." in after and "never shown" not in after
+    assert after.replace("; reused unchanged on 2026-02-01 00:00:00 UTC", "") == before
+
+
+def test_setup_before_altair_is_imported_still_gives_offline_charts():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom analysis import report\nreport.setup()\nassert 'altair' not in sys.modules\n"
+            "import altair as alt\nprint(alt.renderers.active, alt.renderers.options['embed_options']['actions'])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("mimetype") and "'editor': False" in proc.stdout

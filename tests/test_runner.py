@@ -290,3 +290,14 @@ def test_a_disk_that_fills_names_the_path_and_keeps_the_previous_set(pipeline, t
     assert proc.returncode in (1, cli.EXIT_OUTPUT), output
     assert "File too large" in output and str(out) in output
     assert _consistent(out) == "1"
+
+
+def test_notebook_parameters_are_kept_per_notebook_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("FRAMING_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "nb.ipynb"
+    _notebook(path, ["n"], PARAMS)
+    first = stages.parameters(path)
+    assert first["n"]["inferred_type_name"] == "int" and len(list((tmp_path / "cache").rglob("*.json"))) == 1
+    assert stages.parameters(path) == first
+    _notebook(path, ["n"], PARAMS + '\nextra: str = "x"  # a parameter added later')
+    assert stages.parameters(path)["extra"]["default"] == '"x"', "an edited notebook is inspected again"

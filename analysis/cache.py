@@ -1,0 +1,200 @@
+"""Cached stages: a stage whose inputs have not changed since the run that computed it is reused, not executed.
+
+Each stage's **fingerprint** is a SHA-256 over everything its results depend on:
+
+* the tables it reads (``inputs`` in pipeline.yaml, plus ``articles`` and ``skipped``, which every report's header
+  summarises), by the content of their Parquet files, so fingerprints chain: a stage whose input tables came out
+  byte-identical is reused even when an earlier stage ran again;
+* the rows earlier stages added to the ``failures`` table (later stages leave those articles out);
+* its parameters, except those pipeline.yaml declares as ``execution`` only (how it runs, not what it computes);
+* the content of every file or folder a parameter names (``paths`` and ``profiles`` in pipeline.yaml: the corpus,
+  the manifest, lexicons, alias tables, the story profile folder);
+* the notebook file, the ``analysis`` package's code and data files, the workbook's version, the versions of the
+  packages that shape the results (``report.PACKAGES``), the spaCy model's version and Python's.
+
+The records live in ``data/.framing-stages.json``, beside the tables they describe, so they are published with
+them in the same directory swap (``runner._publish``): a record never describes tables of another run. A stage
+is reused only when its record's fingerprint matches, its tables, report and executed notebook are in the set,
+and it recorded no failed article (a failure may be transient, such as an article too large for the free memory
+of that moment, so such a stage always runs again).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as metadata
+import json
+import logging
+import os
+import platform
+import time
+from functools import cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+RECORDS = ".framing-stages.json"  # inside OUT/data: the fingerprint and provenance of every stage's results
+PACKAGE = Path(__file__).resolve().parent
+IMPLICIT_INPUTS = ("articles", "skipped")  # every stage report's header summarises the corpus from these
+_CHUNK = 1 << 20
+
+
+def read(data_dir: str | os.PathLike) -> dict[str, dict]:
+    """The stage records of the set in ``data_dir`` (``{stage: record}``); empty when it has none.
+
+    A record holds ``fingerprint``, ``computed`` (UTC, ``YYYY-MM-DD HH:MM:SS``), ``run`` (the id of the run that
+    computed it), ``reused`` (when a later run last reused it, or ``""``), ``seconds`` and ``failures``."""
+    try:
+        return json.loads((Path(data_dir) / RECORDS).read_text(encoding="utf-8"))["stages"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def write(records: dict[str, dict], data_dir: str | os.PathLike) -> Path:
+    """Write ``records`` into ``data_dir`` (atomically: a reader sees the old records or the new ones)."""
+    path = Path(data_dir) / RECORDS
+    tmp = path.with_name(f".{RECORDS}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"stages": records}, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def fingerprint(stage, params: dict, data_dir: str | os.PathLike, *, failures: dict[str, str]) -> tuple[str, dict]:
+    """The fingerprint of ``stage`` run with ``params`` on the tables in ``data_dir``, and the digest of each part
+    (so a log can say what changed). ``failures`` maps each earlier stage to the digest of its failure rows."""
+    from analysis import stages as declared
+
+    rules = declared.declaration().get("parameters", {})
+    execution = set(rules.get("execution", [])) | set(rules.get("managed", []))
+    read_tables = sorted((set(stage.inputs) | set(IMPLICIT_INPUTS)) - set(stage.outputs))
+    parts = {
+        "notebook": file_digest(stage.notebook),
+        "parameters": _digest_json({k: v for k, v in params.items() if k not in execution}),
+        "files": _digest_json({k: _value_digest(params[k], profile=k in rules.get("profiles", []))
+                               for k in sorted(params) if k in set(rules.get("paths", [])) | set(rules.get("profiles", []))}),
+        "tables": _digest_json({name: file_digest(Path(data_dir) / f"{name}.parquet") for name in read_tables}),
+        "failures": _digest_json(failures),
+        "code": code_digest(),
+        "versions": _digest_json(versions(params.get("model"))),
+    }
+    return _digest_json({"stage": stage.name, **parts}), parts
+
+
+def reusable(record: dict | None, fingerprint: str, stage, run_dir: Path) -> bool:
+    """Whether the results ``record`` describes can stand for a run of ``stage`` with ``fingerprint``: the same
+    fingerprint, no failed article, and its tables (as it wrote them), report and executed notebook in
+    ``run_dir``."""
+    if not record or record.get("fingerprint") != fingerprint or record.get("failures", 0):
+        return False
+    if record.get("outputs") != outputs(stage, run_dir / "data"):
+        return False  # a table was removed or changed since the stage wrote it
+    needed = [run_dir / "reports" / stage.report, run_dir / "reports" / "notebooks" / stage.notebook.name]
+    return all(p.exists() for p in needed)
+
+
+def outputs(stage, data_dir: Path) -> dict[str, str]:
+    """The digest of each table ``stage`` writes, except ``failures``, which every stage shares (its rows of it
+    are in the record's ``failures_digest``)."""
+    return {t: file_digest(Path(data_dir) / f"{t}.parquet") for t in stage.outputs if t != "failures"}
+
+
+def changed(record: dict | None, parts: dict) -> list[str]:
+    """The parts of a fingerprint that differ from ``record``'s (``["tables", "files"]``), for the log."""
+    if not record:
+        return ["no earlier results"]
+    before = record.get("parts", {})
+    return [k for k, v in parts.items() if before.get(k) != v] or [
+        "nothing it reads, but it recorded failed articles or its tables, report or notebook changed"]
+
+
+def computed(record: dict) -> str:
+    """When a stage's results were computed, in words (for its report and the index)."""
+    line = f"Computed on {record['computed']} UTC"
+    if record.get("reused"):
+        line += (f"; reused unchanged on {record['reused']} UTC, because nothing it reads (tables, parameters, "
+                 "files, notebook, code, package versions) had changed")
+    return line + "."
+
+
+def now() -> str:
+    """The current time, UTC, as records and reports write it."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's content, or of a folder's files (relative names and contents, in sorted order);
+    ``"missing"`` when there is nothing there."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        return _digest_json({p.relative_to(path).as_posix(): file_digest(p) for p in files})
+    try:
+        state = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    # A table is hashed as one stage's output and again as the next one's input: once per version of the file.
+    key = (str(path.resolve()), state.st_size, state.st_mtime_ns, state.st_ino)
+    if key not in _DIGESTS:
+        with open(path, "rb") as handle:
+            _DIGESTS[key] = hashlib.file_digest(handle, "sha256").hexdigest()
+    return _DIGESTS[key]
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def forget() -> None:
+    """Forget the digests computed so far (the runner starts each run with this: a file edited between two runs
+    of one process is hashed again whatever its size and time stamp)."""
+    _DIGESTS.clear()
+
+
+@cache
+def code_digest() -> str:
+    """SHA-256 of the ``analysis`` package: its code, its data files (lexicons, schemas, profiles, cards) and its
+    report templates. Editing any of them invalidates every stage."""
+    return file_digest(PACKAGE)
+
+
+def versions(model: str | None = None) -> dict[str, str]:
+    """The versions a stage's results depend on: Python, the workbook, the result-shaping packages and the model."""
+    from analysis import __version__, report
+
+    found = {"python": platform.python_version(), "framing-workbook": __version__, **report.versions()}
+    if model:
+        found["model"] = _model_version(model)
+    return found
+
+
+def _model_version(name: str) -> str:
+    from analysis import stages
+
+    package = stages.model_package(name)
+    if package and (Path(package) / "config.cfg").is_file():
+        return file_digest(Path(package) / "meta.json")  # a model folder: its own meta says its version
+    try:
+        return f"{package} {metadata.version(package)}"
+    except (metadata.PackageNotFoundError, ValueError):
+        return f"{name} (not installed)"
+
+
+def _value_digest(value, *, profile: bool) -> str | list:
+    if isinstance(value, list):
+        return [_value_digest(v, profile=profile) for v in value]
+    if value in ("", None):
+        return ""
+    if profile and not Path(str(value)).exists():
+        from analysis import profiles
+
+        value = profiles.folder(str(value))
+    return file_digest(value)
+
+
+def frame_digest(df) -> str:
+    """SHA-256 of a table's rows, in sorted order (so the order stages wrote them in does not count)."""
+    rows = sorted(json.dumps(r, sort_keys=True, default=str) for r in df.to_dict(orient="records"))
+    return _digest_json(rows)
+
+
+def _digest_json(value) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
