@@ -31,7 +31,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import cache, failures, progress, report, stages
+from analysis import cache, failures, kernel, progress, report, stages
 
 # papermill, nbformat and the method cards are imported when a stage executes: a run that reuses every stage
 # needs none of them.
@@ -52,12 +52,14 @@ class OutputError(OSError):
 
 
 class StageFailed(RuntimeError):
-    """A stage notebook raised: names the stage and cell, and where its executed notebook was kept."""
+    """A stage notebook raised, or its kernel died: names the stage and cell, and where its executed notebook was
+    kept (``notebook``; None when the kernel was lost before the notebook started)."""
 
-    def __init__(self, stage: str, cell: str, error: str, notebook: Path):
+    def __init__(self, stage: str, cell: str, error: str, notebook: Path | None, *, traceback: bool = True):
         self.stage, self.cell, self.error, self.notebook = stage, cell, error, notebook
-        super().__init__(f"stage {stage!r} failed in {cell}:\n{error}\nThe executed notebook, with its traceback, "
-                         f"is kept at {notebook}")
+        kept = "" if notebook is None else (f"\nThe executed notebook{', with its traceback,' if traceback else ''} "
+                                            f"is kept at {notebook}")
+        super().__init__(f"stage {stage!r} failed in {cell}:\n{error}{kept}")
 
 
 @dataclass(frozen=True)
@@ -156,12 +158,16 @@ def _execute(run: Plan) -> Path:
         _mark(run.out, "running", staging=str(staging))
         cache.forget()
         records, converted = cache.read(staging / "data"), []
-        for number, stage in enumerate(run.stages, 1):
-            log.info("[%d/%d] %s: %s", number, len(run.stages), stage.name, stage.title)
-            converted += _stage(stage, run, staging, records, converter)
-            cache.write(records, staging / "data")
-            log.info("[%d/%d] %s done (%.0f s so far)", number, len(run.stages), stage.name, time.time() - started)
-            _step(f"stage {stage.name} done")
+        # The stages that execute share one kernel, started by the first of them and stopped after the last
+        # (analysis.kernel); FRAMING_FRESH_KERNEL=1 gives each its own.
+        with contextlib.nullcontext() if kernel.fresh() else kernel.Warm(arguments=KERNEL_ARGUMENTS) as warm:
+            for number, stage in enumerate(run.stages, 1):
+                log.info("[%d/%d] %s: %s", number, len(run.stages), stage.name, stage.title)
+                converted += _stage(stage, run, staging, records, converter, warm)
+                cache.write(records, staging / "data")
+                log.info("[%d/%d] %s done (%.0f s so far)", number, len(run.stages), stage.name,
+                         time.time() - started)
+                _step(f"stage {stage.name} done")
         for report_done in converted:
             report_done.result()  # a conversion that raised fails the run here
         _pages(staging, records, complete=not converted)
@@ -247,9 +253,11 @@ def _staging(out: Path) -> Path:
     return staging
 
 
-def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPoolExecutor) -> list[Future]:
-    """Reuse the stage's results already in ``staging`` when its fingerprint is theirs, else execute it and
-    record its new fingerprint in ``records``. Returns the conversion of its report (none when reused)."""
+def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPoolExecutor,
+           warm: kernel.Warm | None) -> list[Future]:
+    """Reuse the stage's results already in ``staging`` when its fingerprint is theirs, else execute it (in
+    ``warm``, or in a fresh kernel when that is None) and record its new fingerprint in ``records``. Returns the
+    conversion of its report (none when reused)."""
     params = run.parameters[stage.name]
     names = [s.name for s in stages.all_stages()]
     failed = {name: records.get(name, {}).get("failures_digest", "") for name in names[:names.index(stage.name)]}
@@ -264,7 +272,7 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
     if record and not run.force:
         log.info("%s: runs again (changed: %s)", stage.name, ", ".join(cache.changed(record, parts)))
     began, computed = time.time(), cache.now()
-    executed = _run_stage(stage, params, staging, run.out)
+    executed = _run_stage(stage, params, staging, run.out, warm)
     rows = failures.read(staging / "data")
     rows = rows[rows["stage"] == stage.name]
     records[stage.name] = {"fingerprint": fingerprint, "parts": parts, "computed": computed, "reused": "",
@@ -295,25 +303,41 @@ def _pages(staging: Path, records: dict, *, complete: bool) -> None:
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
-def _run_stage(stage, params: dict, staging: Path, out: Path) -> Path:
-    """Execute the stage's notebook into the staging folder; returns the executed notebook."""
+def _run_stage(stage, params: dict, staging: Path, out: Path, warm: kernel.Warm | None = None) -> Path:
+    """Execute the stage's notebook into the staging folder, in ``warm`` (reset for it) or in a fresh kernel;
+    returns the executed notebook. A cell that raises, and a kernel that dies, raise ``StageFailed``."""
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     executed = staging / "reports" / "notebooks" / stage.notebook.name
     executed.parent.mkdir(parents=True, exist_ok=True)
     params = {**params, "data_dir": str(staging / "data")}
+    started = _Started()
     try:
         with _headless():
-                papermill.execute_notebook(str(stage.notebook), str(executed), parameters=params,
+            shared = warm.options(stage.notebook.parent) if warm is not None else {}
+            papermill.execute_notebook(str(stage.notebook), str(executed), parameters=params,
                                        cwd=str(stage.notebook.parent), kernel_name="python3", progress_bar=False,
                                        stderr_file=sys.stderr, request_save_on_cell_execute=False,
-                                       extra_arguments=KERNEL_ARGUMENTS)
+                                       extra_arguments=KERNEL_ARGUMENTS, on_cell_start=started, **shared)
     except PapermillExecutionError as err:
         kept = _keep_failed(executed, out)
         raise StageFailed(stage.name, f"cell {_source_index(kept, err.cell_index)} of {stage.notebook.name} "
                                       f"(execution count {err.exec_count})",
                           f"{err.source.strip()[:400]}\n{err.ename}: {err.evalue}", kept) from None
+    except DeadKernelError:
+        if not started.cells:
+            raise StageFailed(stage.name, f"{stage.notebook.name}, before its first cell", "the kernel died",
+                              None) from None
+        kept = _keep_started(stage, started.cells, out)
+        index = _source_index(kept, len(started.cells) - 1)
+        raise StageFailed(stage.name, f"cell {index} of {stage.notebook.name}",
+                          f"{started.cells[-1].source.strip()[:400]}\nthe kernel died while this cell ran: its "
+                          f"process exited (os._exit, a crash, or the system ran out of memory and killed it)",
+                          kept, traceback=False) from None
+    except kernel.KernelLost as err:
+        raise StageFailed(stage.name, f"{stage.notebook.name}, before its first cell", str(err), None) from None
     return executed
 
 
@@ -337,6 +361,30 @@ def _source_index(executed: Path, index: int) -> int:
 
     cells = nbformat.read(str(executed), as_version=4).cells[:index]
     return index - sum("injected-parameters" in c.get("metadata", {}).get("tags", []) for c in cells)
+
+
+class _Started:
+    """The cells papermill has started, in order, with their outputs as they arrive (nbclient's ``on_cell_start``
+    hook). When the kernel dies papermill writes no executed notebook; these cells say which one was running and
+    what the notebook had shown until then."""
+
+    def __init__(self):
+        self.cells: list = []
+
+    def __call__(self, cell, cell_index: int) -> None:
+        self.cells.append(cell)
+
+
+def _keep_started(stage, cells: list, out: Path) -> Path:
+    """Keep the cells a stage ran before its kernel died as its executed notebook, beside failed stages' ones."""
+    import nbformat
+
+    nb = nbformat.read(str(stage.notebook), as_version=4)
+    nb.cells = list(cells)
+    kept = out / STATE / "failed" / stage.notebook.name
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(kept))
+    return kept
 
 
 def _keep_failed(executed: Path, out: Path) -> Path:

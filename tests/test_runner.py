@@ -301,3 +301,104 @@ def test_notebook_parameters_are_kept_per_notebook_content(tmp_path, monkeypatch
     assert stages.parameters(path) == first
     _notebook(path, ["n"], PARAMS + '\nextra: str = "x"  # a parameter added later')
     assert stages.parameters(path)["extra"]["default"] == '"x"', "an edited notebook is inspected again"
+
+
+# Two stages that report, in OUT/data/kernel.json, what the second one sees of the first.
+FIRST = ["import os, sys, weakref, pandas as pd\nfrom analysis import tables",
+         "class Held:\n    pass\nheld = Held()\nheld.itself = held  # a cycle: only the garbage collector frees it\n"
+         "sys.modules['analysis'].probe = weakref.ref(held)\nleaked = 'from the first stage'\n"
+         "open(os.path.join(data_dir, 'first.pid'), 'w').write(str(os.getpid()))\nheld  # kept by the output cache too",
+         "tables.write(tables.conform(pd.DataFrame({'article_id': [str(n)]}), 'articles', fill=True), 'articles', "
+         "data_dir)"]
+SECOND = ["import json, os, sys\nfrom analysis import tables",
+          "probe = getattr(sys.modules['analysis'], 'probe', None)\n"
+          "seen = {'leaked': 'leaked' in globals() or 'held' in globals(), 'freed': probe is not None and probe() is None,\n"
+          "        'same_kernel': open(os.path.join(data_dir, 'first.pid')).read() == str(os.getpid()),\n"
+          "        'cwd': os.getcwd(), 'progress': os.environ['FRAMING_PROGRESS'],\n"
+          "        'articles': tables.read('articles', data_dir)['article_id'].tolist()}",
+          "if fail:\n    raise ValueError('boom in the second stage')",
+          "if exit:\n    os._exit(3)",
+          "json.dump(seen, open(os.path.join(data_dir, 'kernel.json'), 'w'))\nseen"]
+
+
+@pytest.fixture()
+def two_stages(tmp_path, monkeypatch):
+    """A two-stage pipeline whose second stage records what it can see of the first."""
+    (tmp_path / "nb").mkdir()
+    params = PARAMS + "\nexit: bool = False  # end the kernel's process in the second stage"
+    _notebook(tmp_path / "nb" / "01_first.ipynb", FIRST, params)
+    _notebook(tmp_path / "nb" / "02_second.ipynb", SECOND, params)
+    decl = {"stages": [{"name": "first", "notebook": "nb/01_first.ipynb", "title": "First", "inputs": [],
+                        "outputs": ["articles"]},
+                       {"name": "second", "notebook": "nb/02_second.ipynb", "title": "Second",
+                        "inputs": ["articles"], "outputs": []}],
+            "profiles": {"default": {}},
+            "parameters": {"paths": ["corpus"], "spacy_models": ["model"], "managed": ["data_dir"]}}
+    (tmp_path / "pipeline.yaml").write_text(yaml.safe_dump(decl))
+    monkeypatch.setenv("FRAMING_PIPELINE", str(tmp_path / "pipeline.yaml"))
+    monkeypatch.delenv("FRAMING_FRESH_KERNEL", raising=False)
+    return tmp_path
+
+
+def _seen(out: Path) -> dict:
+    return json.loads((out / "data" / "kernel.json").read_text())
+
+
+def test_the_stages_of_a_run_share_one_kernel_and_none_sees_another_stages_variables(two_stages, tmp_path):
+    out = tmp_path / "out"
+    assert _run(out, "-p", "n=7") == 0
+    seen = _seen(out)
+    assert seen["same_kernel"], "the second stage runs in the first stage's kernel"
+    assert not seen["leaked"], "a variable of the first stage is gone when the second starts"
+    assert seen["freed"], "what the first stage held (in a cycle and in the output cache) was collected"
+    assert seen["cwd"] == str(two_stages / "nb") and seen["progress"] == "0" and seen["articles"] == ["7"]
+    executed = nbformat.read(str(out / "reports" / "notebooks" / "02_second.ipynb"), as_version=4)
+    counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), "each stage's execution counts start at 1, as in a new kernel"
+    assert executed.metadata["papermill"]["parameters"]["n"] == 7
+
+
+def test_fresh_kernel_per_stage_on_request(two_stages, tmp_path, monkeypatch):
+    monkeypatch.setenv("FRAMING_FRESH_KERNEL", "1")
+    out = tmp_path / "out"
+    assert _run(out) == 0
+    seen = _seen(out)
+    assert not seen["same_kernel"] and not seen["leaked"] and seen["articles"] == ["1"]
+
+
+@pytest.mark.parametrize("fresh", ["", "1"])
+def test_a_failing_stage_is_reported_as_in_a_fresh_kernel_and_the_next_run_works(two_stages, tmp_path, caplog,
+                                                                                 monkeypatch, fresh):
+    monkeypatch.setenv("FRAMING_FRESH_KERNEL", fresh)
+    out = tmp_path / "out"
+    assert _run(out, "-p", "n=1") == 0
+    assert _run(out, "-p", "n=2", "-p", "fail=true") == 1
+    assert "stage 'second' failed in cell 3 of 02_second.ipynb (execution count 5)" in caplog.text
+    assert "ValueError: boom in the second stage" in caplog.text
+    assert _ids(out) == ["1"] and runner.last_run(out)["status"] == "failed"
+    kept = nbformat.read(str(out / runner.STATE / "failed" / "02_second.ipynb"), as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in kept.cells for o in c.get("outputs", []))
+    assert _run(out, "-p", "n=3") == 0
+    assert _ids(out) == ["3"] and _seen(out)["same_kernel"] is not bool(fresh) and not _seen(out)["leaked"]
+
+
+def test_a_kernel_that_dies_fails_its_stage_and_the_next_run_starts_a_new_one(two_stages, tmp_path, caplog):
+    out = tmp_path / "out"
+    assert _run(out, "-p", "n=1") == 0
+    first_kernel = int((out / "data" / "first.pid").read_text())
+    assert not _alive(first_kernel), "the run's kernel is shut down when the run ends"
+    assert _run(out, "-p", "n=2", "-p", "exit=true") == 1
+    assert "stage 'second' failed in cell 4 of 02_second.ipynb" in caplog.text and "os._exit(3)" in caplog.text
+    assert "the kernel died while this cell ran" in caplog.text
+    kept = nbformat.read(str(out / runner.STATE / "failed" / "02_second.ipynb"), as_version=4)
+    assert kept.cells[-1].source == SECOND[3], "the executed notebook is kept up to the cell the kernel died in"
+    assert _ids(out) == ["1"] and runner.last_run(out)["status"] == "failed"
+    assert _run(out, "-p", "n=3") == 0 and _ids(out) == ["3"] and _seen(out)["same_kernel"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0  # a zombie has exited
