@@ -19,14 +19,15 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import queue
+import time
 
 # jupyter_client is imported when the first stage executes: a run that reuses every stage starts no kernel.
 
 log = logging.getLogger(__name__)
 
 ENV = "FRAMING_FRESH_KERNEL"
-START_TIMEOUT = 60.0  # seconds for the kernel to answer its first request, as papermill's start_timeout
-PREPARE_TIMEOUT = 60.0  # seconds for the reset between stages (a few milliseconds normally; the gc may take more)
+START_TIMEOUT = 60.0  # seconds for the kernel to answer the reset before a stage (papermill's start_timeout)
 
 # Run in the kernel before each stage. Only builtins are used and nothing is assigned, so the namespace the
 # stage starts with is exactly a new session's.
@@ -80,12 +81,12 @@ def _sync(method):
 class Warm:
     """One kernel for the notebooks a run executes, started on first use (``options``) with ``arguments`` (the
     kernel's command-line options) and the environment of that moment. Use as a context manager: leaving it
-    shuts the kernel down."""
+    stops the kernel."""
 
     def __init__(self, *, kernel_name: str = "python3", arguments: list[str] | None = None):
         self.kernel_name, self.arguments = kernel_name, list(arguments or [])
         self.km = None
-        self.stages = 0
+        self.kc = None  # the runner's own client: its shell channel only, for the reset between stages
 
     def __enter__(self) -> Warm:
         return self
@@ -96,45 +97,60 @@ class Warm:
     def options(self, cwd: str | os.PathLike) -> dict:
         """papermill.execute_notebook's keyword arguments that run the next notebook in this kernel, prepared for
         it (namespace reset, working directory ``cwd``, garbage collected). Starts the kernel the first time.
-        Raises ``KernelLost`` when the kernel died since the last stage."""
+        Raises ``KernelLost`` when the kernel died since the last stage or does not answer."""
         if self.km is None:
             self.km = _manager_class()(kernel_name=self.kernel_name)
             # nbclient keeps the IPython history in memory; a kernel started here does the same.
             _sync(self.km.start_kernel)(extra_arguments=[*self.arguments, "--HistoryManager.hist_file=:memory:"],
-                                           cwd=str(cwd))
+                                        cwd=str(cwd))
+            # Clients of one manager share its session, whose id is their shell socket's identity: a client of
+            # the same identity connecting later (the stage's, made by nbclient) would take the replies over.
+            from jupyter_client.session import Session
+
+            own = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
+            self.kc = self.km.client(session=own)
+            self.km.made.remove(self.kc)
+            # A request on the shell channel waits in its socket until the kernel is up, and its reply comes
+            # back on the same channel: no kernel_info handshake and no IOPub subscription are needed.
+            self.kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
             log.debug("started the run's kernel (%s)", self.kernel_name)
         else:
-            self.km.stop_clients()
+            self.km.stop_clients()  # the previous stage's client
         self._prepare(str(cwd))
-        self.stages += 1
         return {"km": self.km}
 
     def _prepare(self, cwd: str) -> None:
-        if not _sync(self.km.is_alive)():
-            raise KernelLost("the run's kernel died between stages")
-        kc = self.km.client()
-        try:
-            kc.start_channels()
-            _sync(kc.wait_for_ready)(timeout=START_TIMEOUT)
-            reply = _sync(kc.execute_interactive)(PREPARE.format(cwd=cwd), silent=True, allow_stdin=False,
-                                                     timeout=PREPARE_TIMEOUT, output_hook=lambda msg: None)
-        except (RuntimeError, TimeoutError) as err:
-            raise KernelLost(f"the run's kernel did not answer the reset between stages: {err}") from err
-        finally:
-            self.km.stop_clients()
-        if reply["content"]["status"] != "ok":
-            content = reply["content"]
+        msg_id = self.kc.execute(PREPARE.format(cwd=cwd), silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                reply = _sync(self.kc.get_shell_msg)(timeout=1)
+            except queue.Empty:
+                if not _sync(self.km.is_alive)():
+                    raise KernelLost("the run's kernel died between stages") from None
+                if time.monotonic() > deadline:
+                    raise KernelLost(f"the run's kernel did not answer the reset between stages in "
+                                     f"{START_TIMEOUT:.0f} s") from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content["status"] != "ok":
             raise KernelLost(f"the reset between stages failed in the kernel: {content.get('ename')}: "
                              f"{content.get('evalue')}")
 
     def shutdown(self) -> None:
-        """Stop the kernel and every client of it (nothing to do when it never started)."""
+        """Stop the kernel and every client of it (nothing to do when it never started). The kernel is killed,
+        not asked to exit: every stage has finished and its notebook is written, and a Python process with spaCy
+        and pandas loaded takes about a second to tear itself down. The kill reaches the kernel's process group,
+        so no process it started is left behind."""
         if self.km is None:
             return
-        km, self.km = self.km, None
+        km, kc, self.km, self.kc = self.km, self.kc, None, None
         km.stop_clients()
+        kc.stop_channels()
         try:
             if _sync(km.is_alive)():
-                _sync(km.shutdown_kernel)(now=False)
+                _sync(km.shutdown_kernel)(now=True)
         finally:
             _sync(km.cleanup_resources)()
