@@ -49,22 +49,47 @@ def fresh() -> bool:
 
 @functools.cache
 def _manager_class() -> type:
+    from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 
+    class Client(AsyncKernelClient):
+        """A client that can be connected before nbclient gets it. Once the runner has seen its IOPub channel
+        receive the kernel's messages (``connected``), waiting for it to be ready again would only cost
+        jupyter_client's 0.2 s of listening for a quiet IOPub."""
+
+        connected = False
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            if not self.connected:
+                await super().wait_for_ready(timeout=timeout)
+
     class Manager(AsyncKernelManager):
-        """A kernel manager that remembers the clients it made, so that each stage's client can be stopped:
-        nbclient leaves a client's channels (and its heartbeat thread) open when it does not own the kernel."""
+        """A kernel manager that hands out the client connected ahead (``ahead``) and remembers the clients it
+        made, so that each stage's client can be stopped: nbclient leaves a client's channels (and its heartbeat
+        thread) open when it does not own the kernel."""
 
         def __init__(self, **kwargs):
-            super().__init__(**kwargs)
+            super().__init__(client_factory=Client, **kwargs)
             self.made: list = []
+            self.ahead = None
 
         def client(self, **kwargs):
-            made = super().client(**kwargs)
+            made = super().client(**kwargs) if kwargs or self.ahead is None else self.ahead
+            if made is self.ahead:
+                self.ahead = None
             self.made.append(made)
             return made
 
+        def connect_ahead(self):
+            """A client for the next stage, its channels (but the heartbeat, which nbclient starts) connected."""
+            self.ahead = super().client()
+            self.ahead.start_channels(hb=False)
+            return self.ahead
+
         def stop_clients(self) -> None:
+            if self.ahead is not None:
+                self.made.append(self.ahead)
+                self.ahead = None
             while self.made:
                 self.made.pop().stop_channels()
 
@@ -94,32 +119,39 @@ class Warm:
     def __exit__(self, *exc) -> None:
         self.shutdown()
 
+    def start(self, cwd: str | os.PathLike) -> None:
+        """Start the kernel in folder ``cwd``, unless it runs already. Returns once its process is launched, before
+        it is ready: the runner prepares the stage meanwhile."""
+        if self.km is not None:
+            return
+        self.km = _manager_class()(kernel_name=self.kernel_name)
+        # nbclient keeps the IPython history in memory; a kernel started here does the same.
+        _sync(self.km.start_kernel)(extra_arguments=[*self.arguments, "--HistoryManager.hist_file=:memory:"],
+                                    cwd=str(cwd))
+        # Clients of one manager share its session, whose id is their shell socket's identity: a client of the
+        # same identity connecting later (the stage's) would take the replies over, so this one has its own.
+        from jupyter_client.session import Session
+
+        own = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
+        self.kc = self.km.client(session=own)
+        self.km.made.remove(self.kc)
+        # A request on the shell channel waits in its socket until the kernel is up, and its reply comes back on
+        # the same channel: no kernel_info handshake and no IOPub subscription are needed.
+        self.kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        log.debug("started the run's kernel (%s)", self.kernel_name)
+
     def options(self, cwd: str | os.PathLike) -> dict:
         """papermill.execute_notebook's keyword arguments that run the next notebook in this kernel, prepared for
         it (namespace reset, working directory ``cwd``, garbage collected). Starts the kernel the first time.
         Raises ``KernelLost`` when the kernel died since the last stage or does not answer."""
-        if self.km is None:
-            self.km = _manager_class()(kernel_name=self.kernel_name)
-            # nbclient keeps the IPython history in memory; a kernel started here does the same.
-            _sync(self.km.start_kernel)(extra_arguments=[*self.arguments, "--HistoryManager.hist_file=:memory:"],
-                                        cwd=str(cwd))
-            # Clients of one manager share its session, whose id is their shell socket's identity: a client of
-            # the same identity connecting later (the stage's, made by nbclient) would take the replies over.
-            from jupyter_client.session import Session
-
-            own = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
-            self.kc = self.km.client(session=own)
-            self.km.made.remove(self.kc)
-            # A request on the shell channel waits in its socket until the kernel is up, and its reply comes
-            # back on the same channel: no kernel_info handshake and no IOPub subscription are needed.
-            self.kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
-            log.debug("started the run's kernel (%s)", self.kernel_name)
-        else:
-            self.km.stop_clients()  # the previous stage's client
-        self._prepare(str(cwd))
+        self.start(cwd)
+        self.km.stop_clients()  # the previous stage's
+        ahead = self.km.connect_ahead()
+        msg_id = self._prepare(str(cwd))
+        ahead.connected = self._heard(ahead, msg_id)
         return {"km": self.km}
 
-    def _prepare(self, cwd: str) -> None:
+    def _prepare(self, cwd: str) -> str:
         msg_id = self.kc.execute(PREPARE.format(cwd=cwd), silent=True, store_history=False, allow_stdin=False)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -138,6 +170,23 @@ class Warm:
         if content["status"] != "ok":
             raise KernelLost(f"the reset between stages failed in the kernel: {content.get('ename')}: "
                              f"{content.get('evalue')}")
+        return msg_id
+
+    @staticmethod
+    def _heard(client, msg_id: str, *, timeout: float = 1.0) -> bool:
+        """Whether ``client``'s IOPub channel received the kernel's "idle" after request ``msg_id``: then it is
+        subscribed, and will see every message of the stage's cells. When not (a slow machine), nbclient checks
+        the client as usual."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = _sync(client.iopub_channel.get_msg)(timeout=left)
+            except queue.Empty:
+                return False
+            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                    and msg["content"].get("execution_state") == "idle"):
+                return True
+        return False
 
     def shutdown(self) -> None:
         """Stop the kernel and every client of it (nothing to do when it never started). The kernel is killed,

@@ -306,6 +306,9 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 def _run_stage(stage, params: dict, staging: Path, out: Path, warm: kernel.Warm | None = None) -> Path:
     """Execute the stage's notebook into the staging folder, in ``warm`` (reset for it) or in a fresh kernel;
     returns the executed notebook. A cell that raises, and a kernel that dies, raise ``StageFailed``."""
+    if warm is not None:
+        with _headless():
+            warm.start(stage.notebook.parent)  # the kernel boots while papermill is imported and the stage prepared
     import papermill
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
