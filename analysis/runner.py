@@ -242,15 +242,30 @@ def _terminate(signum, frame):
 
 
 def _staging(out: Path) -> Path:
-    """A new run folder holding a copy of the current set (a later-stages-only run reads earlier tables there)."""
+    """A new run folder holding the current set (a later-stages-only run reads earlier tables there, and a stage
+    that is reused keeps its results). Its tables are hard links to the published ones, not copies: a stage
+    never writes into a table, it replaces it (``tables.write`` renames a new file into place), so the
+    published file stays as it was until the whole set is published. Reports and notebooks are copied (they are
+    rewritten in place)."""
     staging = out / STATE / f"run-{os.getpid()}-{time.time_ns()}"
     for sub in SETS:
         current = out / sub
         if current.is_dir():
-            shutil.copytree(current, staging / sub, dirs_exist_ok=True)
+            shutil.copytree(current, staging / sub, dirs_exist_ok=True,
+                            copy_function=_link_table if sub == "data" else shutil.copy2)
         (staging / sub).mkdir(parents=True, exist_ok=True)
         (staging / sub / SET_ID).write_text(staging.name, encoding="utf-8")
     return staging
+
+
+def _link_table(source: str, target: str) -> None:
+    if not source.endswith(".parquet"):
+        shutil.copy2(source, target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
 
 
 def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPoolExecutor,

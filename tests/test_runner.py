@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 import yaml
 
@@ -402,3 +403,15 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0  # a zombie has exited
+
+
+def test_a_run_links_the_published_tables_and_copies_the_reports(pipeline, tmp_path):
+    out = tmp_path / "out"
+    assert _run(out, "-p", "n=1") == 0
+    staging = runner._staging(out)
+    assert (staging / "data" / "articles.parquet").samefile(out / "data" / "articles.parquet")
+    assert not (staging / "reports" / "01_make.html").samefile(out / "reports" / "01_make.html")
+    assert runner._set_id(staging / "data") == staging.name and runner._set_id(out / "data") != staging.name
+    tables.write(tables.conform(pd.DataFrame({"article_id": ["9"]}), "articles", fill=True), "articles",
+                 staging / "data")
+    assert _ids(out) == ["1"], "a table written in the run folder replaces its link, never the published file"
