@@ -11,7 +11,8 @@ exclusive ``flock``, which the system releases when that process dies, so a stal
 Per-article errors do not stop a run: the stages record them in the ``failures`` table (``analysis.failures``).
 
 A stage whose fingerprint (its input tables, parameters, files, notebook, code and versions: ``analysis.cache``)
-is that of the results already in ``OUT`` is reused instead of executed, unless the run is forced.
+is that of the results already in ``OUT`` is reused instead of executed, unless the run is forced. The stages a
+run executes share one kernel, reset between them (``analysis.kernel``; ``FRAMING_FRESH_KERNEL=1``: one each).
 """
 from __future__ import annotations
 

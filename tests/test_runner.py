@@ -313,7 +313,8 @@ FIRST = ["import os, sys, weakref, pandas as pd\nfrom analysis import tables",
          "data_dir)"]
 SECOND = ["import json, os, sys\nfrom analysis import tables",
           "probe = getattr(sys.modules['analysis'], 'probe', None)\n"
-          "seen = {'leaked': 'leaked' in globals() or 'held' in globals(), 'freed': probe is not None and probe() is None,\n"
+          "seen = {'leaked': 'leaked' in globals() or 'held' in globals(),\n"
+          "        'freed': probe is not None and probe() is None,\n"
           "        'same_kernel': open(os.path.join(data_dir, 'first.pid')).read() == str(os.getpid()),\n"
           "        'cwd': os.getcwd(), 'progress': os.environ['FRAMING_PROGRESS'],\n"
           "        'articles': tables.read('articles', data_dir)['article_id'].tolist()}",
