@@ -64,6 +64,7 @@ class Quote:
     cue: str = ""
     cue_lemma: str = ""
     unbalanced: bool = False
+    speaker_type: str = ""  # person, organisation, state, group or unknown, from the speaker's head word; "" if none
 
 
 # --------------------------------------------------------------------------------------------------- lexicon
@@ -89,6 +90,40 @@ def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
                 if found.setdefault(key, stance) != stance:
                     raise LexiconError(f"{name}: {key!r} is listed as both {found[key]} and {stance}")
     return found
+
+
+SPEAKER_WORDS = "data/speakers.yaml"
+SPEAKER_TYPES = ("person", "organisation", "state", "group", "unknown")
+
+
+@dataclass(frozen=True)
+class SpeakerWords:
+    """``analysis/data/speakers.yaml``: titles and role nouns by sex, head nouns by speaker type (lower-cased)."""
+
+    titles: dict[str, frozenset[str]]
+    roles: dict[str, frozenset[str]]
+    kinds: dict[str, frozenset[str]]
+
+    def sex(self, word: str) -> str:
+        """"male" or "female" for a title or gendered role noun ("Mrs.", "spokeswoman"), else ""."""
+        word = word.lower().rstrip(".")
+        return next((sex for sex in ("male", "female") if word in self.titles[sex] or word in self.roles[sex]), "")
+
+
+@cache
+def speaker_words(path: str | os.PathLike | None = None) -> SpeakerWords:
+    """The speaker word lists; ``path`` defaults to the packaged ``analysis/data/speakers.yaml`` (format in its
+    header). Raises ``LexiconError`` when a section is missing."""
+    source = resources.files("analysis").joinpath(SPEAKER_WORDS) if path is None else Path(path)
+    raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    try:
+        sets = {part: {k: frozenset(str(w).lower() for w in raw[part][k] or []) for k in keys}
+                for part, keys in (("titles", ("male", "female")), ("role_nouns", ("male", "female")),
+                                   ("kinds", ("person", "organisation", "group")))}
+    except (KeyError, TypeError) as err:
+        raise LexiconError(f"{path or SPEAKER_WORDS}: missing section {err}; expected titles.male/female, "
+                           f"role_nouns.male/female and kinds.person/organisation/group") from None
+    return SpeakerWords(sets["titles"], sets["role_nouns"], sets["kinds"])
 
 
 # Two-word verb entries ending in one of these are phrasal verbs ("point out"); other multiword entries are phrases.
@@ -887,7 +922,8 @@ def _is_person(sp: _Speaker) -> bool:
     return sp.head.ent_type_ == "PERSON" or sp.head.lemma_.lower() in _PERSON_NOUNS
 
 
-_TITLES = {"he": ("ms", "mrs", "miss", "madam"), "she": ("mr", "sir")}
+_SEX = {"he": "male", "she": "female"}
+_TITLES = _SEX  # the pronouns a title or a sex can rule out
 
 
 def _unlabelled_name(sp: _Speaker) -> bool:
@@ -895,29 +931,94 @@ def _unlabelled_name(sp: _Speaker) -> bool:
     return sp.head.pos_ == "PROPN" and sp.head.ent_type_ == ""
 
 
-def _fits(pronoun: str) -> Callable[[_Speaker], bool]:
-    # A title is the only gender the parse offers: "he" never resolves to "Ms. Abrams".
-    titled = lambda sp: sp.head.doc[sp.head.left_edge.i].lower_.rstrip(".") in _TITLES.get(pronoun, ())  # noqa: E731
+def _fits(pronoun: str, sexes: Mapping[str, str] | None = None) -> Callable[[_Speaker], bool]:
+    # The sex the text gives a person (a title, a role noun, he or she used with the name; see ``_sexes``) is the
+    # only gender the resolver uses: "he" never resolves to "Ms. Abrams" nor to a Hale the text calls "she".
+    sexes, words = sexes or {}, speaker_words()
+    # The phrase's own title or role noun first ("Mrs. Clinton" beside "Mr. Clinton"), then what the article says.
+    sex = lambda sp: _name_sex(sp.head, words) or sexes.get(_name_key(sp.head, words), "")  # noqa: E731
+    other = lambda sp: pronoun in _SEX and sex(sp) not in ("", _SEX[pronoun])  # noqa: E731
     return {"thing": lambda sp: not _is_person(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
-            "person": lambda sp: (_is_person(sp) or _unlabelled_name(sp)) and not titled(sp)
+            "person": lambda sp: (_is_person(sp) or _unlabelled_name(sp)) and not other(sp)
             and sp.head.tag_ not in ("NNS", "NNPS"),
             "any": lambda sp: sp.head.lemma_.lower() not in _DOCUMENTS}[_PRONOUNS[pronoun]]
+
+
+def _sexes(ctx: _Ctx) -> dict[str, str]:
+    """The sex the text gives each named person, keyed by ``_name_key`` (the name's last word, after its title if it
+    has one, so "Mrs. Hale" is not Senator Hale): a title or gendered role noun in the name's phrase ("Mrs. Hale",
+    "spokeswoman Hope Hicks", "Hale, the chairman") counts three votes, and "he"/"she"/"his"/"her" in a sentence
+    without quote marks one vote for the only person named before it in its sentence (or, if none, in the sentence before). The sex is the one with at least twice the votes of
+    the other (and one more); a person without such a majority has none."""
+    words = speaker_words()
+    votes: dict[str, list[int]] = {}
+    names: list[tuple[int, str]] = []
+    for token in ctx.doc:
+        if ctx.inside[token.i]:
+            continue
+        if token.pos_ == "PROPN" and token.ent_type_ in ("PERSON", "") and (token.i + 1 == len(ctx.doc) or
+                                                                             ctx.doc[token.i + 1].pos_ != "PROPN"):
+            key = _name_key(token, words)
+            names.append((token.i, key))
+            if sex := _name_sex(token, words):
+                votes.setdefault(key, [0, 0])[sex == "female"] += 3
+        elif token.lower_ in ("he", "she", "his", "her", "him", "hers"):
+            # The names of the pronoun's own sentence before it, else those of the sentence before.
+            k = int(np.searchsorted(ctx.sents, token.i, "right")) - 1
+            stop = int(ctx.sents[k + 1]) if k + 1 < len(ctx.sents) else len(ctx.doc)
+            if ctx.inside[int(ctx.sents[k]):stop].any():
+                continue  # '"...," he said': the pronoun of an attribution is what is being resolved
+            near = {key for i, key in names[-6:] if i >= ctx.sents[k]} or \
+                {key for i, key in names[-6:] if k > 0 and ctx.sents[k - 1] <= i < ctx.sents[k]}
+            if len(near) == 1:
+                votes.setdefault(near.pop(), [0, 0])[token.lower_ in ("she", "her", "hers")] += 1
+    return {key: "male" if m > f else "female" for key, (m, f) in votes.items() if max(m, f) >= 2 * min(m, f) + 1}
+
+
+def _name_key(last: Token, words: SpeakerWords) -> str:
+    first = _name_start(last, words)
+    title = last.doc[first - 1].text.lower().rstrip(".") if first > 0 else ""
+    return f"{title} {last.lower_}" if title in words.titles["male"] | words.titles["female"] else last.lower_
+
+
+def _name_start(last: Token, words: SpeakerWords) -> int:
+    first = last.i
+    while first > 0 and last.doc[first - 1].pos_ == "PROPN" and not words.sex(last.doc[first - 1].text):
+        first -= 1
+    return first
+
+
+def _name_sex(last: Token, words: SpeakerWords) -> str:
+    """The sex a title before the name or a role noun in its phrase gives it ("" when none)."""
+    if last.pos_ == "NOUN" and (sex := words.sex(last.lemma_)):
+        return sex  # "the spokesman", "the spokesman Tom Baker" (the parse makes the noun the head)
+    first = _name_start(last, words)
+    if first > 0 and (sex := words.sex(last.doc[first - 1].text)):
+        return sex
+    related = [c for c in last.children if c.dep_ in ("appos", "compound")] + \
+        ([last.head] if last.dep_ in ("appos", "compound") else [])
+    return next((sex for t in related if (sex := words.sex(t.lemma_)) or (sex := words.sex(t.text))), "")
 
 
 def _resolve(ctx: _Ctx, heads: Iterable[Token]) -> dict[int, _Speaker | None]:
     """Resolve each speaker head in text order, so a pronoun sees the resolved speakers before it."""
     resolved: dict[int, _Speaker | None] = {}
     history: list[_Speaker] = []
-    for head in sorted({h.i: h for h in heads}.values(), key=lambda h: h.i):
-        resolved[head.i] = sp = _resolve_one(ctx, head, history)
+    ordered = sorted({h.i: h for h in heads}.values(), key=lambda h: h.i)
+    sexes = _sexes(ctx) if any(h.lower_ in _SEX for h in ordered) else {}  # only an article with he/she pays
+    for head in ordered:
+        resolved[head.i] = sp = _resolve_one(ctx, head, history, sexes)
         if sp is not None:
             history.append(sp)
+        if sp is not None and head.lower_ in _SEX and sp.head.pos_ == "PROPN":
+            # Whom "he" stood for is a man from here on: a later "she" looks past him.
+            sexes.setdefault(_name_key(sp.head, speaker_words()), _SEX[head.lower_])
     return resolved
 
 
-def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker]) -> _Speaker | None:
+def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker], sexes: Mapping[str, str]) -> _Speaker | None:
     if head.lower_ in _PRONOUNS:
-        fit = _fits(head.lower_)
+        fit = _fits(head.lower_, sexes)
         # The nearer of the last fitting speaker and the last fitting subject outside quotes: "Trump has not yet
         # responded ... "...," he tweeted" is Trump even when Calderon spoke before.
         # Only a named person gets ahead of the last speaker: "it" and "they" stay with the body that spoke.
@@ -977,7 +1078,7 @@ def _subject_before(ctx: _Ctx, head: Token, fit: Callable[[_Speaker], bool], *,
     ``after`` ("The ministry issued a statement. "...," it said.")."""
     for i in range(head.i - 1, max(head.i - 120, after, -1), -1):
         token = ctx.doc[i]
-        if token.dep_ == "nsubj" and token.pos_ in ("NOUN", "PROPN") and not ctx.inside[i] \
+        if token.dep_ in ("nsubj", "nsubjpass") and token.pos_ in ("NOUN", "PROPN") and not ctx.inside[i] \
                 and fit(sp := _noun_phrase(ctx, token)):
             return sp
     return None
@@ -1046,7 +1147,33 @@ def extract(doc: Doc, *, cues: Mapping[str, str] | Iterable[str] | None = None) 
 
 def _quote(ctx: _Ctx, d: _Draft, sp: _Speaker | None) -> Quote:
     who = (ctx.text[sp.start:sp.end], sp.start, sp.end) if sp else ("", -1, -1)
-    return Quote(d.start, d.end, ctx.text[d.start:d.end], d.kind, *who, d.cue, d.cue_lemma, d.unbalanced)
+    return Quote(d.start, d.end, ctx.text[d.start:d.end], d.kind, *who, d.cue, d.cue_lemma, d.unbalanced,
+                 speaker_type(sp.head) if sp else "")
+
+
+_ENTITY_TYPES = {"PERSON": "person", "ORG": "organisation", "GPE": "state", "NORP": "group"}
+_PRONOUN_TYPES = {"he": "person", "she": "person", "i": "person", "it": "organisation", "they": "group",
+                  "we": "group"}
+
+
+def speaker_type(head: Token) -> str:
+    """``person``, ``organisation``, ``state``, ``group`` or ``unknown`` for the head word of a speaker phrase: a
+    pronoun by its form, a name by its entity label (or a title before it), a noun by the ``kinds`` lists of
+    ``analysis/data/speakers.yaml`` (a plural person noun is a group). The actor stage refines it from the alias
+    table (``actors.speaker_type``)."""
+    words, lower, lemma = speaker_words(), head.lower_, head.lemma_.lower()
+    if lower in _PRONOUN_TYPES:
+        return _PRONOUN_TYPES[lower]
+    if head.ent_type_ in _ENTITY_TYPES:
+        return _ENTITY_TYPES[head.ent_type_]
+    if head.pos_ == "PROPN" and _name_sex(head, words):
+        return "person"  # "Mr. Tanaka", whom the entity recogniser missed
+    kinds = words.kinds
+    if lower in kinds["group"] or lemma in kinds["group"]:
+        return "group"
+    if lemma in kinds["person"] or lower in kinds["person"]:
+        return "group" if head.tag_ in ("NNS", "NNPS") else "person"
+    return "organisation" if lemma in kinds["organisation"] or lower in kinds["organisation"] else "unknown"
 
 
 def sentence_voice(doc: Doc, quotes: list[Quote], *, spans: list[tuple[int, int]] | None = None) -> list[dict]:

@@ -499,3 +499,52 @@ def test_a_statement_introduced_by_a_colon_line_is_its_issuers(nlp):
 def test_a_short_sentence_with_a_prepositional_phrase_still_attributes(nlp):
     (q,) = run(nlp, "“Didn’t we first use the word?” Clinton writes to Sullivan. He responds quickly.")
     assert (q.kind, q.speaker, q.cue_lemma) == ("direct", "Clinton", "write")
+
+
+# ------------------------------------------------------------------ he/she: the sex the text gives a person
+
+@pytest.mark.parametrize("text, speaker", [
+    # a title: "she" is not Mr. Baker, however recent
+    ('Maria Lopez met reporters in Ohio.\nMr. Baker answered questions for an hour.\n"I am ahead," she said.',
+     "Maria Lopez"),
+    # a gendered role noun in the name's phrase
+    ('Anna Berg met reporters.\nThen the spokesman Tom Baker answered questions.\n"We are ready," she said.',
+     "Anna Berg"),
+    # "her" used with a name earlier in the article
+    ('Tom Baker left the stage.\nMaria Lopez answered questions about her plan.\n'
+     '"It was a good night," he said.', "Tom Baker"),
+    # whom "he" stood for is a man: a later "she" looks past him
+    ('Maria Lopez spoke in Ohio.\nTom Baker answered questions for an hour.\n"The polls are rigged," he said.\n'
+     '"I am ahead," she said.', "Maria Lopez"),
+])
+def test_a_pronoun_resolves_past_a_person_of_the_other_sex(nlp, text, speaker):
+    direct = [q for q in run(nlp, text) if q.kind == "direct"]
+    assert direct[-1].speaker == speaker and direct[-1].speaker_type == "person"
+
+
+def test_mrs_hale_is_not_senator_hale(nlp):
+    text = ('Senator Tom Hale said he would vote against the bill.\nMrs. Hale said she was proud of him.\n'
+            '"It is a fine day," she said.\n"We will win," he said.')
+    direct = [q for q in run(nlp, text) if q.kind == "direct"]
+    assert [q.speaker for q in direct] == ["Mrs. Hale", "Senator Tom Hale"]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ('"We will respond," the spokesman said.', "person"),
+    ('"We will respond," officials said.', "group"),
+    ('"We will respond," the ministry said.', "organisation"),
+    ('"We will respond," said Maria Lopez.', "person"),
+    ('"We will respond," critics said.', "group"),
+    ('"We will respond," the document said.', "unknown"),
+])
+def test_a_quote_gives_its_speakers_type(nlp, text, kind):
+    (q,) = run(nlp, text)
+    assert q.speaker_type == kind and kind in quotes.SPEAKER_TYPES
+
+
+def test_the_speaker_words_file_is_checked(tmp_path):
+    path = tmp_path / "speakers.yaml"
+    path.write_text("titles:\n  male: [mr]\n", encoding="utf-8")
+    with pytest.raises(quotes.LexiconError, match="role_nouns"):
+        quotes.speaker_words(path)
+    assert quotes.speaker_words().sex("Mrs.") == "female" and quotes.speaker_words().sex("spokesman") == "male"
