@@ -946,10 +946,10 @@ def _fits(pronoun: str, sexes: Mapping[str, str] | None = None) -> Callable[[_Sp
 
 def _sexes(ctx: _Ctx) -> dict[str, str]:
     """The sex the text gives each named person, keyed by ``_name_key`` (the name's last word, after its title if it
-    has one, so "Mrs. Hale" is not Senator Hale): a title or gendered role noun in the name's phrase ("Mrs. Hale",
-    "spokeswoman Hope Hicks", "Hale, the chairman") counts three votes, and "he"/"she"/"his"/"her" in a sentence
-    without quote marks one vote for the only person named before it in its sentence (or, if none, in the sentence before). The sex is the one with at least twice the votes of
-    the other (and one more); a person without such a majority has none."""
+    has one, so "Mrs. Hale" is not Senator Hale). A title or gendered role noun in the name's phrase ("Mrs. Hale",
+    "spokeswoman Hope Hicks", "Hale, the chairman") counts three votes; "he"/"she"/"his"/"her" in a sentence
+    without quote marks one vote for the only person named before it in its sentence (or, if none, in the
+    sentence before). The sex is the one with at least twice the votes of the other, plus one; else none."""
     words = speaker_words()
     votes: dict[str, list[int]] = {}
     names: list[tuple[int, str]] = []
@@ -973,6 +973,25 @@ def _sexes(ctx: _Ctx) -> dict[str, str]:
             if len(near) == 1:
                 votes.setdefault(near.pop(), [0, 0])[token.lower_ in ("she", "her", "hers")] += 1
     return {key: "male" if m > f else "female" for key, (m, f) in votes.items() if max(m, f) >= 2 * min(m, f) + 1}
+
+
+def sexes(doc: Doc) -> dict[str, str]:
+    """The sex the text of a parsed ``doc`` gives each named person: ``{"hale": "male", "mrs hale": "female"}``, keyed
+    by the lower-cased last word of the name after its courtesy title if it has one (see ``_sexes`` for the votes).
+    Used by the actor stage to tell "Mrs. Hale" from a Senator Hale the text calls "he"."""
+    text = doc.text
+    ctx = _Ctx(doc, text, np.array([t.idx for t in doc], dtype=np.int64),
+               np.array([t.idx + len(t) for t in doc], dtype=np.int64), np.zeros(len(doc), dtype=np.uint64),
+               np.fromiter((s.start for s in doc.sents), dtype=np.int64), _paragraphs(text),
+               np.zeros(len(doc), dtype=bool))
+    for start, end, *_ in _pair(text, ctx.paras):
+        ctx.inside[_tokens(ctx, start, end)] = True
+    return _sexes(ctx)
+
+
+def name_key(last: Token) -> str:
+    """The key of ``sexes`` for the name whose last word is ``last``."""
+    return _name_key(last, speaker_words())
 
 
 def _name_key(last: Token, words: SpeakerWords) -> str:
@@ -1258,9 +1277,9 @@ def _attribution_only(text: str, gaps: list[tuple[int, int]], quote: Quote) -> b
 
 def to_frame(quotes: list[Quote], *, article_id: str) -> pd.DataFrame:
     """``quotes`` as rows of the ``quotes`` table, ``quote_id`` ``<article_id>/q<n>`` numbering the list;
-    ``speaker_actor`` is left empty for the actor stage to fill."""
+    ``speaker_actor`` and ``speaker_state`` are left empty for the actor stage to fill."""
     columns = tables.schema("quotes")["columns"]
-    rows = [{"article_id": article_id, "quote_id": f"{article_id}/q{k}", "speaker_actor": "", **asdict(q)}
-            for k, q in enumerate(quotes)]
+    rows = [{"article_id": article_id, "quote_id": f"{article_id}/q{k}", "speaker_actor": "", "speaker_state": "",
+             **asdict(q)} for k, q in enumerate(quotes)]
     frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *Quote.__dataclass_fields__])))
     return tables.conform(frame[[c for c in frame.columns if c in columns]], "quotes", fill=True)

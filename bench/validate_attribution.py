@@ -254,8 +254,8 @@ def _form(text: str, start: int, end: int) -> str:
     """What stands around a quote: the few characters before its opening and after its closing mark."""
     before = text[max(start - 12, 0):start].rsplit("\n", 1)[-1].strip()
     after = text[end:end + 14].split("\n", 1)[0].strip()
-    where = "paragraph start" if not before or before in _OPENERS else "colon" if before.rstrip(_OPENERS).endswith(":") \
-        else "mid-sentence"
+    where = "paragraph start" if not before or before in _OPENERS else \
+        "colon" if before.rstrip(_OPENERS).endswith(":") else "mid-sentence"
     tail = "paragraph end" if len(after) <= 2 else "dash" if after.lstrip(_OPENERS + ".,!? ")[:1] in "—–-" \
         else "comma" if after.lstrip(_OPENERS)[:1] == "," else "new sentence"
     return f"{where} -> {tail}"
