@@ -524,7 +524,8 @@ def _speech_verb(ctx: _Ctx, d: _Draft) -> int | None:
     return None
 
 
-_DASHES = frozenset("—–-")
+_DASHES = frozenset("—–-―‒")  # em, en, hyphen, horizontal bar (quotation dash), figure dash
+_DASH = re.compile(r"[^\S\n]*(?:--|[—–―‒-])[^\S\n]*")
 
 
 def _dash_source(ctx: _Ctx, d: _Draft) -> Token | None:
@@ -532,11 +533,15 @@ def _dash_source(ctx: _Ctx, d: _Draft) -> Token | None:
     its line or sentence is the quote's source."""
     if d.close < 0:
         return None
-    first = _tokens(ctx, d.close + 1, d.close + 2).start
-    if first >= len(ctx.doc) or ctx.doc[first].text.strip("-") not in ("", "—", "–"):
+    # The dash may be its own token or stuck to the mark ('”―' is one token): read it off the text.
+    dash = _DASH.match(ctx.text, d.close + 1)
+    if dash is None:
+        return None
+    first = int(np.searchsorted(ctx.starts, dash.end(), "left"))
+    if first >= len(ctx.doc):
         return None
     stop = min(_sentence(ctx, first)[1], first + 12)
-    words = [t for t in ctx.doc[first + 1:stop] if not (t.is_punct or t.is_space)]
+    words = [t for t in ctx.doc[first:stop] if not (t.is_punct or t.is_space)]
     names = [t for t in words if t.pos_ == "PROPN" or t.ent_type_ in ("PERSON", "ORG")]
     return _root(names) if names and not any(t.pos_ in ("VERB", "AUX") for t in words) else None
 

@@ -548,3 +548,13 @@ def test_the_speaker_words_file_is_checked(tmp_path):
     with pytest.raises(quotes.LexiconError, match="role_nouns"):
         quotes.speaker_words(path)
     assert quotes.speaker_words().sex("Mrs.") == "female" and quotes.speaker_words().sex("spokesman") == "male"
+
+
+@pytest.mark.parametrize("text", [
+    '“The summit changed nothing. Nobody expected more.”― Ola Brandt',   # horizontal bar stuck to the mark
+    '“The summit changed nothing. Nobody expected more.” ― Ola Brandt.',
+    '"The summit changed nothing. Nobody expected more." -- Ola Brandt',
+])
+def test_a_roundup_quote_takes_the_name_after_any_quotation_dash(nlp, text):
+    (q,) = run(nlp, text)
+    assert (q.kind, q.speaker, q.speaker_type) == ("direct", "Ola Brandt", "person")
