@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 from spacy.attrs import IDX, LEMMA, LENGTH, POS
 from spacy.strings import get_string_id
-from spacy.symbols import VERB
+from spacy.symbols import NOUN, VERB
 from spacy.tokens import Doc, Token
 
 from analysis import tables
@@ -207,8 +207,15 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
 
 def _cue_tokens(ctx: _Ctx, arr: np.ndarray, cues: _Cues) -> dict[int, tuple[str, str]]:
     # The vectorised filter keeps the Python loop to the handful of verbs whose lemma starts a cue.
-    hits = np.flatnonzero(np.isin(arr[:, 2], cues.hashes) & (arr[:, 3] == VERB))
+    listed = np.isin(arr[:, 2], cues.hashes)
+    hits = np.flatnonzero(listed & (arr[:, 3] == VERB))
     found = {int(i): _cue_at(ctx.text, ctx.doc[int(i)], cues) for i in hits}
+    # "But Trump claims that he ...": the tagger took the verb for a plural noun, the parse still gives it a subject
+    # and a clause; such a word reports like the verb.
+    for i in np.flatnonzero(listed & (arr[:, 3] == NOUN)):
+        token = ctx.doc[int(i)]
+        if token.tag_ == "NNS" and {"nsubj", "ccomp"} <= {c.dep_ for c in token.children}:
+            found[int(i)] = (token.text, token.lemma_.lower()) if token.lemma_.lower() in cues.entries else None
     return {i: cue for i, cue in found.items() if cue}
 
 
@@ -773,7 +780,9 @@ def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draf
     used = {d.cue_token for d in marked if d.kind == "direct"}
     drafts = [d for i in sorted(ctx.cues) if i not in used and not ctx.inside[i] for d in _reported(ctx, i)]
     drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
-    spans = [(d.start, d.end) for d in marked]
+    # A direct quote already holds the clause; a partial quote inside it does not ('X said the state is "spiraling
+    # out of control."' is X's reported clause with a few words quoted).
+    spans = [(d.start, d.end) for d in marked if d.kind == "direct"]
     kept = [d for d in drafts if d is not None and _covered(spans, d) < 0.5]
     return kept, [d for d in drafts if d is not None and _covered(spans, d) >= 0.5]
 
@@ -819,7 +828,8 @@ def _around(ctx: _Ctx, verb: Token) -> list[tuple[int, int]]:
 def _complement(verb: Token) -> tuple[int, int] | None:
     """Token bounds of what a reporting verb reports: its clausal complement, or "Y of Z" after "accuse"."""
     kids = list(verb.children)
-    comps = [c for c in kids if c.dep_ == "ccomp"] or [c for c in kids if c.dep_ == "xcomp" and c.pos_ == "VERB"]
+    comps = [c for c in kids if c.dep_ == "ccomp"] or [c for c in kids if c.dep_ == "xcomp" and c.pos_ == "VERB"] \
+        or [c for c in kids if _unmarked_clause(verb, c)]
     if not comps:
         return _charge(verb, kids)
     right = [c for c in comps if c.i > verb.i]  # a complement on each side is a parse across sentences
@@ -828,10 +838,22 @@ def _complement(verb: Token) -> tuple[int, int] | None:
         return first, min(last, verb.i - 1)  # "The talks failed, he said."
     objects = [c.left_edge.i for c in kids if c.dep_ == "dobj" and verb.i < c.i < first]
     first = max(min([first, *objects]), verb.i + 1)  # "claimed NATO was to blame": NATO is the verb's object
+    clause = min(right, key=lambda c: c.left_edge.i)
+    subject = next((g for g in clause.children if g.dep_ == "nsubj"), None)
+    if subject is not None and not any(g.dep_ == "mark" for g in clause.children) and all(
+            g.dep_ in ("prep", "npadvmod") for g in clause.children if g.i < subject.left_edge.i):
+        first = max(first, subject.left_edge.i)  # "said on Monday he would": when it was said, not what
     particle = verb.doc[first]
     if particle.dep_ == "prt" or particle.lower_ == "that" and particle.tag_ in ("IN", "WDT"):
         first += 1  # "pointed out that ...": neither the particle nor "that" is reported
     return first, last
+
+
+def _unmarked_clause(verb: Token, child: Token) -> bool:
+    """``said after the convention he would not accept``: the parse hangs the reported clause on the verb as an
+    adverbial clause; one with its own subject and no conjunction (because, when, if, as) is what was said."""
+    return child.dep_ == "advcl" and child.i > verb.i and verb.tag_ in ("VBD", "VBZ", "VBP") and \
+        any(c.dep_ == "nsubj" for c in child.children) and not any(c.dep_ == "mark" for c in child.children)
 
 
 def _that_clause(ctx: _Ctx, verb: Token) -> tuple[int, int] | None:
@@ -946,7 +968,9 @@ def _fits(pronoun: str, sexes: Mapping[str, str] | None = None) -> Callable[[_Sp
     return {"thing": lambda sp: not _is_person(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
             "person": lambda sp: (_is_person(sp) or _unlabelled_name(sp)) and not other(sp)
             and sp.head.tag_ not in ("NNS", "NNPS"),
-            "any": lambda sp: sp.head.lemma_.lower() not in _DOCUMENTS}[_PRONOUNS[pronoun]]
+            # "they" stands for several people or a body, never for one named person ("Mr. Stenger").
+            "any": lambda sp: sp.head.lemma_.lower() not in _DOCUMENTS and not (
+                _is_person(sp) and sp.head.tag_ not in ("NNS", "NNPS"))}[_PRONOUNS[pronoun]]
 
 
 def _sexes(ctx: _Ctx) -> dict[str, str]:

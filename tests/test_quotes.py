@@ -558,3 +558,27 @@ def test_the_speaker_words_file_is_checked(tmp_path):
 def test_a_roundup_quote_takes_the_name_after_any_quotation_dash(nlp, text):
     (q,) = run(nlp, text)
     assert (q.kind, q.speaker, q.speaker_type) == ("direct", "Ola Brandt", "person")
+
+
+@pytest.mark.parametrize("text, speaker, reported", [
+    # the tagger took the verb for a plural noun; the parse still gives it a subject and a clause
+    ("But Lena Ostrova claims that the drills should stop.", "Lena Ostrova", "the drills should stop"),
+    # the reported clause hung on the verb as an adverbial clause with its own subject
+    ("Tom Baker said on Monday he would not accept the offer.", "Tom Baker", "he would not accept the offer"),
+    # a few quoted words inside the reported clause leave it reported
+    ('Tom Baker said the talks are "spiraling out of control."', "Tom Baker", 'the talks are "spiraling out of '
+                                                                             'control."'),
+])
+def test_reported_clauses_the_parse_misshapes_are_still_reported(nlp, text, speaker, reported):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert any((q.kind, q.speaker) == ("indirect", speaker) and q.text.startswith(reported[:20])
+               for q in found), found
+    (voice,) = quotes.sentence_voice(doc, found)
+    assert (voice["voice"], voice["speaker"]) == ("quoted", speaker)
+
+
+def test_they_is_not_one_named_person(nlp):
+    text = ('Critics of the plan, like Senators Tom Baker and Anna Berg, want changes.\n"We object," said Mr. Stenger.'
+            '\n"The plan is broken," they wrote.')
+    assert [q.speaker for q in run(nlp, text) if q.kind == "direct"][-1].startswith("Critics")
