@@ -582,3 +582,22 @@ def test_they_is_not_one_named_person(nlp):
     text = ('Critics of the plan, like Senators Tom Baker and Anna Berg, want changes.\n"We object," said Mr. Stenger.'
             '\n"The plan is broken," they wrote.')
     assert [q.speaker for q in run(nlp, text) if q.kind == "direct"][-1].startswith("Critics")
+
+
+@pytest.mark.parametrize("text, speaker, reported", [
+    ("Lena Ostrova wants to triple the size of the volunteer corps.", "Lena Ostrova", "to triple the size"),
+    ("The campaign plans to send the former president to Ohio.", "The campaign", "to send the former president"),
+    ("A poll released in August found that most voters back the plan.", "A poll", "most voters back the plan"),
+])
+def test_intentions_and_findings_are_their_holders_voice(nlp, text, speaker, reported):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text[:len(reported)]) for q in found] == [("indirect", speaker, reported)]
+    assert stance.classify(found[0].cue_lemma) in ("neutral", "endorsing")
+    (voice,) = quotes.sentence_voice(doc, found)
+    assert (voice["voice"], voice["speaker"]) == ("quoted", speaker)
+
+
+def test_a_want_without_a_clause_is_the_narrators(nlp):
+    doc = nlp("Voters want answers about the deal.")
+    assert quotes.extract(doc) == [] and quotes.sentence_voice(doc, [])[0]["voice"] == "narrator"
