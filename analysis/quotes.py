@@ -103,6 +103,7 @@ class SpeakerWords:
     titles: dict[str, frozenset[str]]
     roles: dict[str, frozenset[str]]
     kinds: dict[str, frozenset[str]]
+    labels: frozenset[str] = frozenset()  # paragraph labels before a colon that are no speaker ("update")
 
     def sex(self, word: str) -> str:
         """"male" or "female" for a title or gendered role noun ("Mrs.", "spokeswoman"), else ""."""
@@ -123,7 +124,8 @@ def speaker_words(path: str | os.PathLike | None = None) -> SpeakerWords:
     except (KeyError, TypeError) as err:
         raise LexiconError(f"{path or SPEAKER_WORDS}: missing section {err}; expected titles.male/female, "
                            f"role_nouns.male/female and kinds.person/organisation/group") from None
-    return SpeakerWords(sets["titles"], sets["role_nouns"], sets["kinds"])
+    labels = frozenset(" ".join(str(w).lower().split()) for w in raw.get("labels") or [])
+    return SpeakerWords(sets["titles"], sets["role_nouns"], sets["kinds"], labels)
 
 
 # Two-word verb entries ending in one of these are phrasal verbs ("point out"); other multiword entries are phrases.
@@ -780,11 +782,33 @@ def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draf
     used = {d.cue_token for d in marked if d.kind == "direct"}
     drafts = [d for i in sorted(ctx.cues) if i not in used and not ctx.inside[i] for d in _reported(ctx, i)]
     drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
+    drafts += [_headline_claim(ctx, para) for para in ctx.paras if ":" in ctx.text[para[0]:para[0] + 50]]
     # A direct quote already holds the clause; a partial quote inside it does not ('X said the state is "spiraling
     # out of control."' is X's reported clause with a few words quoted).
     spans = [(d.start, d.end) for d in marked if d.kind == "direct"]
     kept = [d for d in drafts if d is not None and _covered(spans, d) < 0.5]
     return kept, [d for d in drafts if d is not None and _covered(spans, d) >= 0.5]
+
+
+_NAME_COLON = re.compile(r"(?P<name>[A-Z][\w.'’-]*(?:[^\S\n]+[A-Z][\w.'’-]*){0,3})[^\S\n]*:[^\S\n]+(?=[^\W\d_])")
+
+
+def _headline_claim(ctx: _Ctx, para: tuple[int, int]) -> _Draft | None:
+    """``Pence: Gennifer Flowers Won't Be at Debate``: a paragraph (a headline, a transcript line) opening with a short
+    capitalised name and a colon reports what follows, up to its first sentence end, as that name's claim. A
+    paragraph label ("UPDATE:", "Watch:"; the ``labels`` of ``analysis/data/speakers.yaml``) is no speaker."""
+    found = _NAME_COLON.match(ctx.text, para[0], para[1])
+    if found is None or " ".join(found["name"].lower().split()) in speaker_words().labels:
+        return None
+    name = ctx.doc[_tokens(ctx, *found.span("name"))]
+    if not len(name) or any(t.pos_ in ("VERB", "AUX") for t in name):
+        return None
+    first = _token_at(ctx, found.end())
+    stop = _sentence(ctx, first)[1]
+    span = None if ctx.inside[first] else _trim(ctx, first, stop - 1, near=first)
+    if span is None or len(ctx.doc[first:stop]) < 3:
+        return None
+    return _Draft(*span, kind="indirect", who=_root(list(name)))  # no verb: like the roundup form, no cue
 
 
 def _covered(spans: list[tuple[int, int]], d: _Draft) -> float:

@@ -601,3 +601,13 @@ def test_intentions_and_findings_are_their_holders_voice(nlp, text, speaker, rep
 def test_a_want_without_a_clause_is_the_narrators(nlp):
     doc = nlp("Voters want answers about the deal.")
     assert quotes.extract(doc) == [] and quotes.sentence_voice(doc, [])[0]["voice"] == "narrator"
+
+
+def test_a_headline_name_and_colon_report_the_claim_after_it(nlp):
+    text = ("Pence: Flowers Won't Be at the Debate.\nUPDATE: The ministry issued a statement.\n"
+            'Ola Brandt, Nordic Daily: "The summit changed nothing."')
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == [
+        ("indirect", "Pence", "Flowers Won't Be at the Debate"), ("direct", "Ola Brandt", "The summit changed nothing.")]
+    assert [v["voice"] for v in quotes.sentence_voice(doc, found)][:2] == ["quoted", "narrator"]
