@@ -896,17 +896,20 @@ def _that_clause(ctx: _Ctx, verb: Token) -> tuple[int, int] | None:
 
 _VIEW_PREPS = ("of", "for", "as")       # accused X of Y, condemned X for Y, viewed X as Y
 _AGAINST_PREPS = ("against", "about")  # railed against X, complained about X
+_DEMAND_VERBS = frozenset(("call", "argue", "appeal", "plead", "press", "push"))  # called for X: a demand is a view
 
 
 def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
     """A view or charge the verb reports about an object: "accused Washington of plotting", "condemned Seoul for
-    staging", "viewing them as rehearsals", "called the drills a rehearsal", "railed against the alliance"."""
+    staging", "viewing them as rehearsals", "called the drills a rehearsal", "railed against the alliance",
+    "called for a moratorium"."""
     obj = next((c for c in kids if c.dep_ == "dobj"), None)
     if obj is not None:
         tail = [c for c in kids if c.i > obj.i and (c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ in _VIEW_PREPS
                                                     and any(g.dep_ in ("pcomp", "pobj") for g in c.children))]
         return (obj.left_edge.i, tail[0].right_edge.i) if tail else None
-    preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in _AGAINST_PREPS and c.i > verb.i]
+    demands = _AGAINST_PREPS + (("for",) if verb.lemma_.lower() in _DEMAND_VERBS else ())
+    preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in demands and c.i > verb.i]
     if preps and any(g.dep_ == "pobj" for g in preps[0].children):
         return preps[0].i, preps[0].right_edge.i
     return None

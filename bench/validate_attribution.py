@@ -17,7 +17,7 @@ script prints:
   words lie in pieces opening with a quote mark; it is found when at least half of its words are inside predicted
   direct quotes.
 * **speaker accuracy** over the correct direct quotes whose gold attribution has a source: the predicted speaker
-  is right when it shares its last word (the head of a name) with the gold source or with the named source a gold
+  is right when it shares its last word (the head of a name; for "X of Y" also the last word of X) with the gold source or with the named source a gold
   pronoun refers to, or when it is that same pronoun. PolNeAR marks no coreference, so the named source of a gold
   pronoun is the nearest earlier gold source it can refer to: for "he" and "she" a single person (not a plural,
   not a document or rule such as "a tweet", not a name with the other sex's title); for others any source.
@@ -143,11 +143,11 @@ def _last_word(name: str) -> str:
 
 
 def speaker_right(speaker: str, a: Attribution) -> bool:
-    head = _last_word(speaker)
-    if not head:
-        return False
+    # The head of "Del. Stacey Plaskett of the Virgin Islands" is the last word before "of"; of "Secretary of State
+    # John Kerry" the last word: either may be the head.
+    heads = {_last_word(speaker), _last_word(speaker.split(" of ")[0])} - {""}
     for name in (a.source_text, a.named):
-        if name and head in {w.lower() for w in _WORD.findall(name)}:
+        if name and heads & {w.lower() for w in _WORD.findall(name)}:
             return True
     return False
 

@@ -611,3 +611,12 @@ def test_a_headline_name_and_colon_report_the_claim_after_it(nlp):
     assert [(q.kind, q.speaker, q.text) for q in found] == [
         ("indirect", "Pence", "Flowers Won't Be at the Debate"), ("direct", "Ola Brandt", "The summit changed nothing.")]
     assert [v["voice"] for v in quotes.sentence_voice(doc, found)][:2] == ["quoted", "narrator"]
+
+
+def test_a_call_for_something_is_the_callers_view(nlp):
+    doc = nlp("In July, the Nordic Council called for a moratorium on the drills.")
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == [
+        ("indirect", "the Nordic Council", "for a moratorium on the drills")]
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == "quoted"
+    assert [q.text for q in run(nlp, "He said for the first time that it was over.")] == ["it was over"]
