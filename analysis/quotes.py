@@ -783,11 +783,13 @@ def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draf
     drafts = [d for i in sorted(ctx.cues) if i not in used and not ctx.inside[i] for d in _reported(ctx, i)]
     drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
     drafts += [_headline_claim(ctx, para) for para in ctx.paras if ":" in ctx.text[para[0]:para[0] + 50]]
-    # A direct quote already holds the clause; a partial quote inside it does not ('X said the state is "spiraling
-    # out of control."' is X's reported clause with a few words quoted).
-    spans = [(d.start, d.end) for d in marked if d.kind == "direct"]
-    kept = [d for d in drafts if d is not None and _covered(spans, d) < 0.5]
-    return kept, [d for d in drafts if d is not None and _covered(spans, d) >= 0.5]
+    # A direct quote holding half the clause already reports it, a partial quote only when it is nearly all of it:
+    # 'X said the state is "spiraling out of control."' is X's reported clause with a few words quoted.
+    direct = [(d.start, d.end) for d in marked if d.kind == "direct"]
+    spans = [(d.start, d.end) for d in marked]
+    quoted = [d is not None and (_covered(direct, d) >= 0.5 or _covered(spans, d) >= 0.75) for d in drafts]
+    return [d for d, q in zip(drafts, quoted) if d is not None and not q], \
+        [d for d, q in zip(drafts, quoted) if d is not None and q]
 
 
 _NAME_COLON = re.compile(r"(?P<name>[A-Z][\w.'’-]*(?:[^\S\n]+[A-Z][\w.'’-]*){0,3})[^\S\n]*:[^\S\n]+(?=[^\W\d_])")
