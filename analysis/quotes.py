@@ -987,15 +987,18 @@ def _unlabelled_name(sp: _Speaker) -> bool:
     return sp.head.pos_ == "PROPN" and sp.head.ent_type_ == ""
 
 
-def _fits(pronoun: str, sexes: Mapping[str, str] | None = None) -> Callable[[_Speaker], bool]:
+def _fits(pronoun: str, sexes: Mapping[str, str] | None = None,
+          persons: frozenset[str] = frozenset()) -> Callable[[_Speaker], bool]:
     # The sex the text gives a person (a title, a role noun, he or she used with the name; see ``_sexes``) is the
     # only gender the resolver uses: "he" never resolves to "Ms. Abrams" nor to a Hale the text calls "she".
     sexes, words = sexes or {}, speaker_words()
     # The phrase's own title or role noun first ("Mrs. Clinton" beside "Mr. Clinton"), then what the article says.
-    sex = lambda sp: _name_sex(sp.head, words) or sexes.get(_name_key(sp.head, words), "")  # noqa: E731
+    sex = lambda sp: _sex_of(sp.head, words, sexes)  # noqa: E731
     other = lambda sp: pronoun in _SEX and sex(sp) not in ("", _SEX[pronoun])  # noqa: E731
     return {"thing": lambda sp: not _is_person(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
-            "person": lambda sp: (_is_person(sp) or _unlabelled_name(sp)) and not other(sp)
+            # "Ebeling" tagged ORG is still the person "Leslie Ebeling" the recogniser found before (``persons``).
+            "person": lambda sp: (_is_person(sp) or _unlabelled_name(sp) or sp.head.pos_ == "PROPN"
+                                  and sp.head.lower_ in persons) and not other(sp)
             and sp.head.tag_ not in ("NNS", "NNPS"),
             # "they" stands for several people or a body, never for one named person ("Mr. Stenger").
             "any": lambda sp: sp.head.lemma_.lower() not in _DOCUMENTS and not (
@@ -1019,17 +1022,20 @@ def _sexes(ctx: _Ctx) -> dict[str, str]:
             key = _name_key(token, words)
             names.append((token.i, key))
             if sex := _name_sex(token, words):
-                votes.setdefault(key, [0, 0])[sex == "female"] += 3
+                for k in {key, _full_name(token, words)}:
+                    votes.setdefault(k, [0, 0])[sex == "female"] += 3
         elif token.lower_ in ("he", "she", "his", "her", "him", "hers"):
             # The names of the pronoun's own sentence before it, else those of the sentence before.
             k = int(np.searchsorted(ctx.sents, token.i, "right")) - 1
             stop = int(ctx.sents[k + 1]) if k + 1 < len(ctx.sents) else len(ctx.doc)
             if ctx.inside[int(ctx.sents[k]):stop].any():
                 continue  # '"...," he said': the pronoun of an attribution is what is being resolved
-            near = {key for i, key in names[-6:] if i >= ctx.sents[k]} or \
-                {key for i, key in names[-6:] if k > 0 and ctx.sents[k - 1] <= i < ctx.sents[k]}
-            if len(near) == 1:
-                votes.setdefault(near.pop(), [0, 0])[token.lower_ in ("she", "her", "hers")] += 1
+            near = [n for n in names[-6:] if n[0] >= ctx.sents[k]] or \
+                [n for n in names[-6:] if k > 0 and ctx.sents[k - 1] <= n[0] < ctx.sents[k]]
+            if len({key for _, key in near}) == 1:
+                last = ctx.doc[near[-1][0]]
+                for key in {near[-1][1], _full_name(last, words)}:
+                    votes.setdefault(key, [0, 0])[token.lower_ in ("she", "her", "hers")] += 1
     return {key: "male" if m > f else "female" for key, (m, f) in votes.items() if max(m, f) >= 2 * min(m, f) + 1}
 
 
@@ -1058,6 +1064,21 @@ def _name_key(last: Token, words: SpeakerWords) -> str:
     return f"{title} {last.lower_}" if title in words.titles["male"] | words.titles["female"] else last.lower_
 
 
+def _full_name(last: Token, words: SpeakerWords) -> str:
+    """"bill clinton" for "Bill Clinton": a name with a first name is told apart from others of its family."""
+    return " ".join(t.lower_ for t in last.doc[_name_start(last, words):last.i + 1])
+
+
+def _sex_of(last: Token, words: SpeakerWords, sexes: Mapping[str, str]) -> str:
+    """The sex of a candidate speaker: its own title or role noun, else the votes for its full name when it has a
+    first name ("Bill Clinton" is not the Clinton the article calls "she"), else for its surname."""
+    own = _name_sex(last, words)
+    if own:
+        return own
+    full = _full_name(last, words)
+    return sexes.get(full, "") if " " in full else sexes.get(_name_key(last, words), "")
+
+
 def _name_start(last: Token, words: SpeakerWords) -> int:
     first = last.i
     while first > 0 and last.doc[first - 1].pos_ == "PROPN" and not words.sex(last.doc[first - 1].text):
@@ -1082,20 +1103,24 @@ def _resolve(ctx: _Ctx, heads: Iterable[Token]) -> dict[int, _Speaker | None]:
     resolved: dict[int, _Speaker | None] = {}
     history: list[_Speaker] = []
     ordered = sorted({h.i: h for h in heads}.values(), key=lambda h: h.i)
-    sexes = _sexes(ctx) if any(h.lower_ in _SEX for h in ordered) else {}  # only an article with he/she pays
+    pronouns = any(h.lower_ in _SEX for h in ordered)  # only an article with a he/she speaker pays for these
+    sexes = _sexes(ctx) if pronouns else {}
+    persons = frozenset(e[-1].lower_ for e in ctx.doc.ents if e.label_ == "PERSON") if pronouns else frozenset()
     for head in ordered:
-        resolved[head.i] = sp = _resolve_one(ctx, head, history, sexes)
+        resolved[head.i] = sp = _resolve_one(ctx, head, history, sexes, persons)
         if sp is not None:
             history.append(sp)
         if sp is not None and head.lower_ in _SEX and sp.head.pos_ == "PROPN":
             # Whom "he" stood for is a man from here on: a later "she" looks past him.
-            sexes.setdefault(_name_key(sp.head, speaker_words()), _SEX[head.lower_])
+            for key in {_name_key(sp.head, speaker_words()), _full_name(sp.head, speaker_words())}:
+                sexes.setdefault(key, _SEX[head.lower_])
     return resolved
 
 
-def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker], sexes: Mapping[str, str]) -> _Speaker | None:
+def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker], sexes: Mapping[str, str],
+                 persons: frozenset[str] = frozenset()) -> _Speaker | None:
     if head.lower_ in _PRONOUNS:
-        fit = _fits(head.lower_, sexes)
+        fit = _fits(head.lower_, sexes, persons)
         # The nearer of the last fitting speaker and the last fitting subject outside quotes: "Trump has not yet
         # responded ... "...," he tweeted" is Trump even when Calderon spoke before.
         # Only a named person gets ahead of the last speaker: "it" and "they" stay with the body that spoke.

@@ -620,3 +620,11 @@ def test_a_call_for_something_is_the_callers_view(nlp):
         ("indirect", "the Nordic Council", "for a moratorium on the drills")]
     assert quotes.sentence_voice(doc, found)[0]["voice"] == "quoted"
     assert [q.text for q in run(nlp, "He said for the first time that it was over.")] == ["it was over"]
+
+
+def test_a_first_name_tells_family_members_apart(nlp):
+    text = ('Maria Lopez spoke in Ohio, and her aides cheered.\nTom Lopez said the tests were "not the point."\n'
+            '"Teachers matter more than tests," he said.')
+    direct = [q for q in run(nlp, text) if q.kind == "direct"]
+    assert [q.speaker for q in direct] == ["Tom Lopez"]
+
