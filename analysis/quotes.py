@@ -1022,7 +1022,7 @@ def _sexes(ctx: _Ctx) -> dict[str, str]:
             key = _name_key(token, words)
             names.append((token.i, key))
             if sex := _name_sex(token, words):
-                for k in {key, _full_name(token, words)}:
+                for k in _keys(token, key, words):
                     votes.setdefault(k, [0, 0])[sex == "female"] += 3
         elif token.lower_ in ("he", "she", "his", "her", "him", "hers"):
             # The names of the pronoun's own sentence before it, else those of the sentence before.
@@ -1034,7 +1034,7 @@ def _sexes(ctx: _Ctx) -> dict[str, str]:
                 [n for n in names[-6:] if k > 0 and ctx.sents[k - 1] <= n[0] < ctx.sents[k]]
             if len({key for _, key in near}) == 1:
                 last = ctx.doc[near[-1][0]]
-                for key in {near[-1][1], _full_name(last, words)}:
+                for key in _keys(last, near[-1][1], words):
                     votes.setdefault(key, [0, 0])[token.lower_ in ("she", "her", "hers")] += 1
     return {key: "male" if m > f else "female" for key, (m, f) in votes.items() if max(m, f) >= 2 * min(m, f) + 1}
 
@@ -1062,6 +1062,12 @@ def _name_key(last: Token, words: SpeakerWords) -> str:
     first = _name_start(last, words)
     title = last.doc[first - 1].text.lower().rstrip(".") if first > 0 else ""
     return f"{title} {last.lower_}" if title in words.titles["male"] | words.titles["female"] else last.lower_
+
+
+def _keys(last: Token, key: str, words: SpeakerWords) -> set[str]:
+    """The keys a name votes for: its ``_name_key`` and, when it has a first name, its full name."""
+    full = _full_name(last, words)
+    return {key, full} if " " in full else {key}
 
 
 def _full_name(last: Token, words: SpeakerWords) -> str:
@@ -1112,7 +1118,7 @@ def _resolve(ctx: _Ctx, heads: Iterable[Token]) -> dict[int, _Speaker | None]:
             history.append(sp)
         if sp is not None and head.lower_ in _SEX and sp.head.pos_ == "PROPN":
             # Whom "he" stood for is a man from here on: a later "she" looks past him.
-            for key in {_name_key(sp.head, speaker_words()), _full_name(sp.head, speaker_words())}:
+            for key in _keys(sp.head, _name_key(sp.head, speaker_words()), speaker_words()):
                 sexes.setdefault(key, _SEX[head.lower_])
     return resolved
 
