@@ -17,10 +17,11 @@ script prints:
   words lie in pieces opening with a quote mark; it is found when at least half of its words are inside predicted
   direct quotes.
 * **speaker accuracy** over the correct direct quotes whose gold attribution has a source: the predicted speaker
-  is right when it shares its last word (the head of a name; for "X of Y" also the last word of X) with the gold source or with the named source a gold
-  pronoun refers to, or when it is that same pronoun. PolNeAR marks no coreference, so the named source of a gold
-  pronoun is the nearest earlier gold source it can refer to: for "he" and "she" a single person (not a plural,
-  not a document or rule such as "a tweet", not a name with the other sex's title); for others any source.
+  is right when it shares its last word (the head of a name; for "X of Y" also the last word of X) with the gold
+  source or with the named source a gold pronoun refers to, or when it is that same pronoun. PolNeAR marks no
+  coreference, so the named source of a gold pronoun is the nearest earlier gold source it can refer to: for "he"
+  and "she" a single person (not a plural, not a document or rule such as "a tweet", not a name with the other
+  sex's title); for others any source.
 * **quotes without speaker**: the share of predicted direct quotes with no speaker.
 * **sentence voice accuracy**: a sentence is gold ``quoted`` when at least half of its characters lie inside gold
   content spans (any attribution, direct or reported), else ``narrator``; compared with the sentences table's

@@ -609,7 +609,8 @@ def test_a_headline_name_and_colon_report_the_claim_after_it(nlp):
     doc = nlp(text)
     found = quotes.extract(doc)
     assert [(q.kind, q.speaker, q.text) for q in found] == [
-        ("indirect", "Pence", "Flowers Won't Be at the Debate"), ("direct", "Ola Brandt", "The summit changed nothing.")]
+        ("indirect", "Pence", "Flowers Won't Be at the Debate"),
+        ("direct", "Ola Brandt", "The summit changed nothing.")]
     assert [v["voice"] for v in quotes.sentence_voice(doc, found)][:2] == ["quoted", "narrator"]
 
 
