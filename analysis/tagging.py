@@ -275,7 +275,10 @@ class _Tagger:
                 "text": text[quote.start:quote.end], "kind": quote.kind, "speaker": quote.speaker or "",
                 "speaker_actor": actor, "speaker_start": _offset(quote.speaker_start),
                 "speaker_end": _offset(quote.speaker_end), "cue": quote.cue or "", "cue_lemma": quote.cue_lemma or "",
-                "unbalanced": bool(quote.unbalanced)}, share=("kind", "speaker", "cue", "cue_lemma"))
+                "unbalanced": bool(quote.unbalanced),
+                "speaker_type": actors.speaker_type(actor, quote.speaker_type, table=self.matcher.table),
+                "speaker_state": actors.speaker_state(actor, table=self.matcher.table)},
+                share=("kind", "speaker", "cue", "cue_lemma", "speaker_type", "speaker_state"))
         voices = quotes.sentence_voice(doc, found, spans=spans)
         paragraphs = paragraph_starts(text)
         headline = has_headline(text, title)
