@@ -12,8 +12,9 @@ import bisect
 import contextlib
 import itertools
 import logging
+import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from analysis import patterns, profiles, tables
+from analysis import models, parses, patterns, profiles, segments, tables
 from analysis import voice as voices
 from analysis.patterns import LexiconError
 
@@ -356,21 +357,29 @@ UNNEEDED = ("parser", "ner", "senter")
 
 def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quotes: pd.DataFrame,
         lexicon: dict | None = None, frame_lexicon: dict | None = None, batch_size: int = 32, n_process: int = 1,
-        chunk: int = 200, scare_max_words: int = 6, failed=None) -> Scanned:
-    """Hits, keyness counts and frames for every English article, from one streamed ``nlp.pipe`` pass.
+        chunk: int = 200, scare_max_words: int = 6, failed=None,
+        data_dir: str | os.PathLike | None = None) -> Scanned:
+    """Hits, keyness counts and frames for every English article.
+
+    With ``data_dir``, the articles' Docs are read from the tagging stage's stored parse there
+    (``analysis.parses``, rebuilt with ``nlp.vocab``; no pipeline component runs): the same tables as parsing the
+    texts again, at a fraction of the cost. When that folder holds no stored parse, or one made with another model
+    (a run folder from an older version), or lacks an article, those articles are parsed again with ``nlp`` (its
+    tagger and lemmatizer only, ``n_process`` processes, 0: ``analysis.models.processes``) and a WARNING says so
+    and why. Without ``data_dir`` every article is parsed.
 
     Docs are consumed ``chunk`` at a time and dropped, so memory does not grow with the corpus. Articles of any
     length are read whole (``analysis.segments.pipe``). With ``failed`` (an ``analysis.failures.Recorder``), an
     article that raises is recorded there and has no rows in any result; without it the error is raised.
     """
-    from analysis import frames, keyness, segments
+    from analysis import frames, keyness
 
     lexicon = lexicon if lexicon is not None else profiles.lexicon(profiles.Profile())
     m, fm = matcher(nlp, lexicon), frames.matcher(nlp, frame_lexicon)
     english = articles[articles["is_english"]] if "is_english" in articles else articles
     sents_by, quotes_by = _split(sentences), _split(quotes)
-    docs = segments.pipe(nlp, english["text"].tolist(), batch_size=batch_size, n_process=n_process,
-                         disable=[p for p in UNNEEDED if p in nlp.pipe_names])
+    docs = _docs(english["article_id"].astype(str).tolist(), english["text"].tolist(), nlp=nlp, data_dir=data_dir,
+                 batch_size=batch_size, n_process=n_process)
     guard = failed.guard if failed is not None else contextlib.nullcontext
     ids, rows, counts, framed = english["article_id"].tolist(), [], [], []
     for first in range(0, len(ids), chunk):
@@ -397,6 +406,38 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
         framed = [f[~f["article_id"].isin(bad)] for f in framed]
     hits_df = tables.conform(pd.DataFrame(rows), "hits") if rows else tables.empty("hits")
     return Scanned(hits_df, _concat_counts(counts), pd.concat(framed, ignore_index=True) if framed else tables.empty("frames"))
+
+
+def _docs(ids: list[str], texts: list[str], *, nlp: Language, data_dir, batch_size: int,
+          n_process: int) -> Iterator[Doc | Exception]:
+    """One Doc (or the error that stopped its parse) per article, in order: from the stored parse of ``data_dir``
+    where it has the article, else parsed again (see ``run``)."""
+    stored: dict[str, tuple[int, int]] = {}
+    found = None
+    if data_dir is not None:
+        try:
+            found = parses.index(data_dir, nlp=nlp)
+        except parses.StaleParse as err:
+            log.warning("rhetoric: %s. Parsing the %d articles again instead (slower)", err, len(ids))
+        else:
+            stored = {a: (c, k) for c, chunk in enumerate(found["chunks"]) for k, a in enumerate(chunk["article_ids"])}
+    missing = [i for i, a in enumerate(ids) if a not in stored]
+    if found is not None and missing:
+        log.warning("rhetoric: the stored parse in %s lacks %d of the %d articles (%s%s); parsing those again",
+                    data_dir, len(missing), len(ids), ", ".join(ids[i] for i in missing[:5]),
+                    " ..." if len(missing) > 5 else "")
+    parsed = segments.pipe(nlp, (texts[i] for i in missing), batch_size=batch_size,
+                           n_process=models.processes(n_process, texts=len(missing)),
+                           disable=[p for p in UNNEEDED if p in nlp.pipe_names]) if missing else iter(())
+    loaded, docs = -1, []
+    for article_id in ids:
+        if article_id not in stored:
+            yield next(parsed)
+            continue
+        c, k = stored[article_id]
+        if c != loaded:  # one chunk file in memory at a time; in tagging order each is read once
+            docs, loaded = parses.chunk(data_dir, found["chunks"][c], nlp=nlp), c
+        yield docs[k]
 
 
 def _each(step, batch: list, failed) -> list:
