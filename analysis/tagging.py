@@ -162,6 +162,7 @@ def tag(ids: list[str], texts: list[str], titles: list[str], *, nlp: Language, m
     ``run``/``stream`` call it once per chunk, in worker processes when ``n_process`` > 1; it also serves any
     scheduler that hands out chunks of a corpus."""
     tagger, failed, kept, words = _Tagger(matcher), [], [], 0
+    stored = parses.docbin() if store_parse else None
     docs = segments.pipe(nlp, texts, batch_size=batch_size, n_process=1, memory_share=memory_share)
     for article_id, title, doc in zip(ids, titles, docs, strict=True):
         mark = tagger.mark()
@@ -174,9 +175,10 @@ def tag(ids: list[str], texts: list[str], titles: list[str], *, nlp: Language, m
             failed.append((article_id, err))
             continue
         words += len(doc)
-        if store_parse:
-            kept.append((article_id, doc))
-    parsed = (parses.pack(d for _, d in kept), [a for a, _ in kept]) if store_parse else None
+        if stored is not None:
+            stored.add(doc)  # its arrays only: the Doc itself is dropped with the next article
+            kept.append(article_id)
+    parsed = (stored.to_bytes(), kept) if stored is not None else None
     return Part(tagger.flush(), tagger.candidates, failed, parsed, words)
 
 

@@ -178,3 +178,12 @@ def test_a_failed_write_keeps_the_earlier_stored_parse(nlp, tagged_dir, tmp_path
             raise RuntimeError("disk full")
     assert (run_dir / "parses" / "index.json").read_text() == before
     assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith(".")) == []  # no temporary folder left
+
+
+def test_rhetoric_processes_give_the_same_tables(articles, nlp, lexicon, tagged_dir, fresh, caplog):
+    # Batches of 4 of the 9 English articles: two workers scan three batches, reading the stored parse themselves.
+    with caplog.at_level(logging.WARNING):
+        two = scan(articles, nlp, lexicon, tagged_dir, stored=True, n_process=2)
+    assert_same(two, fresh)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
