@@ -112,10 +112,11 @@ PROCESS_BYTES = 1_000 * 2**20
 """Memory one tagging process is given when the number of processes is chosen: en_core_web_sm, the analysis
 modules and a batch of 32 ordinary articles peak at about 600 MB resident (bench/pipeline_parse.py), with
 headroom for a batch of longer articles."""
-TEXTS_PER_PROCESS = 200
-"""Below this many articles per process another process does not pay: starting one (a fresh interpreter, the
-imports and the model) costs about 5 s on one core, what tagging some 30 ordinary articles costs, and each process
-needs its own copy of the model in memory."""
+TEXTS_PER_PROCESS = 100
+"""A process is started for every this many articles, no more: a worker's start-up (a fresh interpreter, the
+imports, the pickled model and the alias matcher: about 2 CPU s) then stays under a tenth of its work (tagging
+an ordinary news article takes about 0.25 CPU s with en_core_web_sm), and a small corpus is tagged in this
+process alone, with no start-up and no second copy of the model in memory."""
 
 
 def processes(n_process: int = 0, *, texts: int | None = None) -> int:

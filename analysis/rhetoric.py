@@ -411,8 +411,10 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
 
 
 RHETORIC_COST = 5
-"""Tagging an article costs about this many times what scanning its stored parse does, so a rhetoric run needs
-that many times more articles than tagging before a second process pays (``models.processes``)."""
+"""Scanning an article's stored parse costs about a fifth to a tenth of tagging it (0.03-0.05 CPU s), and a
+rhetoric worker's start-up (the model's vocab and both matchers compiled: about 4 CPU s) twice a tagging
+worker's: so ``models.processes`` is asked with a fifth of the articles, and a second process starts from 500
+articles on (its start-up then stays under about a fifth of its work)."""
 
 
 @dataclass
