@@ -11,9 +11,10 @@ every offset still indexes ``articles.text``. Articles that failed in tagging (t
 non-English articles have no stored Doc.
 
 Only what the rhetoric stage reads is kept: the words and their spacing, lemma, coarse and fine part of speech and
-morphology. No dependency parse, entities or sentence starts: rhetoric takes its sentences from the ``sentences``
-table, exactly as when it parsed the text itself with the parser and entity recogniser switched off. ``read``
-gives the Docs back with a model's vocab, without running any pipeline component.
+morphology, as the whole pipeline gave them (the parser informs them: spaCy's attribute ruler reads dependency
+labels to tell AUX from VERB, so they are the tagging stage's own). No dependency parse, entities or sentence
+starts: rhetoric takes its sentences from the ``sentences`` table. ``read`` gives the Docs back with a model's
+vocab, without running any pipeline component.
 """
 from __future__ import annotations
 
@@ -45,6 +46,14 @@ class StaleParse(LookupError):
 def model_id(nlp: Language) -> str:
     """The model a parse was made with, as stored in the index: ``en_core_web_sm 3.8.0`` (lang_name version)."""
     return f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')} {nlp.meta.get('version', '')}"
+
+
+def stored_form(doc: Doc) -> Doc:
+    """``doc`` as ``read`` gives it back: the same text and tokens with ``ATTRS`` only (no parse, no entities, no
+    sentence starts). An article parsed afresh is put in this form, so it reads the same as a stored one."""
+    stored = docbin()
+    stored.add(doc)
+    return next(stored.get_docs(doc.vocab))
 
 
 def docbin() -> DocBin:

@@ -354,9 +354,10 @@ class Scanned:
     frames: pd.DataFrame
 
 
-# The rhetoric stage needs lemmas, not the parse or entities: sentence boundaries come from the tagging stage's
-# sentences table, so the expensive components are skipped on this second pass over the text.
-UNNEEDED = ("parser", "ner", "senter")
+# When articles must be parsed again (no stored parse), entities are skipped: nothing here reads them. The parser
+# stays: spaCy's attribute ruler reads its dependency labels to tell AUX from VERB and SCONJ from ADP, so without
+# it parts of speech, and then lemmas, would differ from the tagging stage's stored parse.
+UNNEEDED = ("ner",)
 
 
 def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quotes: pd.DataFrame,
@@ -368,9 +369,9 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
     With ``data_dir``, the articles' Docs are read from the tagging stage's stored parse there
     (``analysis.parses``, rebuilt with ``nlp.vocab``; no pipeline component runs): the same tables as parsing the
     texts again, at a fraction of the cost. When that folder holds no stored parse, or one made with another model
-    (a run folder from an older version), or lacks an article, those articles are parsed again with ``nlp`` (its
-    tagger and lemmatizer only, ``n_process`` processes, 0: ``analysis.models.processes``) and a WARNING says so
-    and why. Without ``data_dir`` every article is parsed.
+    (a run folder from an older version), or lacks an article, those articles are parsed again with ``nlp``
+    (``n_process`` processes, 0: ``analysis.models.processes``), kept in the stored form
+    (``parses.stored_form``), and a WARNING says so and why. Without ``data_dir`` every article is parsed so.
 
     Docs are consumed ``chunk`` at a time and dropped, so memory does not grow with the corpus. Articles of any
     length are read whole (``analysis.segments.pipe``). With ``failed`` (an ``analysis.failures.Recorder``), an
@@ -579,7 +580,9 @@ def _docs(ids: list[str], texts: list[str], *, nlp: Language, data_dir, batch_si
     loaded, docs = -1, []
     for article_id in ids:
         if article_id not in stored:
-            yield next(parsed)
+            doc = next(parsed)
+            # Kept in the stored form, so an article reads the same whether it was stored or parsed here.
+            yield doc if isinstance(doc, Exception) else parses.stored_form(doc)
             continue
         c, k = stored[article_id]
         if c != loaded:  # one chunk file in memory at a time; in tagging order each is read once
