@@ -21,7 +21,8 @@ Rows (``measure``): ``{goal, measure, value, baseline, ratio, target, met}``.
 
 * goal 3, speed: whole run / bare nlp.pipe at the large size, both with ``--n-process`` (target <= 1.25);
 * goal 3, memory: peak of the whole run at the large size / at the small size (target <= 1.3);
-* goal 4: whole run on 1 process / on 2 processes at ``--processes-at`` articles (target >= 1.7).
+* goal 4: whole run on 1 process / on 2 processes at ``--processes-at`` articles (target >= 1.7), and the tables
+  of those two runs that differ (target: none).
 
 Sizes: ``--quick`` 100 and 300 articles, processes at 300 (a few minutes of CPU); else 1,000 and 5,000, processes
 at 1,000 (about 40 minutes on 2 idle cores).
@@ -77,7 +78,26 @@ def measure(corpus: Path | None, *, quick: bool, n_process: int = 1, sizes: tupl
             one, two = run(at, 1), run(at, 2)
             rows.append(_row("4 every core", f"whole run on 1 process / on 2, {at} articles (wall s)", one["wall"],
                              two["wall"], f">= {PROCESSES_TARGET}", lambda r: r >= PROCESSES_TARGET))
+            differ = _differing(Path(one["data_dir"]), Path(two["data_dir"]))
+            rows.append({"goal": "4 every core", "measure": f"tables that differ between 1 and 2 processes "
+                         f"({', '.join(differ) or 'none'})", "value": len(differ),
+                         "baseline": len(list(Path(one["data_dir"]).glob("*.parquet"))), "ratio": 0.0,
+                         "target": "0", "met": not differ})
     return rows
+
+
+def _differing(a: Path, b: Path) -> list[str]:
+    """The tables (Parquet files) whose rows differ between run folders ``a`` and ``b``."""
+    import pandas as pd
+
+    names = sorted({p.name for p in a.glob("*.parquet")} | {p.name for p in b.glob("*.parquet")})
+    out = []
+    for name in names:
+        try:
+            pd.testing.assert_frame_equal(pd.read_parquet(a / name), pd.read_parquet(b / name))
+        except (AssertionError, FileNotFoundError):
+            out.append(name.removesuffix(".parquet"))
+    return out
 
 
 def _summary(result: dict) -> str:
