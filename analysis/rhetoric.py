@@ -382,7 +382,7 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
     ids, texts = english["article_id"].astype(str).tolist(), english["text"].tolist()
     batches = [ids[k:k + chunk] for k in range(0, len(ids), chunk)]
     sents_by, quotes_by = _split(sentences), _split(quotes)
-    processes = models.processes(n_process, texts=len(ids) // RHETORIC_COST) if len(batches) > 1 else 1
+    processes = max(1, min(models.processes(n_process, texts=len(ids) // RHETORIC_COST), len(batches)))
     stored = _complete(data_dir, ids, nlp=nlp) if processes > 1 else None
     if stored is not None:
         done = _pooled(batches, stored, data_dir=data_dir, nlp=nlp, lexicon=lexicon, frame_lexicon=frame_lexicon,

@@ -194,7 +194,7 @@ def _chunks(ids: list[str], texts: list[str], titles: list[str], *, nlp: Languag
     same order, so the tables do not depend on ``n_process``."""
     size = min(flush_every, chunk_size(len(texts)))
     slices = [(ids[k:k + size], texts[k:k + size], titles[k:k + size]) for k in range(0, len(texts), size)]
-    processes = models.processes(n_process, texts=len(texts))
+    processes = max(1, min(models.processes(n_process, texts=len(texts)), len(slices)))  # no idle worker
     candidates, started, words = actors.Candidates(), time.perf_counter(), 0
     if processes == 1:
         matcher = actors.matcher(nlp, actors.table(aliases))
