@@ -89,6 +89,9 @@ class Writer:
     def __enter__(self) -> Writer:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{FOLDER}."))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(self.tmp, 0o777 & ~mask)  # mkdtemp makes a 0700 folder; the run's folder gets the user's usual mode
         return self
 
     def append(self, packed: bytes, article_ids: Sequence[str]) -> None:

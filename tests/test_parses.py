@@ -108,6 +108,7 @@ def test_stored_docs_are_the_whole_articles(articles, nlp, tagged_dir):
     assert len(stored["w_long"]) > 700  # joined from its pieces, not the first piece only
     index = json.loads((tagged_dir / "parses" / "index.json").read_text())
     assert [len(c["article_ids"]) for c in index["chunks"]] == [3, 3, 3, 1]  # one DocBin per chunk of flush_every
+    assert (tagged_dir / "parses").stat().st_mode & 0o777 == (tagged_dir / "sentences.parquet").stat().st_mode & 0o777 | 0o111
 
 
 def test_a_missing_stored_parse_is_parsed_again_with_a_warning(articles, nlp, lexicon, tagged_dir, fresh, tmp_path,
