@@ -262,7 +262,8 @@ def test_without_a_recorder_run_raises(articles, nlp, monkeypatch):
         tagging.run(articles, nlp=nlp)
 
 
-def test_worker_processes_give_the_same_tables(articles, nlp, tagged):
+def test_worker_processes_give_the_same_tables(articles, nlp, tagged, monkeypatch):
+    monkeypatch.setattr(tagging, "MIN_CHUNK", 1)  # five chunks of one article, so both workers tag some
     english = articles[articles["is_english"]]
     parallel = tagging.run(english, nlp=nlp, batch_size=2, n_process=2)
     for name, df in parallel.tables().items():
