@@ -574,6 +574,13 @@ class Candidates:
             if entry[2] != row["article_id"]:  # an article's rows come together, so this counts distinct articles
                 entry[1], entry[2] = entry[1] + 1, row["article_id"]
 
+    def merge(self, later: Candidates) -> None:
+        """Add the counts of ``later``, built over articles that come after this one's (a chunk tagged in another
+        process): counts add up and each name keeps its first example."""
+        for key, (n, n_articles, last, example) in later.seen.items():
+            entry = self.seen.setdefault(key, [0, 0, None, example])
+            entry[0], entry[1], entry[2] = entry[0] + n, entry[1] + n_articles, last
+
     def frame(self) -> pd.DataFrame:
         """The table so far, conforming to the ``alias_candidates`` schema."""
         rows = [(text, label, n, n_articles, example) for (text, label), (n, n_articles, _, example) in self.seen.items()]
