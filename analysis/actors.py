@@ -32,6 +32,8 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from analysis import tables
+from analysis.quotes import sexes as text_sexes
+from analysis.quotes import speaker_words
 
 log = logging.getLogger(__name__)
 
@@ -254,10 +256,32 @@ def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tupl
             last[form] = actor
         out.append(_Match(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), s, e, actor))
     out += _pieces(doc, matcher, taken)
+    out = _titled_apart(doc, out, matcher.table, taken)
     if len(out) > 1:
         out.sort(key=lambda m: m.start)
         out = _merge_glosses(doc.text if text is None else text, out)
     return out, taken
+
+
+def _titled_apart(doc: Doc, found: list[_Match], table: Table, taken: bytearray) -> list[_Match]:
+    """Drop a person's surname alias written after a courtesy title of the other sex than the text gives that
+    surname: with "Senator Tom Hale said he ...", "Mrs. Hale" is not Senator Hale (nor "Mrs. Trump" Donald Trump).
+    The sexes come from ``quotes.sexes`` (titles, gendered role nouns, he/she used with the name); a surname the
+    text gives no sex keeps its actor. A dropped match frees its tokens for the entity recogniser."""
+    words = speaker_words()
+    courtesy = words.titles["male"] | words.titles["female"]
+    titled = [m for m in found if m.actor and table.actors[m.actor].type == "person" and m.tok_start > 0
+              and doc[m.tok_start - 1].lower_.rstrip(".") in courtesy]
+    if not titled:
+        return found  # the usual case: no article-wide pass
+    sexes = text_sexes(doc)
+    drop = set()
+    for m in titled:
+        own = sexes.get(doc[m.tok_end - 1].lower_, "")
+        if own and own != words.sex(doc[m.tok_start - 1].text):
+            drop.add(id(m))
+            taken[m.tok_start:m.tok_end] = b"\x00" * (m.tok_end - m.tok_start)
+    return [m for m in found if id(m) not in drop]
 
 
 def _pieces(doc: Doc, matcher: ActorMatcher, taken: bytearray) -> list[_Match]:
@@ -312,6 +336,9 @@ def mentions(doc: Doc, *, matcher: ActorMatcher, table: Table | None = None, art
             e -= 1
         while e - s > 1 and doc[s].text in _DETERMINERS:
             s += 1
+        if ent.label_ == "PERSON" and s > 0 and not taken[s - 1] and speaker_words().sex(doc[s - 1].text) \
+                and doc[s - 1].text[:1].isupper():
+            s -= 1  # "Mrs. Hale" is its own name, not pooled with any other Hale
         found.append(_Match(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), s, e, "", ent.label_))
     if not found:
         return []
@@ -442,7 +469,8 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
             return head["actor"] or " ".join(head["text"].split())
         owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)]
         if owners:
-            return min(owners, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))["actor"]
+            owner = min(owners, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))
+            return _body_of(owner, speaker[owner["end"] - start:head_end - start], matcher.table) or owner["actor"]
         if inside:
             return ""  # "a fellow at a think tank in Washington" is not the United States
     if not speaker:
@@ -465,6 +493,47 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
 
 
 _SPEAKER_LABELS = frozenset({"PERSON", "ORG"})
+_BODY = re.compile(r"^\s*(?:['’]s?\s+)?(?P<head>[^\W\d_][\w\s.-]*?)\s*$")
+# "South Korea's government" is the state itself; its defence ministry is a body of it.
+_STATE_ITSELF = frozenset("government administration regime authorities leadership state".split())
+
+
+def _body_of(owner: dict, tail: str, table: Table) -> str:
+    """``South Korea's defence ministry`` -> ``South Korea (defence ministry)``: the head of a speaker phrase that a
+    state's name only modifies (a possessive or a demonym: "the South Korean defence ministry") is a body or person
+    of that state, not the state; empty when the owner is no state or nothing but the state's own government
+    follows."""
+    actor = table.actors.get(owner["actor"])
+    found = _BODY.match(tail) if actor is not None and actor.type == "state" else None
+    head = " ".join(found["head"].lower().split()) if found else ""
+    return f"{actor.name} ({head})" if head and head.split()[-1] not in _STATE_ITSELF else ""
+
+
+_TYPE_OF = {"state": "state", "government_body": "organisation", "organisation": "organisation",
+            "alliance": "organisation", "media": "organisation", "person": "person"}
+_LABEL = re.compile(r"^(?P<state>.+) \((?P<body>[^()]+)\)$")
+
+
+def speaker_type(actor: str, fallback: str = "", *, table: Table) -> str:
+    """The type of a quote's speaker: ``person``, ``organisation``, ``state``, ``group`` or ``unknown``. An actor of
+    the alias table gives its type (a government body, organisation, alliance or media outlet is an organisation);
+    otherwise ``fallback``, the type the tagging stage read off the speaker's head word and entity label
+    (``quotes.Quote.speaker_type``); empty when there is no speaker."""
+    known = table.actors.get(actor)
+    if known is not None:
+        return _TYPE_OF[known.type]
+    return fallback or ("unknown" if actor else "")
+
+
+def speaker_state(actor: str, *, table: Table) -> str:
+    """The state a speaker's actor belongs to: a state itself, a person's or body's ``state`` in the alias table,
+    or the state of a ``State (body)`` label (``South Korea (defence ministry)`` -> ``South Korea``); else empty."""
+    known = table.actors.get(actor)
+    if known is not None:
+        return known.state or (known.name if known.type == "state" else "")
+    found = _LABEL.match(actor)
+    owner = table.actors.get(found["state"]) if found else None
+    return owner.name if owner is not None and owner.type == "state" else ""
 _PLACE_PREPOSITIONS = re.compile(r"\b(?:at|in|from|for|with|on)\s+(?:the\s+|a\s+|an\s+)?$", re.I)
 
 
@@ -504,6 +573,13 @@ class Candidates:
             entry[0] += 1
             if entry[2] != row["article_id"]:  # an article's rows come together, so this counts distinct articles
                 entry[1], entry[2] = entry[1] + 1, row["article_id"]
+
+    def merge(self, later: Candidates) -> None:
+        """Add the counts of ``later``, built over articles that come after this one's (a chunk tagged in another
+        process): counts add up and each name keeps its first example."""
+        for key, (n, n_articles, last, example) in later.seen.items():
+            entry = self.seen.setdefault(key, [0, 0, None, example])
+            entry[0], entry[1], entry[2] = entry[0] + n, entry[1] + n_articles, last
 
     def frame(self) -> pd.DataFrame:
         """The table so far, conforming to the ``alias_candidates`` schema."""

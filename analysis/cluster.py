@@ -43,9 +43,10 @@ from pathlib import Path
 
 import pandas as pd
 from spacy.language import Language
+from spacy.tokens import Doc
 
 import analysis
-from analysis import actors, failures, frames, models, profiles, progress, rhetoric, segments, tables, tagging
+from analysis import actors, failures, frames, models, parses, profiles, progress, rhetoric, segments, tables, tagging
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +84,15 @@ def tag(articles: pd.DataFrame, data_dir: str | os.PathLike, *, scheduler: str =
     english = _english(articles, ["article_id", "text", "title", "is_english"])
     failed = failures.Recorder("tag")
     found: list[pd.DataFrame] = []
+    parsed_with = parses.model_id(nlp if nlp is not None else models.load(model))
     with _connect(scheduler, model=model, timeout=connect_timeout) as client, contextlib.ExitStack() as stack:
         out = {name: stack.enter_context(tables.Appender(name, data_dir)) for name in tagging.TABLES}
+        stored = stack.enter_context(parses.Writer(data_dir, model=parsed_with))
         options = {"model": model, "batch_size": batch_size, "memory_share": memory_share,
                    "aliases": client.scatter(alias_path.read_text(encoding="utf-8"), broadcast=True)}
         for result in _results(client, _tag_partition, _partitions(english, partition_size),
                                _count(english, partition_size), options, "tag"):
+            _store(stored, result.pop("parsed", None), parsed_with)
             for name, df in result.items():
                 if name == "alias_candidates":
                     found.append(df)
@@ -98,13 +102,29 @@ def tag(articles: pd.DataFrame, data_dir: str | os.PathLike, *, scheduler: str =
                     out[name].append(df)
         out["alias_candidates"].append(_candidates(found))
     failed.write(data_dir)
-    return {**{name: appender.rows for name, appender in out.items()}, "failures": len(failed.rows)}
+    return {**{name: appender.rows for name, appender in out.items()}, "failures": len(failed.rows),
+            "parses": stored.docs}
+
+
+def _store(stored: parses.Writer, parsed: tuple[str, list] | None, parsed_with: str) -> None:
+    """Write a partition's stored parse (the model that made it, its chunks) into the run's ``parses/``: the
+    rhetoric stage then reads it instead of parsing again. A worker with another model version is refused, since
+    its parse would not be what this run's rhetoric stage expects."""
+    if parsed is None:
+        return
+    worker_model, chunks = parsed
+    if worker_model != parsed_with:
+        raise ClusterError(f"a worker parsed with {worker_model}, this machine has {parsed_with}: install the same "
+                           f"model version on every worker (pip install -r requirements.lock)")
+    for packed, article_ids in chunks:
+        stored.append(packed, article_ids)
 
 
 def scan(articles: pd.DataFrame, *, scheduler: str = "", model: str = "en_core_web_sm", nlp: Language | None = None,
          sentences: pd.DataFrame, quotes: pd.DataFrame, lexicon: dict | None = None, frame_lexicon: dict | None = None,
          batch_size: int = 32, n_process: int = 1, scare_max_words: int = 6, failed: failures.Recorder | None = None,
-         partition_size: int = PARTITION_SIZE, connect_timeout: float = CONNECT_TIMEOUT) -> rhetoric.Scanned:
+         data_dir: str | os.PathLike | None = None, partition_size: int = PARTITION_SIZE,
+         connect_timeout: float = CONNECT_TIMEOUT) -> rhetoric.Scanned:
     """The rhetoric stage's pass over the articles: ``rhetoric.run`` here when ``scheduler`` is empty, else on
     the cluster's workers. Returns the same ``rhetoric.Scanned`` (hits, keyness counts, frames) in the same row
     order, and records the same articles in ``failed``.
@@ -112,18 +132,22 @@ def scan(articles: pd.DataFrame, *, scheduler: str = "", model: str = "en_core_w
     ``sentences`` and ``quotes`` are the tagging stage's tables; each task gets its partition's rows. The
     lexicons default to the general lexicon and the packaged frame cues, loaded here and sent to the workers.
     ``partition_size`` is also the chunk of a local run (``rhetoric.run(chunk=...)``): keyness counts and frames
-    are computed per chunk, so the same size gives the same tables. Raises ``ClusterError`` as ``tag`` does.
+    are computed per chunk, so the same size gives the same tables. ``data_dir`` holds the tagging stage's stored
+    parse (``analysis.parses``): a local run reads it, and on a cluster each task gets its partition's Docs from
+    it, so no worker parses again (an article it lacks is parsed again, with a WARNING, as in a local run).
+    Raises ``ClusterError`` as ``tag`` does.
     """
+    nlp = nlp if nlp is not None else models.load(model)
     if not scheduler:
-        return rhetoric.run(articles, nlp=nlp if nlp is not None else models.load(model), sentences=sentences,
-                            quotes=quotes, lexicon=lexicon, frame_lexicon=frame_lexicon, batch_size=batch_size,
-                            n_process=n_process, chunk=partition_size, scare_max_words=scare_max_words,
-                            failed=failed)
+        return rhetoric.run(articles, nlp=nlp, sentences=sentences, quotes=quotes, lexicon=lexicon,
+                            frame_lexicon=frame_lexicon, batch_size=batch_size, n_process=n_process,
+                            chunk=partition_size, scare_max_words=scare_max_words, failed=failed, data_dir=data_dir)
     _check_size(partition_size)
     lexicon = lexicon if lexicon is not None else profiles.lexicon(profiles.Profile())
     frame_lexicon = frame_lexicon if frame_lexicon is not None else frames.lexicon(None)
     english = _english(articles, ["article_id", "text", "is_english"])
-    parts = ((part, _rows_of(sentences, part), _rows_of(quotes, part))
+    stored = _Stored(data_dir, nlp, english)
+    parts = ((part, _rows_of(sentences, part), _rows_of(quotes, part), stored.packed(part))
              for part in _partitions(english, partition_size))
     hits, counts, framed = [], [], []
     with _connect(scheduler, model=model, timeout=connect_timeout) as client:
@@ -149,24 +173,31 @@ def scan(articles: pd.DataFrame, *, scheduler: str = "", model: str = "en_core_w
 
 def _tag_partition(part: pd.DataFrame, *, model: str, aliases: str, batch_size: int,
                    memory_share: float) -> dict[str, pd.DataFrame]:
-    """``tagging.run`` on one partition: its five tables and its ``failures`` rows."""
+    """``tagging.run`` on one partition: its five tables, its ``failures`` rows and its stored parse (with the
+    model that made it)."""
     failed = failures.Recorder("tag")
     with _MODEL_LOCK:
-        tagged = tagging.run(part, nlp=_model(model), batch_size=batch_size, n_process=1,
-                             aliases=_alias_file(aliases), failed=failed, memory_share=memory_share)
-    return {**tagged.tables(), "failures": failed.frame()}
+        nlp = _model(model)
+        tagged = tagging.run(part, nlp=nlp, batch_size=batch_size, n_process=1, aliases=_alias_file(aliases),
+                             failed=failed, memory_share=memory_share, store_parse=True)
+    return {**tagged.tables(), "failures": failed.frame(), "parsed": (parses.model_id(nlp), tagged.parsed)}
 
 
-def _scan_partition(task: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], *, model: str, lexicon: dict,
-                    frame_lexicon: dict, batch_size: int, scare_max_words: int,
-                    record: bool) -> dict[str, pd.DataFrame]:
-    """``rhetoric.run`` on one partition (articles, their sentences, their quotes), as one chunk."""
-    part, sentences, quotes = task
+def _scan_partition(task: tuple, *, model: str, lexicon: dict, frame_lexicon: dict, batch_size: int,
+                    scare_max_words: int, record: bool) -> dict[str, pd.DataFrame]:
+    """``rhetoric.run`` on one partition (articles, their sentences, their quotes, and their stored parse as
+    ``(model, DocBin bytes, article ids)`` or None), as one chunk. The parse is put in a folder of this worker's
+    own, where ``rhetoric.run`` reads it as it reads a run's ``parses/``."""
+    part, sentences, quotes, packed = task
     failed = failures.Recorder("rhetoric") if record else None
-    with _MODEL_LOCK:
+    with _MODEL_LOCK, tempfile.TemporaryDirectory(prefix="framing-parse-") as folder:
+        if packed is not None:
+            with parses.Writer(folder, model=packed[0]) as stored:
+                stored.append(packed[1], packed[2])
         scanned = rhetoric.run(part, nlp=_model(model), sentences=sentences, quotes=quotes, lexicon=lexicon,
                                frame_lexicon=frame_lexicon, batch_size=batch_size, n_process=1,
-                               chunk=max(len(part), 1), scare_max_words=scare_max_words, failed=failed)
+                               chunk=max(len(part), 1), scare_max_words=scare_max_words, failed=failed,
+                               data_dir=folder)
     out = {"hits": scanned.hits, "counts": scanned.counts, "frames": scanned.frames}
     return {**out, "failures": failed.frame()} if failed is not None else out
 
@@ -301,11 +332,44 @@ def _outcome(client, function: Callable, part, future, options: dict, stage: str
 
 
 def _single(part, i: int):
-    """Article ``i`` of a partition (with its own sentences and quotes for the rhetoric stage)."""
+    """Article ``i`` of a partition (with its own sentences and quotes for the rhetoric stage; without the
+    stored parse, so a worker parses that one article again)."""
     if not isinstance(part, tuple):
         return part.iloc[i:i + 1].reset_index(drop=True)
     one = part[0].iloc[i:i + 1].reset_index(drop=True)
-    return (one, *(_rows_of(df, one) for df in part[1:]))
+    return (one, _rows_of(part[1], one), _rows_of(part[2], one), None)
+
+
+class _Stored:
+    """The run's stored parse, read in corpus order as the partitions are cut (one chunk file in memory at a time).
+    It holds the English articles in corpus order, less those that failed in tagging; a Doc of an article not in
+    ``articles`` (a table changed since) is passed over."""
+
+    def __init__(self, data_dir: str | os.PathLike | None, nlp: Language, articles: pd.DataFrame):
+        self.nlp, self.known = nlp, set(articles["article_id"].astype(str))
+        self.docs = self._read(data_dir)
+        self.head = next(self.docs, None)
+
+    def _read(self, data_dir) -> Iterator[tuple[str, Doc]]:
+        if data_dir is None:
+            return iter(())
+        try:
+            parses.index(data_dir, nlp=self.nlp)
+        except parses.StaleParse as err:
+            log.warning("rhetoric on the cluster: the workers parse the articles again: %s", err)
+            return iter(())
+        return parses.read(data_dir, nlp=self.nlp)
+
+    def packed(self, part: pd.DataFrame) -> tuple | None:
+        """``part``'s stored Docs for its task: ``(model, DocBin bytes, article ids)``, or None if it has none."""
+        wanted, found = set(part["article_id"].astype(str)), []
+        while self.head is not None and (self.head[0] in wanted or self.head[0] not in self.known):
+            if self.head[0] in wanted:
+                found.append(self.head)
+            self.head = next(self.docs, None)
+        if not found:
+            return None
+        return parses.model_id(self.nlp), parses.pack(d for _, d in found), [a for a, _ in found]
 
 
 def _died(stage: str, articles: pd.DataFrame, err: BaseException) -> pd.DataFrame:

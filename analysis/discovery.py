@@ -294,7 +294,8 @@ def _marked(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> st
 
 def _keyness(term: str, words: Counter, n_tokens: int, reference: Counter, n_general: int) -> float:
     """G2 of a word against general English (0 when less frequent than there); a phrase takes its rarest word's."""
-    parts = [w for w in term.split(" ") if w.lower() not in _GLUE]
+    # An acronym that is a glue word in lower case ("OR", "AN" in capitals) is a term of its own: keep it.
+    parts = [w for w in term.split(" ") if w.lower() not in _GLUE] or term.split(" ")
     scores = []
     for w in parts:
         count, general = words[w], reference.get(w.lower(), 0)

@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 from spacy.attrs import IDX, LEMMA, LENGTH, POS
 from spacy.strings import get_string_id
-from spacy.symbols import VERB
+from spacy.symbols import NOUN, VERB
 from spacy.tokens import Doc, Token
 
 from analysis import tables
@@ -64,6 +64,7 @@ class Quote:
     cue: str = ""
     cue_lemma: str = ""
     unbalanced: bool = False
+    speaker_type: str = ""  # person, organisation, state, group or unknown, from the speaker's head word; "" if none
 
 
 # --------------------------------------------------------------------------------------------------- lexicon
@@ -89,6 +90,42 @@ def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
                 if found.setdefault(key, stance) != stance:
                     raise LexiconError(f"{name}: {key!r} is listed as both {found[key]} and {stance}")
     return found
+
+
+SPEAKER_WORDS = "data/speakers.yaml"
+SPEAKER_TYPES = ("person", "organisation", "state", "group", "unknown")
+
+
+@dataclass(frozen=True)
+class SpeakerWords:
+    """``analysis/data/speakers.yaml``: titles and role nouns by sex, head nouns by speaker type (lower-cased)."""
+
+    titles: dict[str, frozenset[str]]
+    roles: dict[str, frozenset[str]]
+    kinds: dict[str, frozenset[str]]
+    labels: frozenset[str] = frozenset()  # paragraph labels before a colon that are no speaker ("update")
+
+    def sex(self, word: str) -> str:
+        """"male" or "female" for a title or gendered role noun ("Mrs.", "spokeswoman"), else ""."""
+        word = word.lower().rstrip(".")
+        return next((sex for sex in ("male", "female") if word in self.titles[sex] or word in self.roles[sex]), "")
+
+
+@cache
+def speaker_words(path: str | os.PathLike | None = None) -> SpeakerWords:
+    """The speaker word lists; ``path`` defaults to the packaged ``analysis/data/speakers.yaml`` (format in its
+    header). Raises ``LexiconError`` when a section is missing."""
+    source = resources.files("analysis").joinpath(SPEAKER_WORDS) if path is None else Path(path)
+    raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    try:
+        sets = {part: {k: frozenset(str(w).lower() for w in raw[part][k] or []) for k in keys}
+                for part, keys in (("titles", ("male", "female")), ("role_nouns", ("male", "female")),
+                                   ("kinds", ("person", "organisation", "group")))}
+    except (KeyError, TypeError) as err:
+        raise LexiconError(f"{path or SPEAKER_WORDS}: missing section {err}; expected titles.male/female, "
+                           f"role_nouns.male/female and kinds.person/organisation/group") from None
+    labels = frozenset(" ".join(str(w).lower().split()) for w in raw.get("labels") or [])
+    return SpeakerWords(sets["titles"], sets["role_nouns"], sets["kinds"], labels)
 
 
 # Two-word verb entries ending in one of these are phrasal verbs ("point out"); other multiword entries are phrases.
@@ -172,8 +209,15 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
 
 def _cue_tokens(ctx: _Ctx, arr: np.ndarray, cues: _Cues) -> dict[int, tuple[str, str]]:
     # The vectorised filter keeps the Python loop to the handful of verbs whose lemma starts a cue.
-    hits = np.flatnonzero(np.isin(arr[:, 2], cues.hashes) & (arr[:, 3] == VERB))
+    listed = np.isin(arr[:, 2], cues.hashes)
+    hits = np.flatnonzero(listed & (arr[:, 3] == VERB))
     found = {int(i): _cue_at(ctx.text, ctx.doc[int(i)], cues) for i in hits}
+    # "But Trump claims that he ...": the tagger took the verb for a plural noun, the parse still gives it a subject
+    # and a clause; such a word reports like the verb.
+    for i in np.flatnonzero(listed & (arr[:, 3] == NOUN)):
+        token = ctx.doc[int(i)]
+        if token.tag_ == "NNS" and {"nsubj", "ccomp"} <= {c.dep_ for c in token.children}:
+            found[int(i)] = (token.text, token.lemma_.lower()) if token.lemma_.lower() in cues.entries else None
     return {i: cue for i, cue in found.items() if cue}
 
 
@@ -489,7 +533,8 @@ def _speech_verb(ctx: _Ctx, d: _Draft) -> int | None:
     return None
 
 
-_DASHES = frozenset("—–-")
+_DASHES = frozenset("—–-―‒")  # em, en, hyphen, horizontal bar (quotation dash), figure dash
+_DASH = re.compile(r"[^\S\n]*(?:--|[—–―‒-])[^\S\n]*")
 
 
 def _dash_source(ctx: _Ctx, d: _Draft) -> Token | None:
@@ -497,11 +542,15 @@ def _dash_source(ctx: _Ctx, d: _Draft) -> Token | None:
     its line or sentence is the quote's source."""
     if d.close < 0:
         return None
-    first = _tokens(ctx, d.close + 1, d.close + 2).start
-    if first >= len(ctx.doc) or ctx.doc[first].text.strip("-") not in ("", "—", "–"):
+    # The dash may be its own token or stuck to the mark ('”―' is one token): read it off the text.
+    dash = _DASH.match(ctx.text, d.close + 1)
+    if dash is None:
+        return None
+    first = int(np.searchsorted(ctx.starts, dash.end(), "left"))
+    if first >= len(ctx.doc):
         return None
     stop = min(_sentence(ctx, first)[1], first + 12)
-    words = [t for t in ctx.doc[first + 1:stop] if not (t.is_punct or t.is_space)]
+    words = [t for t in ctx.doc[first:stop] if not (t.is_punct or t.is_space)]
     names = [t for t in words if t.pos_ == "PROPN" or t.ent_type_ in ("PERSON", "ORG")]
     return _root(names) if names and not any(t.pos_ in ("VERB", "AUX") for t in words) else None
 
@@ -733,9 +782,35 @@ def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draf
     used = {d.cue_token for d in marked if d.kind == "direct"}
     drafts = [d for i in sorted(ctx.cues) if i not in used and not ctx.inside[i] for d in _reported(ctx, i)]
     drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
+    drafts += [_headline_claim(ctx, para) for para in ctx.paras if ":" in ctx.text[para[0]:para[0] + 50]]
+    # A direct quote holding half the clause already reports it, a partial quote only when it is nearly all of it:
+    # 'X said the state is "spiraling out of control."' is X's reported clause with a few words quoted.
+    direct = [(d.start, d.end) for d in marked if d.kind == "direct"]
     spans = [(d.start, d.end) for d in marked]
-    kept = [d for d in drafts if d is not None and _covered(spans, d) < 0.5]
-    return kept, [d for d in drafts if d is not None and _covered(spans, d) >= 0.5]
+    quoted = [d is not None and (_covered(direct, d) >= 0.5 or _covered(spans, d) >= 0.75) for d in drafts]
+    return [d for d, q in zip(drafts, quoted) if d is not None and not q], \
+        [d for d, q in zip(drafts, quoted) if d is not None and q]
+
+
+_NAME_COLON = re.compile(r"(?P<name>[A-Z][\w.'’-]*(?:[^\S\n]+[A-Z][\w.'’-]*){0,3})[^\S\n]*:[^\S\n]+(?=[^\W\d_])")
+
+
+def _headline_claim(ctx: _Ctx, para: tuple[int, int]) -> _Draft | None:
+    """``Pence: Gennifer Flowers Won't Be at Debate``: a paragraph (a headline, a transcript line) opening with a short
+    capitalised name and a colon reports what follows, up to its first sentence end, as that name's claim. A
+    paragraph label ("UPDATE:", "Watch:"; the ``labels`` of ``analysis/data/speakers.yaml``) is no speaker."""
+    found = _NAME_COLON.match(ctx.text, para[0], para[1])
+    if found is None or " ".join(found["name"].lower().split()) in speaker_words().labels:
+        return None
+    name = ctx.doc[_tokens(ctx, *found.span("name"))]
+    if not len(name) or any(t.pos_ in ("VERB", "AUX") for t in name):
+        return None
+    first = _token_at(ctx, found.end())
+    stop = _sentence(ctx, first)[1]
+    span = None if ctx.inside[first] else _trim(ctx, first, stop - 1, near=first)
+    if span is None or len(ctx.doc[first:stop]) < 3:
+        return None
+    return _Draft(*span, kind="indirect", who=_root(list(name)))  # no verb: like the roundup form, no cue
 
 
 def _covered(spans: list[tuple[int, int]], d: _Draft) -> float:
@@ -779,7 +854,8 @@ def _around(ctx: _Ctx, verb: Token) -> list[tuple[int, int]]:
 def _complement(verb: Token) -> tuple[int, int] | None:
     """Token bounds of what a reporting verb reports: its clausal complement, or "Y of Z" after "accuse"."""
     kids = list(verb.children)
-    comps = [c for c in kids if c.dep_ == "ccomp"] or [c for c in kids if c.dep_ == "xcomp" and c.pos_ == "VERB"]
+    comps = [c for c in kids if c.dep_ == "ccomp"] or [c for c in kids if c.dep_ == "xcomp" and c.pos_ == "VERB"] \
+        or [c for c in kids if _unmarked_clause(verb, c)]
     if not comps:
         return _charge(verb, kids)
     right = [c for c in comps if c.i > verb.i]  # a complement on each side is a parse across sentences
@@ -788,10 +864,22 @@ def _complement(verb: Token) -> tuple[int, int] | None:
         return first, min(last, verb.i - 1)  # "The talks failed, he said."
     objects = [c.left_edge.i for c in kids if c.dep_ == "dobj" and verb.i < c.i < first]
     first = max(min([first, *objects]), verb.i + 1)  # "claimed NATO was to blame": NATO is the verb's object
+    clause = min(right, key=lambda c: c.left_edge.i)
+    subject = next((g for g in clause.children if g.dep_ == "nsubj"), None)
+    if subject is not None and not any(g.dep_ == "mark" for g in clause.children) and all(
+            g.dep_ in ("prep", "npadvmod") for g in clause.children if g.i < subject.left_edge.i):
+        first = max(first, subject.left_edge.i)  # "said on Monday he would": when it was said, not what
     particle = verb.doc[first]
     if particle.dep_ == "prt" or particle.lower_ == "that" and particle.tag_ in ("IN", "WDT"):
         first += 1  # "pointed out that ...": neither the particle nor "that" is reported
     return first, last
+
+
+def _unmarked_clause(verb: Token, child: Token) -> bool:
+    """``said after the convention he would not accept``: the parse hangs the reported clause on the verb as an
+    adverbial clause; one with its own subject and no conjunction (because, when, if, as) is what was said."""
+    return child.dep_ == "advcl" and child.i > verb.i and verb.tag_ in ("VBD", "VBZ", "VBP") and \
+        any(c.dep_ == "nsubj" for c in child.children) and not any(c.dep_ == "mark" for c in child.children)
 
 
 def _that_clause(ctx: _Ctx, verb: Token) -> tuple[int, int] | None:
@@ -810,17 +898,20 @@ def _that_clause(ctx: _Ctx, verb: Token) -> tuple[int, int] | None:
 
 _VIEW_PREPS = ("of", "for", "as")       # accused X of Y, condemned X for Y, viewed X as Y
 _AGAINST_PREPS = ("against", "about")  # railed against X, complained about X
+_DEMAND_VERBS = frozenset(("call", "argue", "appeal", "plead", "press", "push"))  # called for X: a demand is a view
 
 
 def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
     """A view or charge the verb reports about an object: "accused Washington of plotting", "condemned Seoul for
-    staging", "viewing them as rehearsals", "called the drills a rehearsal", "railed against the alliance"."""
+    staging", "viewing them as rehearsals", "called the drills a rehearsal", "railed against the alliance",
+    "called for a moratorium"."""
     obj = next((c for c in kids if c.dep_ == "dobj"), None)
     if obj is not None:
         tail = [c for c in kids if c.i > obj.i and (c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ in _VIEW_PREPS
                                                     and any(g.dep_ in ("pcomp", "pobj") for g in c.children))]
         return (obj.left_edge.i, tail[0].right_edge.i) if tail else None
-    preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in _AGAINST_PREPS and c.i > verb.i]
+    demands = _AGAINST_PREPS + (("for",) if verb.lemma_.lower() in _DEMAND_VERBS else ())
+    preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in demands and c.i > verb.i]
     if preps and any(g.dep_ == "pobj" for g in preps[0].children):
         return preps[0].i, preps[0].right_edge.i
     return None
@@ -887,7 +978,8 @@ def _is_person(sp: _Speaker) -> bool:
     return sp.head.ent_type_ == "PERSON" or sp.head.lemma_.lower() in _PERSON_NOUNS
 
 
-_TITLES = {"he": ("ms", "mrs", "miss", "madam"), "she": ("mr", "sir")}
+_SEX = {"he": "male", "she": "female"}
+_TITLES = _SEX  # the pronouns a title or a sex can rule out
 
 
 def _unlabelled_name(sp: _Speaker) -> bool:
@@ -895,29 +987,146 @@ def _unlabelled_name(sp: _Speaker) -> bool:
     return sp.head.pos_ == "PROPN" and sp.head.ent_type_ == ""
 
 
-def _fits(pronoun: str) -> Callable[[_Speaker], bool]:
-    # A title is the only gender the parse offers: "he" never resolves to "Ms. Abrams".
-    titled = lambda sp: sp.head.doc[sp.head.left_edge.i].lower_.rstrip(".") in _TITLES.get(pronoun, ())  # noqa: E731
+def _fits(pronoun: str, sexes: Mapping[str, str] | None = None,
+          persons: frozenset[str] = frozenset()) -> Callable[[_Speaker], bool]:
+    # The sex the text gives a person (a title, a role noun, he or she used with the name; see ``_sexes``) is the
+    # only gender the resolver uses: "he" never resolves to "Ms. Abrams" nor to a Hale the text calls "she".
+    sexes, words = sexes or {}, speaker_words()
+    # The phrase's own title or role noun first ("Mrs. Clinton" beside "Mr. Clinton"), then what the article says.
+    sex = lambda sp: _sex_of(sp.head, words, sexes)  # noqa: E731
+    other = lambda sp: pronoun in _SEX and sex(sp) not in ("", _SEX[pronoun])  # noqa: E731
     return {"thing": lambda sp: not _is_person(sp) and sp.head.tag_ not in ("NNS", "NNPS"),
-            "person": lambda sp: (_is_person(sp) or _unlabelled_name(sp)) and not titled(sp)
+            # "Ebeling" tagged ORG is still the person "Leslie Ebeling" the recogniser found before (``persons``).
+            "person": lambda sp: (_is_person(sp) or _unlabelled_name(sp) or sp.head.pos_ == "PROPN"
+                                  and sp.head.lower_ in persons) and not other(sp)
             and sp.head.tag_ not in ("NNS", "NNPS"),
-            "any": lambda sp: sp.head.lemma_.lower() not in _DOCUMENTS}[_PRONOUNS[pronoun]]
+            # "they" stands for several people or a body, never for one named person ("Mr. Stenger").
+            "any": lambda sp: sp.head.lemma_.lower() not in _DOCUMENTS and not (
+                _is_person(sp) and sp.head.tag_ not in ("NNS", "NNPS"))}[_PRONOUNS[pronoun]]
+
+
+def _sexes(ctx: _Ctx) -> dict[str, str]:
+    """The sex the text gives each named person, keyed by ``_name_key`` (the name's last word, after its title if it
+    has one, so "Mrs. Hale" is not Senator Hale). A title or gendered role noun in the name's phrase ("Mrs. Hale",
+    "spokeswoman Hope Hicks", "Hale, the chairman") counts three votes; "he"/"she"/"his"/"her" in a sentence
+    without quote marks one vote for the only person named before it in its sentence (or, if none, in the
+    sentence before). The sex is the one with at least twice the votes of the other, plus one; else none."""
+    words = speaker_words()
+    votes: dict[str, list[int]] = {}
+    names: list[tuple[int, str]] = []
+    for token in ctx.doc:
+        if ctx.inside[token.i]:
+            continue
+        if token.pos_ == "PROPN" and token.ent_type_ in ("PERSON", "") and (token.i + 1 == len(ctx.doc) or
+                                                                             ctx.doc[token.i + 1].pos_ != "PROPN"):
+            key = _name_key(token, words)
+            names.append((token.i, key))
+            if sex := _name_sex(token, words):
+                for k in _keys(token, key, words):
+                    votes.setdefault(k, [0, 0])[sex == "female"] += 3
+        elif token.lower_ in ("he", "she", "his", "her", "him", "hers"):
+            # The names of the pronoun's own sentence before it, else those of the sentence before.
+            k = int(np.searchsorted(ctx.sents, token.i, "right")) - 1
+            stop = int(ctx.sents[k + 1]) if k + 1 < len(ctx.sents) else len(ctx.doc)
+            if ctx.inside[int(ctx.sents[k]):stop].any():
+                continue  # '"...," he said': the pronoun of an attribution is what is being resolved
+            near = [n for n in names[-6:] if n[0] >= ctx.sents[k]] or \
+                [n for n in names[-6:] if k > 0 and ctx.sents[k - 1] <= n[0] < ctx.sents[k]]
+            if len({key for _, key in near}) == 1:
+                last = ctx.doc[near[-1][0]]
+                for key in _keys(last, near[-1][1], words):
+                    votes.setdefault(key, [0, 0])[token.lower_ in ("she", "her", "hers")] += 1
+    return {key: "male" if m > f else "female" for key, (m, f) in votes.items() if max(m, f) >= 2 * min(m, f) + 1}
+
+
+def sexes(doc: Doc) -> dict[str, str]:
+    """The sex the text of a parsed ``doc`` gives each named person: ``{"hale": "male", "mrs hale": "female"}``, keyed
+    by the lower-cased last word of the name after its courtesy title if it has one (see ``_sexes`` for the votes).
+    Used by the actor stage to tell "Mrs. Hale" from a Senator Hale the text calls "he"."""
+    text = doc.text
+    ctx = _Ctx(doc, text, np.array([t.idx for t in doc], dtype=np.int64),
+               np.array([t.idx + len(t) for t in doc], dtype=np.int64), np.zeros(len(doc), dtype=np.uint64),
+               np.fromiter((s.start for s in doc.sents), dtype=np.int64), _paragraphs(text),
+               np.zeros(len(doc), dtype=bool))
+    for start, end, *_ in _pair(text, ctx.paras):
+        ctx.inside[_tokens(ctx, start, end)] = True
+    return _sexes(ctx)
+
+
+def name_key(last: Token) -> str:
+    """The key of ``sexes`` for the name whose last word is ``last``."""
+    return _name_key(last, speaker_words())
+
+
+def _name_key(last: Token, words: SpeakerWords) -> str:
+    first = _name_start(last, words)
+    title = last.doc[first - 1].text.lower().rstrip(".") if first > 0 else ""
+    return f"{title} {last.lower_}" if title in words.titles["male"] | words.titles["female"] else last.lower_
+
+
+def _keys(last: Token, key: str, words: SpeakerWords) -> set[str]:
+    """The keys a name votes for: its ``_name_key`` and, when it has a first name, its full name."""
+    full = _full_name(last, words)
+    return {key, full} if " " in full else {key}
+
+
+def _full_name(last: Token, words: SpeakerWords) -> str:
+    """"bill clinton" for "Bill Clinton": a name with a first name is told apart from others of its family."""
+    return " ".join(t.lower_ for t in last.doc[_name_start(last, words):last.i + 1])
+
+
+def _sex_of(last: Token, words: SpeakerWords, sexes: Mapping[str, str]) -> str:
+    """The sex of a candidate speaker: its own title or role noun, else the votes for its full name when it has a
+    first name ("Bill Clinton" is not the Clinton the article calls "she"), else for its surname."""
+    own = _name_sex(last, words)
+    if own:
+        return own
+    full = _full_name(last, words)
+    return sexes.get(full, "") if " " in full else sexes.get(_name_key(last, words), "")
+
+
+def _name_start(last: Token, words: SpeakerWords) -> int:
+    first = last.i
+    while first > 0 and last.doc[first - 1].pos_ == "PROPN" and not words.sex(last.doc[first - 1].text):
+        first -= 1
+    return first
+
+
+def _name_sex(last: Token, words: SpeakerWords) -> str:
+    """The sex a title before the name or a role noun in its phrase gives it ("" when none)."""
+    if last.pos_ == "NOUN" and (sex := words.sex(last.lemma_)):
+        return sex  # "the spokesman", "the spokesman Tom Baker" (the parse makes the noun the head)
+    first = _name_start(last, words)
+    if first > 0 and (sex := words.sex(last.doc[first - 1].text)):
+        return sex
+    related = [c for c in last.children if c.dep_ in ("appos", "compound")] + \
+        ([last.head] if last.dep_ in ("appos", "compound") else [])
+    return next((sex for t in related if (sex := words.sex(t.lemma_)) or (sex := words.sex(t.text))), "")
 
 
 def _resolve(ctx: _Ctx, heads: Iterable[Token]) -> dict[int, _Speaker | None]:
     """Resolve each speaker head in text order, so a pronoun sees the resolved speakers before it."""
     resolved: dict[int, _Speaker | None] = {}
     history: list[_Speaker] = []
-    for head in sorted({h.i: h for h in heads}.values(), key=lambda h: h.i):
-        resolved[head.i] = sp = _resolve_one(ctx, head, history)
+    ordered = sorted({h.i: h for h in heads}.values(), key=lambda h: h.i)
+    pronouns = any(h.lower_ in _SEX for h in ordered)  # only an article with a he/she speaker pays for these
+    sexes = _sexes(ctx) if pronouns else {}
+    persons = frozenset(e[-1].lower_ for e in ctx.doc.ents if e.label_ == "PERSON") if pronouns else frozenset()
+    for head in ordered:
+        resolved[head.i] = sp = _resolve_one(ctx, head, history, sexes, persons)
         if sp is not None:
             history.append(sp)
+        if sp is not None and head.lower_ in _SEX and sp.head.pos_ == "PROPN":
+            # Whom "he" stood for is a man from here on: a later "she" looks past him.
+            for key in _keys(sp.head, _name_key(sp.head, speaker_words()), speaker_words()):
+                sexes.setdefault(key, _SEX[head.lower_])
     return resolved
 
 
-def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker]) -> _Speaker | None:
+def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker], sexes: Mapping[str, str],
+                 persons: frozenset[str] = frozenset()) -> _Speaker | None:
     if head.lower_ in _PRONOUNS:
-        fit = _fits(head.lower_)
+        fit = _fits(head.lower_, sexes, persons)
         # The nearer of the last fitting speaker and the last fitting subject outside quotes: "Trump has not yet
         # responded ... "...," he tweeted" is Trump even when Calderon spoke before.
         # Only a named person gets ahead of the last speaker: "it" and "they" stay with the body that spoke.
@@ -977,7 +1186,7 @@ def _subject_before(ctx: _Ctx, head: Token, fit: Callable[[_Speaker], bool], *,
     ``after`` ("The ministry issued a statement. "...," it said.")."""
     for i in range(head.i - 1, max(head.i - 120, after, -1), -1):
         token = ctx.doc[i]
-        if token.dep_ == "nsubj" and token.pos_ in ("NOUN", "PROPN") and not ctx.inside[i] \
+        if token.dep_ in ("nsubj", "nsubjpass") and token.pos_ in ("NOUN", "PROPN") and not ctx.inside[i] \
                 and fit(sp := _noun_phrase(ctx, token)):
             return sp
     return None
@@ -1046,7 +1255,33 @@ def extract(doc: Doc, *, cues: Mapping[str, str] | Iterable[str] | None = None) 
 
 def _quote(ctx: _Ctx, d: _Draft, sp: _Speaker | None) -> Quote:
     who = (ctx.text[sp.start:sp.end], sp.start, sp.end) if sp else ("", -1, -1)
-    return Quote(d.start, d.end, ctx.text[d.start:d.end], d.kind, *who, d.cue, d.cue_lemma, d.unbalanced)
+    return Quote(d.start, d.end, ctx.text[d.start:d.end], d.kind, *who, d.cue, d.cue_lemma, d.unbalanced,
+                 speaker_type(sp.head) if sp else "")
+
+
+_ENTITY_TYPES = {"PERSON": "person", "ORG": "organisation", "GPE": "state", "NORP": "group"}
+_PRONOUN_TYPES = {"he": "person", "she": "person", "i": "person", "it": "organisation", "they": "group",
+                  "we": "group"}
+
+
+def speaker_type(head: Token) -> str:
+    """``person``, ``organisation``, ``state``, ``group`` or ``unknown`` for the head word of a speaker phrase: a
+    pronoun by its form, a name by its entity label (or a title before it), a noun by the ``kinds`` lists of
+    ``analysis/data/speakers.yaml`` (a plural person noun is a group). The actor stage refines it from the alias
+    table (``actors.speaker_type``)."""
+    words, lower, lemma = speaker_words(), head.lower_, head.lemma_.lower()
+    if lower in _PRONOUN_TYPES:
+        return _PRONOUN_TYPES[lower]
+    if head.ent_type_ in _ENTITY_TYPES:
+        return _ENTITY_TYPES[head.ent_type_]
+    if head.pos_ == "PROPN" and _name_sex(head, words):
+        return "person"  # "Mr. Tanaka", whom the entity recogniser missed
+    kinds = words.kinds
+    if lower in kinds["group"] or lemma in kinds["group"]:
+        return "group"
+    if lemma in kinds["person"] or lower in kinds["person"]:
+        return "group" if head.tag_ in ("NNS", "NNPS") else "person"
+    return "organisation" if lemma in kinds["organisation"] or lower in kinds["organisation"] else "unknown"
 
 
 def sentence_voice(doc: Doc, quotes: list[Quote], *, spans: list[tuple[int, int]] | None = None) -> list[dict]:
@@ -1131,9 +1366,9 @@ def _attribution_only(text: str, gaps: list[tuple[int, int]], quote: Quote) -> b
 
 def to_frame(quotes: list[Quote], *, article_id: str) -> pd.DataFrame:
     """``quotes`` as rows of the ``quotes`` table, ``quote_id`` ``<article_id>/q<n>`` numbering the list;
-    ``speaker_actor`` is left empty for the actor stage to fill."""
+    ``speaker_actor`` and ``speaker_state`` are left empty for the actor stage to fill."""
     columns = tables.schema("quotes")["columns"]
-    rows = [{"article_id": article_id, "quote_id": f"{article_id}/q{k}", "speaker_actor": "", **asdict(q)}
-            for k, q in enumerate(quotes)]
+    rows = [{"article_id": article_id, "quote_id": f"{article_id}/q{k}", "speaker_actor": "", "speaker_state": "",
+             **asdict(q)} for k, q in enumerate(quotes)]
     frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *Quote.__dataclass_fields__])))
     return tables.conform(frame[[c for c in frame.columns if c in columns]], "quotes", fill=True)

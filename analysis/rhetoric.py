@@ -9,11 +9,16 @@ proposal of loaded words the lexicon lacks in ``discovery``.
 from __future__ import annotations
 
 import bisect
+import collections
+import concurrent.futures
 import contextlib
 import itertools
 import logging
+import multiprocessing
+import os
+import pickle
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +29,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from analysis import patterns, profiles, tables
+from analysis import models, parses, patterns, profiles, segments, tables
 from analysis import voice as voices
 from analysis.patterns import LexiconError
 
@@ -349,54 +354,240 @@ class Scanned:
     frames: pd.DataFrame
 
 
-# The rhetoric stage needs lemmas, not the parse or entities: sentence boundaries come from the tagging stage's
-# sentences table, so the expensive components are skipped on this second pass over the text.
-UNNEEDED = ("parser", "ner", "senter")
+# When articles must be parsed again (no stored parse), entities are skipped: nothing here reads them. The parser
+# stays: spaCy's attribute ruler reads its dependency labels to tell AUX from VERB and SCONJ from ADP, so without
+# it parts of speech, and then lemmas, would differ from the tagging stage's stored parse.
+UNNEEDED = ("ner",)
 
 
 def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quotes: pd.DataFrame,
         lexicon: dict | None = None, frame_lexicon: dict | None = None, batch_size: int = 32, n_process: int = 1,
-        chunk: int = 200, scare_max_words: int = 6, failed=None) -> Scanned:
-    """Hits, keyness counts and frames for every English article, from one streamed ``nlp.pipe`` pass.
+        chunk: int = 200, scare_max_words: int = 6, failed=None,
+        data_dir: str | os.PathLike | None = None) -> Scanned:
+    """Hits, keyness counts and frames for every English article.
+
+    With ``data_dir``, the articles' Docs are read from the tagging stage's stored parse there
+    (``analysis.parses``, rebuilt with ``nlp.vocab``; no pipeline component runs): the same tables as parsing the
+    texts again, at a fraction of the cost. When that folder holds no stored parse, or one made with another model
+    (a run folder from an older version), or lacks an article, those articles are parsed again with ``nlp``
+    (``n_process`` processes, 0: ``analysis.models.processes``), kept in the stored form
+    (``parses.stored_form``), and a WARNING says so and why. Without ``data_dir`` every article is parsed so.
 
     Docs are consumed ``chunk`` at a time and dropped, so memory does not grow with the corpus. Articles of any
     length are read whole (``analysis.segments.pipe``). With ``failed`` (an ``analysis.failures.Recorder``), an
     article that raises is recorded there and has no rows in any result; without it the error is raised.
     """
-    from analysis import frames, keyness, segments
-
     lexicon = lexicon if lexicon is not None else profiles.lexicon(profiles.Profile())
-    m, fm = matcher(nlp, lexicon), frames.matcher(nlp, frame_lexicon)
     english = articles[articles["is_english"]] if "is_english" in articles else articles
+    ids, texts = english["article_id"].astype(str).tolist(), english["text"].tolist()
+    batches = [ids[k:k + chunk] for k in range(0, len(ids), chunk)]
     sents_by, quotes_by = _split(sentences), _split(quotes)
-    docs = segments.pipe(nlp, english["text"].tolist(), batch_size=batch_size, n_process=n_process,
-                         disable=[p for p in UNNEEDED if p in nlp.pipe_names])
-    guard = failed.guard if failed is not None else contextlib.nullcontext
-    ids, rows, counts, framed = english["article_id"].tolist(), [], [], []
-    for first in range(0, len(ids), chunk):
-        batch = []
-        for article_id, doc in zip(ids[first:first + chunk], itertools.islice(docs, chunk)):
-            with guard(article_id):
-                if isinstance(doc, Exception):
-                    raise doc
-                _set_sentences(doc, sents_by.get(article_id))
-                rows += _records(doc, matcher=m, lexicon=lexicon, article_id=article_id,
-                                 sentences=sents_by.get(article_id), quotes=quotes_by.get(article_id),
-                                 overlap="family", scare_max_words=scare_max_words)
-                batch.append((article_id, doc))
-        counts += _each(lambda b: keyness.counts([d for _, d in b], article_ids=[a for a, _ in b],
-                                                 multiword="bigrams"), batch, failed)
-        framed += _each(lambda b: frames.tag([d for _, d in b], article_ids=[a for a, _ in b], matcher=fm,
-                                             sentences=sentences[sentences["article_id"].isin([a for a, _ in b])]),
-                        batch, failed)
-        log.info("rhetoric: %d/%d articles scanned", min(first + chunk, len(ids)), len(ids))
-    if failed is not None and failed.rows:  # an article that failed in a later step leaves no rows anywhere
-        bad = failed.ids
+    processes = max(1, min(models.processes(n_process, texts=len(ids) // RHETORIC_COST), len(batches)))
+    stored = _complete(data_dir, ids, nlp=nlp) if processes > 1 else None
+    if stored is not None:
+        done = _pooled(batches, stored, data_dir=data_dir, nlp=nlp, lexicon=lexicon, frame_lexicon=frame_lexicon,
+                       sents_by=sents_by, quotes_by=quotes_by, scare_max_words=scare_max_words,
+                       processes=processes, isolate=failed is not None)
+    else:
+        scanner = _Scanner(nlp, lexicon, frame_lexicon, scare_max_words=scare_max_words)
+        docs = _docs(ids, texts, nlp=nlp, data_dir=data_dir, batch_size=batch_size, n_process=n_process)
+        done = (scanner.batch(list(zip(batch, itertools.islice(docs, len(batch)))), sents_by=sents_by,
+                              quotes_by=quotes_by, isolate=failed is not None) for batch in batches)
+    rows, counts, framed, bad = [], [], [], set()
+    for n, part in enumerate(done, 1):
+        rows += part.rows
+        counts += part.counts
+        framed += part.framed
+        for article_id, err in part.failed:
+            failed.add(article_id, err)
+            bad.add(article_id)
+        log.info("rhetoric: %d/%d articles scanned", min(n * chunk, len(ids)), len(ids))
+    if bad:  # an article that failed in a later step leaves no rows anywhere
         rows = [r for r in rows if r["article_id"] not in bad]
         counts = [c[~c["article_id"].astype(str).isin(bad)] for c in counts]
         framed = [f[~f["article_id"].isin(bad)] for f in framed]
     hits_df = tables.conform(pd.DataFrame(rows), "hits") if rows else tables.empty("hits")
-    return Scanned(hits_df, _concat_counts(counts), pd.concat(framed, ignore_index=True) if framed else tables.empty("frames"))
+    return Scanned(hits_df, _concat_counts(counts),
+                   pd.concat(framed, ignore_index=True) if framed else tables.empty("frames"))
+
+
+RHETORIC_COST = 5
+"""Scanning an article's stored parse costs about a fifth to a tenth of tagging it (0.03-0.05 CPU s), and a
+rhetoric worker's start-up (the model's vocab and both matchers compiled: about 4 CPU s) twice a tagging
+worker's: so ``models.processes`` is asked with a fifth of the articles, and a second process starts from 500
+articles on (its start-up then stays under about a fifth of its work)."""
+
+
+@dataclass
+class _Part:
+    """One batch of the rhetoric scan: hit rows, keyness counts, frames, and the articles that failed."""
+
+    rows: list[dict]
+    counts: list[pd.DataFrame]
+    framed: list[pd.DataFrame]
+    failed: list[tuple[str, Exception]]
+
+
+class _Scanner:
+    """The rhetoric scan of batches of Docs, with the lexicon and frame matchers compiled once."""
+
+    def __init__(self, nlp: Language, lexicon: dict, frame_lexicon: dict | None, *, scare_max_words: int):
+        from analysis import frames
+
+        self.lexicon, self.scare_max_words = lexicon, scare_max_words
+        self.matcher, self.frame_matcher = matcher(nlp, lexicon), frames.matcher(nlp, frame_lexicon)
+
+    def batch(self, items: list[tuple[str, Doc | Exception]], *, sents_by: dict, quotes_by: dict,
+              isolate: bool) -> _Part:
+        """Scan ``(article_id, doc)`` pairs; with ``isolate`` an article that raises is listed in ``failed`` and
+        the others go on, else the error is raised."""
+        from analysis import frames, keyness
+
+        failed = _Failed(isolate)
+        rows, batch = [], []
+        for article_id, doc in items:
+            with failed.guard(article_id):
+                if isinstance(doc, Exception):
+                    raise doc
+                _set_sentences(doc, sents_by.get(article_id))
+                rows += _records(doc, matcher=self.matcher, lexicon=self.lexicon, article_id=article_id,
+                                 sentences=sents_by.get(article_id), quotes=quotes_by.get(article_id),
+                                 overlap="family", scare_max_words=self.scare_max_words)
+                batch.append((article_id, doc))
+        retry = failed if isolate else None
+        counts = _each(lambda b: keyness.counts([d for _, d in b], article_ids=[a for a, _ in b],
+                                                multiword="bigrams"), batch, retry)
+        framed = _each(lambda b: frames.tag([d for _, d in b], article_ids=[a for a, _ in b],
+                                            matcher=self.frame_matcher, sentences=_rows_of(sents_by, b)),
+                       batch, retry)
+        return _Part(rows, counts, framed, failed.errors)
+
+
+def _rows_of(by_article: dict[str, pd.DataFrame], batch: list) -> pd.DataFrame:
+    """The sentences of the batch's articles (empty, with the columns, when none has any)."""
+    found = [by_article[a] for a, _ in batch if a in by_article]
+    if found:
+        return pd.concat(found)
+    return pd.DataFrame({"article_id": pd.Series(dtype=object), "sent_id": pd.Series(dtype="int64"),
+                         "start": pd.Series(dtype="int64"), "end": pd.Series(dtype="int64")})
+
+
+class _Failed:
+    """Errors of one batch: with ``isolate`` each article's error is kept and the batch goes on, else raised."""
+
+    def __init__(self, isolate: bool):
+        self.isolate, self.errors = isolate, []
+
+    @contextlib.contextmanager
+    def guard(self, article_id: str):
+        try:
+            yield
+        except Exception as err:
+            if not self.isolate:
+                raise
+            self.errors.append((article_id, err))
+
+
+def _complete(data_dir, ids: list[str], *, nlp: Language) -> dict | None:
+    """The stored parse's index when it holds every article of ``ids`` (worker processes read it), else None."""
+    if data_dir is None:
+        return None
+    try:
+        found = parses.index(data_dir, nlp=nlp)
+    except parses.StaleParse:
+        return None  # _docs says why, and parses again in this process
+    stored = {a for entry in found["chunks"] for a in entry["article_ids"]}
+    return found if all(a in stored for a in ids) else None
+
+
+def _pooled(batches: list[list[str]], found: dict, *, data_dir, nlp: Language, lexicon: dict, frame_lexicon,
+            sents_by: dict, quotes_by: dict, scare_max_words: int, processes: int, isolate: bool) -> Iterator[_Part]:
+    """``_Scanner.batch`` of every batch in ``processes`` spawned workers, in order; each worker reads the
+    Docs of its batch from the stored parse itself (only ids and table rows are sent), and at most two batches
+    wait per worker, so memory stays flat."""
+    where = {a: (c, k) for c, entry in enumerate(found["chunks"]) for k, a in enumerate(entry["article_ids"])}
+
+    def job(batch: list[str]) -> tuple:
+        return ([(a, found["chunks"][where[a][0]], where[a][1]) for a in batch],
+                {a: sents_by[a] for a in batch if a in sents_by}, {a: quotes_by[a] for a in batch if a in quotes_by})
+
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
+                                                initargs=(nlp, lexicon, frame_lexicon, scare_max_words,
+                                                          str(data_dir))) as pool:
+        todo, pending = iter(batches), collections.deque()
+        for batch in itertools.islice(todo, 2 * processes):
+            pending.append(pool.submit(_work, *job(batch), isolate))
+        while pending:
+            part = pending.popleft().result()
+            for batch in itertools.islice(todo, 1):
+                pending.append(pool.submit(_work, *job(batch), isolate))
+            yield part
+
+
+_WORKER: dict = {}
+
+
+def _start(nlp: Language, lexicon: dict, frame_lexicon, scare_max_words: int, data_dir: str) -> None:
+    """Worker set-up: the pipeline's vocab and the compiled matchers, once per process."""
+    _WORKER.update(nlp=nlp, data_dir=data_dir, scanner=_Scanner(nlp, lexicon, frame_lexicon,
+                                                                 scare_max_words=scare_max_words))
+
+
+def _work(wanted: list[tuple[str, dict, int]], sents_by: dict, quotes_by: dict, isolate: bool) -> _Part:
+    loaded: dict[str, list[Doc]] = {}
+    items = []
+    for article_id, entry, k in wanted:
+        if entry["file"] not in loaded:
+            loaded.clear()  # one chunk file in memory at a time
+            loaded[entry["file"]] = parses.chunk(_WORKER["data_dir"], entry, nlp=_WORKER["nlp"])
+        items.append((article_id, loaded[entry["file"]][k]))
+    part = _WORKER["scanner"].batch(items, sents_by=sents_by, quotes_by=quotes_by, isolate=isolate)
+    part.failed = [(a, _portable(err)) for a, err in part.failed]
+    return part
+
+
+def _portable(err: Exception) -> Exception:
+    """``err`` if it survives pickling back to the parent, else a RuntimeError with its type and message."""
+    try:
+        pickle.loads(pickle.dumps(err))
+        return err
+    except Exception:  # noqa: BLE001 - any exception may be unpicklable
+        return RuntimeError(f"{type(err).__name__}: {err}")
+
+
+def _docs(ids: list[str], texts: list[str], *, nlp: Language, data_dir, batch_size: int,
+          n_process: int) -> Iterator[Doc | Exception]:
+    """One Doc (or the error that stopped its parse) per article, in order: from the stored parse of ``data_dir``
+    where it has the article, else parsed again (see ``run``)."""
+    stored: dict[str, tuple[int, int]] = {}
+    found = None
+    if data_dir is not None:
+        try:
+            found = parses.index(data_dir, nlp=nlp)
+        except parses.StaleParse as err:
+            log.warning("rhetoric: %s. Parsing the %d articles again instead (slower)", err, len(ids))
+        else:
+            stored = {a: (c, k) for c, chunk in enumerate(found["chunks"]) for k, a in enumerate(chunk["article_ids"])}
+    missing = [i for i, a in enumerate(ids) if a not in stored]
+    if found is not None and missing:
+        log.warning("rhetoric: the stored parse in %s lacks %d of the %d articles (%s%s); parsing those again",
+                    data_dir, len(missing), len(ids), ", ".join(ids[i] for i in missing[:5]),
+                    " ..." if len(missing) > 5 else "")
+    parsed = segments.pipe(nlp, (texts[i] for i in missing), batch_size=batch_size,
+                           n_process=models.processes(n_process, texts=len(missing)),
+                           disable=[p for p in UNNEEDED if p in nlp.pipe_names]) if missing else iter(())
+    loaded, docs = -1, []
+    for article_id in ids:
+        if article_id not in stored:
+            doc = next(parsed)
+            # Kept in the stored form, so an article reads the same whether it was stored or parsed here.
+            yield doc if isinstance(doc, Exception) else parses.stored_form(doc)
+            continue
+        c, k = stored[article_id]
+        if c != loaded:  # one chunk file in memory at a time; in tagging order each is read once
+            docs, loaded = parses.chunk(data_dir, found["chunks"][c], nlp=nlp), c
+        yield docs[k]
 
 
 def _each(step, batch: list, failed) -> list:

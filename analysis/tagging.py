@@ -2,22 +2,33 @@
 
 ``stream(articles, data_dir, nlp=nlp)`` runs the English articles through ``nlp.pipe`` once, turns each parsed
 article into rows of five tables (``analysis/data/schemas/tag.yaml``): ``sentences``, ``quotes``, ``mentions``,
-``alias_candidates`` and ``sentiment_words``, and writes them to Parquet a few hundred articles at a time. No Doc
-outlives its article and no row outlives its chunk, so memory stays flat as the corpus grows. ``run`` returns
-the same tables in memory (small corpora, tests); ``read`` loads what ``stream`` wrote. Every ``start``/``end``
-indexes ``articles.text``.
+``alias_candidates`` and ``sentiment_words``, and writes them to Parquet one chunk of articles at a time, with
+the spaCy analysis of each chunk (``analysis.parses``), which the rhetoric stage reads instead of parsing again.
+No Doc outlives its chunk and no row outlives its chunk, so memory stays flat as the corpus grows. ``run``
+returns the same tables in memory (small corpora, tests); ``read`` loads what ``stream`` wrote. Every
+``start``/``end`` indexes ``articles.text``.
+
+Chunks (``chunk_size``: a sixteenth of the corpus, 20 to ``flush_every`` articles) are tagged by ``tag``, one
+after the other, or with ``n_process`` > 1 in as many spawned worker processes, each holding the model once and
+tagging whole chunks: parsing and the per-article Python work (quotes, actors, sentiment) both spread over the
+cores. Chunks are the same and come back in corpus order whatever ``n_process``, so the tables are too.
 """
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import contextlib
+import itertools
 import logging
+import multiprocessing
 import os
+import pickle
 import re
 import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +36,7 @@ import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from analysis import actors, failures, progress, quotes, segments, sentiment, tables
+from analysis import actors, failures, models, parses, progress, quotes, segments, sentiment, tables
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +57,8 @@ class Tagged:
     mentions: pd.DataFrame
     alias_candidates: pd.DataFrame
     sentiment_words: pd.DataFrame
+    parsed: list[tuple[bytes, list[str]]] = field(default_factory=list)
+    """With ``run(store_parse=True)``: each chunk's stored parse (``parses.pack`` bytes, its article ids)."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name, in the order the schema declares them."""
@@ -54,47 +67,61 @@ class Tagged:
 
 def run(articles: pd.DataFrame, *, nlp: Language, batch_size: int = 32, n_process: int = 1,
         aliases: str | os.PathLike | None = None, failed: failures.Recorder | None = None,
-        memory_share: float = segments.MEMORY_SHARE) -> Tagged:
+        memory_share: float = segments.MEMORY_SHARE, store_parse: bool = False) -> Tagged:
     """Tag every English article of ``articles`` (the ingest stage's table) with ``nlp`` and return the tables.
 
     ``aliases`` is an alias-table YAML (default: the shipped ``analysis/data/actors.yaml``). Articles whose
     ``is_english`` is False are not analysed and get no rows; their number is logged. An article of any length
     is tagged whole (``analysis.segments.pipe``). An article that raises while it is parsed or tagged gets no
     rows and is recorded in ``failed`` (a ``failures.Recorder``; without one the error is raised), as is one
-    that would need more than ``memory_share`` of the available memory. Progress shows as a bar
-    (``analysis.progress``). The tables are held in memory: for a large corpus use ``stream``, which writes
-    them as it goes.
+    that would need more than ``memory_share`` of the available memory. ``n_process`` worker processes tag
+    chunks of articles side by side (0: ``models.processes`` decides); the tables are the same whatever it is.
+    Progress shows as a bar (``analysis.progress``). The tables are held in memory: for a large corpus use
+    ``stream``, which writes them as it goes. With ``store_parse`` the result also carries each chunk's stored
+    parse (``Tagged.parsed``), as ``stream`` writes it to ``parses/`` (``analysis.cluster`` sends it back so).
     """
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
-    for chunk in _chunks(*_inputs(articles, batch_size, n_process), nlp=nlp, batch_size=batch_size,
-                         n_process=n_process, aliases=aliases, failed=failed, memory_share=memory_share):
+    parsed = []
+    for chunk, packed in _chunks(*_inputs(articles, batch_size, n_process), nlp=nlp, batch_size=batch_size,
+                                 n_process=n_process, aliases=aliases, failed=failed, memory_share=memory_share,
+                                 store_parse=store_parse):
         for name, df in chunk.items():
             parts[name].append(df)
-    return Tagged(**{name: _concat(frames, name) for name, frames in parts.items()})
+        if packed is not None and packed[1]:
+            parsed.append(packed)
+    return Tagged(**{name: _concat(frames, name) for name, frames in parts.items()}, parsed=parsed)
 
 
 def stream(articles: pd.DataFrame, data_dir: str | os.PathLike, *, nlp: Language, batch_size: int = 32,
            n_process: int = 1, aliases: str | os.PathLike | None = None, flush_every: int = 200,
-           memory_share: float = segments.MEMORY_SHARE) -> dict[str, int]:
-    """Tag like ``run`` and write the five tables to ``data_dir`` as it goes, one Parquet row group per
-    ``flush_every`` articles, so memory stays flat however large the corpus. Returns the rows of each table,
-    and under ``failures`` the number of articles that failed.
+           memory_share: float = segments.MEMORY_SHARE, store_parse: bool = True) -> dict[str, int]:
+    """Tag like ``run`` and write the five tables to ``data_dir`` as it goes, one Parquet row group per chunk of
+    at most ``flush_every`` articles, so memory stays flat however large the corpus. Returns the rows of each
+    table, under ``failures`` the number of articles that failed and under ``parses`` the number of articles
+    whose parse was stored.
 
     The tables appear in ``data_dir`` only when every article is tagged (``tables.Appender``); read them with
     ``read``. The result is the same as ``write(run(...))`` apart from the row groups. An article that fails is
-    left out of the tables and written to the ``failures`` table (stage ``tag``) with its error."""
+    left out of the tables and written to the ``failures`` table (stage ``tag``) with its error. With
+    ``store_parse`` the spaCy analysis of every tagged article is kept in ``data_dir/parses/`` (``analysis.parses``)
+    for the rhetoric stage, one DocBin file per chunk."""
     if flush_every < 1:
         raise ValueError(f"flush_every must be at least 1, got {flush_every}")
     inputs = _inputs(articles, batch_size, n_process)
     failed = failures.Recorder("tag")
     with contextlib.ExitStack() as stack:
         out = {name: stack.enter_context(tables.Appender(name, data_dir)) for name in TABLES}
-        for chunk in _chunks(*inputs, nlp=nlp, batch_size=batch_size, n_process=n_process, aliases=aliases,
-                             flush_every=flush_every, failed=failed, memory_share=memory_share):
+        stored = stack.enter_context(parses.Writer(data_dir, model=parses.model_id(nlp))) if store_parse else None
+        for chunk, parsed in _chunks(*inputs, nlp=nlp, batch_size=batch_size, n_process=n_process, aliases=aliases,
+                                     flush_every=flush_every, failed=failed, memory_share=memory_share,
+                                     store_parse=store_parse):
             for name, df in chunk.items():
                 out[name].append(df)
+            if stored is not None and parsed is not None:
+                stored.append(*parsed)
     failed.write(data_dir)
-    return {**{name: appender.rows for name, appender in out.items()}, "failures": len(failed.rows)}
+    return {**{name: appender.rows for name, appender in out.items()}, "failures": len(failed.rows),
+            "parses": stored.docs if stored is not None else 0}
 
 
 def read(data_dir: str | os.PathLike) -> Tagged:
@@ -104,8 +131,9 @@ def read(data_dir: str | os.PathLike) -> Tagged:
 
 def _inputs(articles: pd.DataFrame, batch_size: int, n_process: int) -> tuple[list[str], list[str], list[str]]:
     """Article ids, texts and titles of the English articles, after checking the arguments."""
-    if batch_size < 1 or n_process < 1:
-        raise ValueError(f"batch_size and n_process must be at least 1, got {batch_size} and {n_process}")
+    if batch_size < 1 or n_process < 0:
+        raise ValueError(f"batch_size must be at least 1 and n_process at least 0 (0: one per core), got "
+                         f"{batch_size} and {n_process}")
     missing = {"article_id", "text"} - set(articles.columns)
     if missing:
         raise KeyError(f"articles lacks column(s) {sorted(missing)}: pass the ingest stage's articles table")
@@ -120,32 +148,135 @@ def _inputs(articles: pd.DataFrame, batch_size: int, n_process: int) -> tuple[li
     return ids, _strings(articles.loc[english, "text"]), titles
 
 
-def _chunks(ids: list[str], texts: list[str], titles: list[str], *, nlp: Language, batch_size: int, n_process: int,
-            aliases: str | os.PathLike | None, failed: failures.Recorder | None, memory_share: float,
-            flush_every: int = 0) -> Iterator[dict]:
-    """Rows of the tables, as frames per table, every ``flush_every`` articles (0: all at the end); the last
-    chunk also carries ``alias_candidates``, which needs the whole corpus. An article that raises is rolled back
-    and recorded in ``failed`` (raised when ``failed`` is None)."""
-    tagger = _Tagger(actors.matcher(nlp, actors.table(aliases)))
-    started, words = time.perf_counter(), 0
-    docs = segments.pipe(nlp, texts, batch_size=batch_size, n_process=n_process, memory_share=memory_share)
-    for n, (doc, i) in enumerate(progress.bar(zip(docs, range(len(texts))), total=len(texts), desc="tagging"), 1):
+@dataclass
+class Part:
+    """What tagging one chunk of articles (``tag``) gives: the rows of the four per-article tables, the chunk's
+    alias-candidate counts, the articles that failed with their error, and the stored parse of the others."""
+
+    tables: dict[str, pd.DataFrame]
+    candidates: actors.Candidates
+    failed: list[tuple[str, Exception]]
+    parsed: tuple[bytes, list[str]] | None
+    words: int
+
+
+def tag(ids: list[str], texts: list[str], titles: list[str], *, nlp: Language, matcher: actors.ActorMatcher,
+        batch_size: int = 32, memory_share: float = segments.MEMORY_SHARE, store_parse: bool = False) -> Part:
+    """Tag one chunk of articles (``ids``, ``texts``, ``titles`` paired in order) in this process.
+
+    An article that raises is rolled back (no rows) and listed in ``Part.failed``. With ``store_parse`` the Docs
+    of the tagged articles are packed for ``analysis.parses`` (``Part.parsed``: the DocBin bytes and their ids).
+    ``run``/``stream`` call it once per chunk, in worker processes when ``n_process`` > 1; it also serves any
+    scheduler that hands out chunks of a corpus."""
+    tagger, failed, kept, words = _Tagger(matcher), [], [], 0
+    stored = parses.docbin() if store_parse else None
+    docs = segments.pipe(nlp, texts, batch_size=batch_size, n_process=1, memory_share=memory_share)
+    for article_id, title, doc in zip(ids, titles, docs, strict=True):
         mark = tagger.mark()
         try:
             if isinstance(doc, Exception):
                 raise doc
-            tagger.add(doc, ids[i], titles[i])
-            words += len(doc)
-        except Exception as err:
+            tagger.add(doc, article_id, title)
+        except Exception as err:  # noqa: BLE001 - one article's error is recorded, the chunk goes on
             tagger.rollback(mark)
+            failed.append((article_id, err))
+            continue
+        words += len(doc)
+        if stored is not None:
+            stored.add(doc)  # its arrays only: the Doc itself is dropped with the next article
+            kept.append(article_id)
+    parsed = (stored.to_bytes(), kept) if stored is not None else None
+    return Part(tagger.flush(), tagger.candidates, failed, parsed, words)
+
+
+def _chunks(ids: list[str], texts: list[str], titles: list[str], *, nlp: Language, batch_size: int, n_process: int,
+            aliases: str | os.PathLike | None, failed: failures.Recorder | None, memory_share: float,
+            flush_every: int = 200, store_parse: bool = False) -> Iterator[tuple[dict, tuple | None]]:
+    """``(tables, parsed)`` per chunk of articles, in corpus order: the rows of the tables as frames and the
+    chunk's stored parse; the last chunk also carries ``alias_candidates``, which needs the whole corpus. An
+    article that raises is recorded in ``failed`` (raised when ``failed`` is None).
+
+    Chunks have ``chunk_size(len(texts))`` articles whatever ``n_process``, and are tagged one after the other
+    here, or by ``n_process`` worker processes, each tagging whole chunks; either way the rows come out in the
+    same order, so the tables do not depend on ``n_process``."""
+    size = min(flush_every, chunk_size(len(texts)))
+    slices = [(ids[k:k + size], texts[k:k + size], titles[k:k + size]) for k in range(0, len(texts), size)]
+    processes = max(1, min(models.processes(n_process, texts=len(texts)), len(slices)))  # no idle worker
+    candidates, started, words = actors.Candidates(), time.perf_counter(), 0
+    if processes == 1:
+        matcher = actors.matcher(nlp, actors.table(aliases))
+        done = (tag(*s, nlp=nlp, matcher=matcher, batch_size=batch_size, memory_share=memory_share,
+                    store_parse=store_parse) for s in slices)
+    else:
+        done = _pooled(slices, nlp=nlp, processes=processes, aliases=aliases, batch_size=batch_size,
+                       memory_share=memory_share, store_parse=store_parse)
+    for k, part in enumerate(progress.bar(done, total=len(slices), desc="tagging", unit="chunk")):
+        for article_id, err in part.failed:
             if failed is None:
-                raise
-            failed.add(ids[i], err)
-        if flush_every and n % flush_every == 0 and n < len(texts):
-            yield tagger.flush()
-    log.info("tagged %d articles (%d tokens, %.0f tokens/s)", len(texts), words,
+                raise err
+            failed.add(article_id, err)
+        candidates.merge(part.candidates)
+        words += part.words
+        last = k == len(slices) - 1
+        yield ({**part.tables, "alias_candidates": candidates.frame()} if last else part.tables), part.parsed
+    if not slices:
+        yield {"alias_candidates": candidates.frame()}, None
+    log.info("tagged %d articles with %d process(es) (%d tokens, %.0f tokens/s)", len(texts), processes, words,
              words / max(time.perf_counter() - started, 1e-9))
-    yield {**tagger.flush(), "alias_candidates": tagger.candidates.frame()}
+
+
+CHUNKS_PER_CORPUS = 16
+MIN_CHUNK = 20
+
+
+def chunk_size(n: int) -> int:
+    """Articles per chunk for a corpus of ``n``: a sixteenth of it (so 2-8 processes each get several chunks and
+    finish together), at least MIN_CHUNK (a chunk restarts spaCy's batching), at most ``stream``'s flush size."""
+    return max(MIN_CHUNK, -(-n // CHUNKS_PER_CORPUS))
+
+
+def _pooled(slices: list[tuple], *, nlp: Language, processes: int, aliases, batch_size: int, memory_share: float,
+            store_parse: bool) -> Iterator[Part]:
+    """``tag`` of every slice in ``processes`` spawned workers, in order; each worker gets the pipeline once (a
+    pickled copy, so any ``nlp`` works, not only an installed model) and at most two chunks wait per worker, so
+    memory does not grow with the corpus."""
+    context = multiprocessing.get_context("spawn")  # fork would copy the parent's threads and open files
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
+                                                initargs=(nlp, aliases)) as pool:
+        pending: collections.deque = collections.deque()
+        todo = iter(slices)
+        for s in itertools.islice(todo, 2 * processes):
+            pending.append(pool.submit(_work, s, batch_size, memory_share, store_parse))
+        while pending:
+            part = pending.popleft().result()
+            for s in itertools.islice(todo, 1):
+                pending.append(pool.submit(_work, s, batch_size, memory_share, store_parse))
+            yield part
+
+
+_WORKER: dict = {}
+
+
+def _start(nlp: Language, aliases) -> None:
+    """Worker set-up: the pipeline and the alias matcher, once per process."""
+    _WORKER["nlp"] = nlp
+    _WORKER["matcher"] = actors.matcher(nlp, actors.table(aliases))
+
+
+def _work(s: tuple, batch_size: int, memory_share: float, store_parse: bool) -> Part:
+    part = tag(*s, nlp=_WORKER["nlp"], matcher=_WORKER["matcher"], batch_size=batch_size,
+               memory_share=memory_share, store_parse=store_parse)
+    part.failed = [(article_id, _portable(err)) for article_id, err in part.failed]
+    return part
+
+
+def _portable(err: Exception) -> Exception:
+    """``err`` if it survives pickling back to the parent, else a RuntimeError with its type and message."""
+    try:
+        pickle.loads(pickle.dumps(err))
+        return err
+    except Exception:  # noqa: BLE001 - any exception may be unpicklable
+        return RuntimeError(f"{type(err).__name__}: {err}")
 
 
 def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
@@ -275,7 +406,10 @@ class _Tagger:
                 "text": text[quote.start:quote.end], "kind": quote.kind, "speaker": quote.speaker or "",
                 "speaker_actor": actor, "speaker_start": _offset(quote.speaker_start),
                 "speaker_end": _offset(quote.speaker_end), "cue": quote.cue or "", "cue_lemma": quote.cue_lemma or "",
-                "unbalanced": bool(quote.unbalanced)}, share=("kind", "speaker", "cue", "cue_lemma"))
+                "unbalanced": bool(quote.unbalanced),
+                "speaker_type": actors.speaker_type(actor, quote.speaker_type, table=self.matcher.table),
+                "speaker_state": actors.speaker_state(actor, table=self.matcher.table)},
+                share=("kind", "speaker", "cue", "cue_lemma", "speaker_type", "speaker_state"))
         voices = quotes.sentence_voice(doc, found, spans=spans)
         paragraphs = paragraph_starts(text)
         headline = has_headline(text, title)

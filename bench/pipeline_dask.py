@@ -104,5 +104,8 @@ def main(argv: list[str] | None = None) -> None:
         args.json.write_text(json.dumps(rows, indent=1))
 
 
+GOALS = {"5": measure}
+"""What ``bench/bench_pipeline.py`` runs for issue #15's goal 5."""
+
 if __name__ == "__main__":
     main()

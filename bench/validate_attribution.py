@@ -17,12 +17,20 @@ script prints:
   words lie in pieces opening with a quote mark; it is found when at least half of its words are inside predicted
   direct quotes.
 * **speaker accuracy** over the correct direct quotes whose gold attribution has a source: the predicted speaker
-  is right when it shares its last word (the head of a name) with the gold source or with the named source a gold
-  pronoun refers to (the nearest earlier gold source that is not a pronoun), or when it is that same pronoun.
+  is right when it shares its last word (the head of a name; for "X of Y" also the last word of X) with the gold
+  source or with the named source a gold pronoun refers to, or when it is that same pronoun. PolNeAR marks no
+  coreference, so the named source of a gold pronoun is the nearest earlier gold source it can refer to: for "he"
+  and "she" a single person (not a plural, not a document or rule such as "a tweet", not a name with the other
+  sex's title); for others any source.
 * **quotes without speaker**: the share of predicted direct quotes with no speaker.
 * **sentence voice accuracy**: a sentence is gold ``quoted`` when at least half of its characters lie inside gold
   content spans (any attribution, direct or reported), else ``narrator``; compared with the sentences table's
   ``voice``. The narrator share of both is printed too.
+
+``--kinds`` adds an error report by kind: wrong speakers split by the gold source's form (a pronoun or a name)
+and by the predicted speaker's form, quotes without speaker by what stands around the quote marks, and voice
+errors (false narrator, false quoted) by what the sentence is (a reporting verb, a poll or survey, a plan or
+expectation, a question, other).
 """
 from __future__ import annotations
 
@@ -93,15 +101,16 @@ def words_in(index: tuple[list[int], list[int]], start: int, end: int) -> range:
 
 
 def gold(text: str, attributions: list[Attribution], index) -> None:
-    """Fill in each attribution's words, direct words and, for a pronoun source, the named source before it."""
-    last_named = ""
+    """Fill in each attribution's words, direct words and, for a pronoun source, the named source it refers to."""
+    named: list[str] = []
     for a in sorted(attributions, key=lambda a: a.source[0] if a.source else 10**9):
         if a.source:
             a.source_text = text[a.source[0]:a.source[1]]
-            if _last_word(a.source_text) in _PRONOUNS:
-                a.named = last_named
+            pronoun = _last_word(a.source_text)
+            if pronoun in _PRONOUNS:
+                a.named = next((n for n in reversed(named) if _can_be(pronoun, n)), "")
             else:
-                last_named = a.source_text
+                named.append(a.source_text)
     for a in attributions:
         for s, e in a.content:
             piece = set(words_in(index, s, e))
@@ -110,17 +119,36 @@ def gold(text: str, attributions: list[Attribution], index) -> None:
                 a.direct_words |= piece
 
 
+# PolNeAR has no coreference: a gold pronoun source refers to the nearest earlier gold source it can refer to.
+# "he" and "she" refer to one person: not to a plural ("environmentalists", "few people"), not to a document or a
+# rule ("a Donald Trump tweet", "The party's existing rules"), and not to a name whose title says the other sex.
+_THINGS = frozenset("""statement report article tweet tweets ad ads rules rule poll polls survey study letter
+    memo email book video campaign committee group party paper data analysis record records website page""".split())
+_PLURAL = frozenset("few many several some both critics people members officials voters".split())
+_TITLE_OF = {"he": frozenset(("mrs", "ms", "miss")), "she": frozenset(("mr",))}
+
+
+def _can_be(pronoun: str, name: str) -> bool:
+    if pronoun not in ("he", "she"):
+        return True
+    words = _WORD.findall(name)
+    lower = [w.lower() for w in words]
+    head = next((w for w in reversed(words) if w.lower() not in _DROP), "")
+    plural = head.islower() and head.endswith("s") and not head.endswith("ss")
+    return bool(head) and not plural and not (set(lower) & (_THINGS | _PLURAL | _TITLE_OF[pronoun]))
+
+
 def _last_word(name: str) -> str:
     words = [w.lower() for w in _WORD.findall(name) if w.lower() not in _DROP and w.lower() != "s"]
     return words[-1] if words else ""
 
 
 def speaker_right(speaker: str, a: Attribution) -> bool:
-    head = _last_word(speaker)
-    if not head:
-        return False
+    # The head of "Del. Stacey Plaskett of the Virgin Islands" is the last word before "of"; of "Secretary of State
+    # John Kerry" the last word: either may be the head.
+    heads = {_last_word(speaker), _last_word(speaker.split(" of ")[0])} - {""}
     for name in (a.source_text, a.named):
-        if name and head in {w.lower() for w in _WORD.findall(name)}:
+        if name and heads & {w.lower() for w in _WORD.findall(name)}:
             return True
     return False
 
@@ -139,6 +167,10 @@ class Score:
     gold_narrator: int = 0
     our_narrator: int = 0
     misses: list[str] = field(default_factory=list)
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str) -> None:
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
 
     def lines(self) -> list[str]:
         p = self.correct / max(self.predicted, 1)
@@ -171,6 +203,8 @@ def score_article(text: str, attributions: list[Attribution], quotes, sentences,
             continue
         score.predicted += 1
         score.no_speaker += not q.speaker
+        if not q.speaker:
+            score.count(f"no speaker: {_form(text, q.start, q.end)}")
         predicted_words.update(words)
         votes: dict[int, int] = {}
         for w in words:
@@ -188,6 +222,9 @@ def score_article(text: str, attributions: list[Attribution], quotes, sentences,
         if speaker_right(q.speaker, a):
             score.right_speakers += 1
         else:
+            gold_form = "pronoun" if _last_word(a.source_text) in _PRONOUNS else "name"
+            ours = "none" if not q.speaker else "pronoun" if _last_word(q.speaker) in _PRONOUNS else "name"
+            score.count(f"wrong speaker: gold {gold_form}, tagged {ours}")
             score.misses.append(f"{name}: SPEAKER {q.speaker!r} gold {a.source_text!r}"
                                 f"{' -> ' + repr(a.named) if a.named else ''} for {text[q.start:q.end][:60]!r}")
     for a in attributions:
@@ -209,8 +246,32 @@ def score_article(text: str, attributions: list[Attribution], quotes, sentences,
         score.our_narrator += s.voice == "narrator"
         score.right_voice += quoted == (s.voice == "quoted")
         if quoted != (s.voice == "quoted"):
+            score.count(f"voice: false {s.voice}, {_sentence_kind(text[s.start:s.end])}")
             score.misses.append(f"{name}: VOICE tagged {s.voice}, gold {'quoted' if quoted else 'narrator'}: "
                                 f"{text[s.start:s.end][:100]!r}")
+
+
+def _form(text: str, start: int, end: int) -> str:
+    """What stands around a quote: the few characters before its opening and after its closing mark."""
+    before = text[max(start - 12, 0):start].rsplit("\n", 1)[-1].strip()
+    after = text[end:end + 14].split("\n", 1)[0].strip()
+    where = "paragraph start" if not before or before in _OPENERS else \
+        "colon" if before.rstrip(_OPENERS).endswith(":") else "mid-sentence"
+    tail = "paragraph end" if len(after) <= 2 else "dash" if after.lstrip(_OPENERS + ".,!? ")[:1] in "—–-" \
+        else "comma" if after.lstrip(_OPENERS)[:1] == "," else "new sentence"
+    return f"{where} -> {tail}"
+
+
+_KINDS = (("poll or survey", re.compile(r"\b(polls?|surveys?|percent|%)", re.I)),
+          ("plan or expectation", re.compile(r"\b(expect\w*|plans?|planned|planning|intends?|intend\w*|"
+                                             r"wants?|hopes?|likely|aims?)\b", re.I)),
+          ("reporting verb", re.compile(r"\b(said|says|told|tells|according|argued|claimed|added|noted|wrote|"
+                                        r"believes?|thinks?|think|stated|insisted|called|asked|warned)\b", re.I)),
+          ("question", re.compile(r"\?\W*$")))
+
+
+def _sentence_kind(sentence: str) -> str:
+    return next((name for name, pattern in _KINDS if pattern.search(sentence)), "other")
 
 
 def articles(path: Path, limit: int | None, every: int = 1):
@@ -229,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=int, default=1, help="only every K-th article (a sample across outlets)")
     parser.add_argument("--model", default="en_core_web_sm")
     parser.add_argument("--misses", type=int, default=0, help="print up to N errors of each kind")
+    parser.add_argument("--kinds", action="store_true", help="count the errors by kind (see the module docstring)")
     args = parser.parse_args(argv)
     if not (args.path / "text").is_dir() or not (args.path / "attributions").is_dir():
         parser.error(f"{args.path} has no text/ and attributions/ folders: pass a PolNeAR split such as data/dev")
@@ -252,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         score_article(text, attributions, quotes.get(name, empty_q), sentences.get(name, empty_s), score, name)
     print(f"{args.path}: {len(docs)} articles, tagged in {seconds:.1f} CPU s")
     print("\n".join(score.lines()))
+    if args.kinds:
+        print("\nerrors by kind:")
+        print("\n".join(f"{n:6d}  {kind}" for kind, n in sorted(score.kinds.items(), key=lambda kv: (-kv[1], kv[0]))))
     if args.misses:
         for kind in ("FALSE DIRECT", "MISSED DIRECT", "SPEAKER", "VOICE"):
             chosen = [m for m in score.misses if f": {kind}" in m][:args.misses]

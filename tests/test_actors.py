@@ -215,3 +215,48 @@ def test_the_speaker_actor_comes_from_the_head_of_the_speaker_phrase(nlp, matche
     rows = actors.mentions(doc, matcher=matcher, quotes=[q])
     assert actors.speaker_actor(q.speaker, q.speaker_start, q.speaker_end, rows, matcher=matcher,
                                 before=q.start) == actor
+
+
+# ------------------------------------------------ issue #10 section 4: titles, a state's bodies, speaker types
+
+def _speaker(nlp, matcher, text: str) -> tuple[str, str, str]:
+    doc = nlp(text)
+    q = [q for q in quotes.extract(doc) if q.kind == "direct"][-1]
+    rows = actors.mentions(doc, matcher=matcher, quotes=quotes.extract(doc))
+    actor = actors.speaker_actor(q.speaker, q.speaker_start, q.speaker_end, rows, matcher=matcher, before=q.start)
+    return actor, actors.speaker_type(actor, q.speaker_type, table=matcher.table), \
+        actors.speaker_state(actor, table=matcher.table)
+
+
+def test_a_courtesy_title_of_the_other_sex_is_not_the_same_person(nlp, matcher):
+    rows = actors.mentions(nlp("President Joe Biden said he would visit Seoul.\nMrs. Biden said she was proud of "
+                               "him.\nMr. Biden smiled."), matcher=matcher)
+    assert [(r["text"], r["actor"]) for r in rows if "Biden" in r["text"]] == [
+        ("Joe Biden", "Joe Biden"), ("Mrs. Biden", ""), ("Biden", "Joe Biden")]
+    # a surname the text gives no sex keeps its actor
+    rows = actors.mentions(nlp("Mrs. Biden visited Seoul."), matcher=matcher)
+    assert [r["actor"] for r in rows if "Biden" in r["text"]] == ["Joe Biden"]
+
+
+def test_mrs_hale_speaks_as_herself(nlp, matcher):
+    text = ('President Joe Biden said he would visit Seoul.\n"We are proud of him," Mrs. Biden said.')
+    assert _speaker(nlp, matcher, text) == ("Mrs. Biden", "person", "")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('"We object," South Korea\'s defence ministry said.', ("South Korea (defence ministry)", "organisation",
+                                                           "South Korea")),
+    ('"We object," the South Korean defence ministry said.', ("South Korea (defence ministry)", "organisation",
+                                                             "South Korea")),
+    ('"We object," South Korea\'s national security adviser said.', ("South Korea (national security adviser)",
+                                                                    "person", "South Korea")),
+    ('"We object," US officials said.', ("United States (officials)", "group", "United States")),
+    ('"We object," South Korea\'s government said.', ("South Korea", "state", "South Korea")),
+    ('"We object," North Korea\'s foreign ministry said.', ("North Korea's Foreign Ministry", "organisation",
+                                                           "North Korea")),
+    ('"We object," said Lena Ostrova of the Nordic Council.', ("Lena Ostrova", "person", "")),
+    ('"We object," the Korean Central News Agency said.', ("KCNA", "organisation", "North Korea")),
+    ('"We object," critics said.', ("", "group", "")),
+])
+def test_a_states_body_is_its_own_speaker_with_type_and_state(nlp, matcher, text, expected):
+    assert _speaker(nlp, matcher, text) == expected

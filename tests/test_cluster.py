@@ -15,7 +15,7 @@ from distributed import Client, LocalCluster, get_task_stream
 from distributed.diagnostics.plugin import WorkerPlugin
 from pandas.testing import assert_frame_equal
 
-from analysis import cluster, failures, frames, profiles, rhetoric, tables, tagging
+from analysis import cluster, failures, frames, parses, profiles, rhetoric, tables, tagging
 from conftest import SEEDS, run_workbook
 
 RAISES = "extra_raises"  # an article whose tagging and rhetoric raise (as a bug only it meets would)
@@ -109,13 +109,38 @@ def _same_tables(a, b, names) -> None:
         assert_frame_equal(tables.read(name, a), tables.read(name, b), obj=name)
 
 
-def test_tagging_on_two_workers_writes_the_tables_of_a_local_run(address, local_tag, tmp_path):
+def _listen() -> None:
+    """On a worker: keep the package's warnings (a worker's log only keeps the distributed package's)."""
+    import logging
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    handler = Keep(logging.WARNING)
+    handler.name, handler.messages = "framing-test-keep", []
+    logging.getLogger("analysis").addHandler(handler)
+
+
+def _heard() -> list[str]:
+    import logging
+
+    return [m for h in logging.getLogger("analysis").handlers if h.name == "framing-test-keep" for m in h.messages]
+
+
+def _stored(data_dir, nlp) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    return [(a, [(t.text, t.lemma_, t.tag_) for t in doc]) for a, doc in parses.read(data_dir, nlp=nlp)]
+
+
+def test_tagging_on_two_workers_writes_the_tables_of_a_local_run(address, local_tag, tmp_path, nlp):
     rows, local = local_tag
     assert rows["sentences"] > 100 and rows["mentions"] > 50 and rows["alias_candidates"] > 5
     remote = tmp_path / "data"
     # partitions of two articles: the corpus is split over both workers and comes back in order
     assert cluster.tag(_articles(), remote, scheduler=address, partition_size=2) == rows
     _same_tables(local, remote, [*tagging.TABLES, "failures"])
+    # the workers' parse is stored as a local run stores it, for the rhetoric stage
+    assert rows["parses"] > 5 and _stored(remote, nlp) == _stored(local, nlp)
     candidates = tables.read("alias_candidates", remote)
     korvanta = candidates[candidates["text"].str.contains("Korvanta")]
     assert len(korvanta) == 1 and korvanta["n_articles"].iat[0] == 2  # added up over two partitions
@@ -129,8 +154,12 @@ def test_rhetoric_on_two_workers_returns_what_a_local_run_returns(address, local
     here, there = failures.Recorder("rhetoric"), failures.Recorder("rhetoric")
     common = dict(sentences=tagged.sentences, quotes=tagged.quotes, lexicon=lexicon, frame_lexicon=frames.lexicon(),
                   partition_size=3)
-    mine = cluster.scan(articles, nlp=nlp, failed=here, **common)
-    theirs = cluster.scan(articles, scheduler=address, failed=there, **common)
+    mine = cluster.scan(articles, nlp=nlp, failed=here, data_dir=local, **common)
+    with Client(address) as client:
+        client.run(_listen)
+        theirs = cluster.scan(articles, scheduler=address, failed=there, data_dir=local, **common)
+        heard = sum(client.run(_heard).values(), [])
+    assert not [m for m in heard if "again" in m], f"a worker parsed again instead of reading the stored parse: {heard}"
     assert len(mine.hits) > 20 and len(mine.frames) > 20 and mine.hits["article_id"].nunique() > 4
     for name in ("hits", "counts", "frames"):
         assert_frame_equal(getattr(mine, name), getattr(theirs, name), obj=name)
@@ -138,6 +167,33 @@ def test_rhetoric_on_two_workers_returns_what_a_local_run_returns(address, local
     # the same as the stage's own function: the partition size is its chunk
     direct = rhetoric.run(articles, nlp=nlp, chunk=3, **{k: v for k, v in common.items() if k != "partition_size"})
     assert_frame_equal(direct.frames, theirs.frames)
+
+
+def test_each_rhetoric_task_gets_its_partitions_stored_parse_across_a_gap(local_tag, nlp, tmp_path):
+    """Each partition's task gets exactly its own stored Docs, so no worker parses again: also when the stored
+    parse lacks an article (it failed in tagging) or holds one the articles table no longer has."""
+    _, local = local_tag
+    english = _articles()
+    english = english[english["is_english"]].reset_index(drop=True)
+    stored = list(parses.read(local, nlp=nlp))
+    ids = [a for a, _ in stored]
+    assert ids == english["article_id"].tolist()
+
+    def taken(data_dir, articles, size):
+        cursor = cluster._Stored(data_dir, nlp, articles)
+        packed = [cursor.packed(articles.iloc[k:k + size]) for k in range(0, len(articles), size)]
+        for k, p in enumerate(packed):
+            assert p is None or (p[0] == parses.model_id(nlp) and len(parses.DocBin().from_bytes(p[1])) == len(p[2])
+                                 and set(p[2]) <= set(articles["article_id"].iloc[k * size:(k + 1) * size]))
+        return sum((p[2] for p in packed if p), [])
+
+    assert taken(local, english, 3) == ids
+    missing = ids[2]
+    with parses.Writer(tmp_path, model=parses.model_id(nlp)) as out:  # a stored parse without the third article
+        out.append(parses.pack(d for a, d in stored if a != missing), [a for a in ids if a != missing])
+    assert taken(tmp_path, english, 2) == [a for a in ids if a != missing]
+    fewer = english[english["article_id"] != missing].reset_index(drop=True)
+    assert taken(local, fewer, 2) == [a for a in ids if a != missing]
 
 
 def test_an_article_that_raises_on_a_worker_is_a_failures_row_as_in_a_local_run(address, nlp, tmp_path,
@@ -186,7 +242,7 @@ def test_a_corpus_without_english_articles_gives_the_empty_tables_of_a_local_run
     articles = _articles().assign(is_english=False)
     here = cluster.tag(articles, tmp_path / "local", nlp=nlp)
     assert cluster.tag(articles, tmp_path / "remote", scheduler=address) == here == {
-        **{name: 0 for name in tagging.TABLES}, "failures": 0}
+        **{name: 0 for name in tagging.TABLES}, "failures": 0, "parses": 0}
     _same_tables(tmp_path / "local", tmp_path / "remote", [*tagging.TABLES, "failures"])
     sentences, quotes = tables.empty("sentences"), tables.empty("quotes")
     mine = cluster.scan(articles, nlp=nlp, sentences=sentences, quotes=quotes)

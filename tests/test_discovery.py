@@ -87,3 +87,11 @@ def test_acronyms_are_case_sensitive_terms():
     assert [(t, a) for t, a, _, _ in uses if t == "US"] == [("US", "a"), ("US", "c")]
     assert all(texts["abcd".index(a)][s:e] == t for t, a, s, e in uses)
     assert "brutal sanctions" in set(out["term"])
+
+
+def test_an_acronym_spelled_like_a_glue_word_is_a_term():
+    # "OR" (Oregon) in scare quotes: a candidate whose only word is "or" in lower case must not stop the stage.
+    texts = ['Voters in "OR" rejected it.', 'The "OR" ballot failed.', 'Officials in "OR" said so.', "A quiet day."]
+    out = discovery.candidates(corpus(texts, list("abcd")), min_count=2, min_articles=1, min_g2=0)
+    tables.conform(out, "loaded_candidates")
+    assert "OR" in set(out["term"])

@@ -42,3 +42,28 @@ def test_a_quote_ending_in_bang_or_question_stays_with_its_attribution(nlp, end)
 def test_a_line_break_still_starts_a_sentence(nlp):
     assert sentences(nlp, "North Korea slams drills\nPyongyang said on Monday it would respond.") == [
         "North Korea slams drills", "Pyongyang said on Monday it would respond."]
+
+
+def test_processes_follow_the_cores_memory_and_corpus(monkeypatch, caplog):
+    import logging
+
+    gib = 2**30
+    monkeypatch.setattr(models.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(models.psutil, "virtual_memory", lambda: type("Memory", (), {"available": 16 * gib})())
+    with caplog.at_level(logging.INFO, logger="analysis.models"):
+        assert models.processes(0) == 4
+    assert "4 core(s)" in caplog.text
+    assert models.processes(0, texts=5_000) == 4
+    # a small corpus stays in one process: starting another costs more than it saves
+    assert models.processes(0, texts=5) == 1
+    assert models.processes(0, texts=2 * models.TEXTS_PER_PROCESS) == 2
+    # memory for two processes only
+    monkeypatch.setattr(models.psutil, "virtual_memory",
+                        lambda: type("Memory", (), {"available": 2 * models.PROCESS_BYTES + 1})())
+    assert models.processes(0, texts=5_000) == 2
+    monkeypatch.setattr(models.psutil, "virtual_memory", lambda: type("Memory", (), {"available": 1})())
+    assert models.processes(0, texts=5_000) == 1
+    # a number asked for is used as it is
+    assert models.processes(3, texts=5) == 3
+    with pytest.raises(ValueError, match="n_process must be 0"):
+        models.processes(-1)

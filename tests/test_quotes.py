@@ -499,3 +499,133 @@ def test_a_statement_introduced_by_a_colon_line_is_its_issuers(nlp):
 def test_a_short_sentence_with_a_prepositional_phrase_still_attributes(nlp):
     (q,) = run(nlp, "“Didn’t we first use the word?” Clinton writes to Sullivan. He responds quickly.")
     assert (q.kind, q.speaker, q.cue_lemma) == ("direct", "Clinton", "write")
+
+
+# ------------------------------------------------------------------ he/she: the sex the text gives a person
+
+@pytest.mark.parametrize("text, speaker", [
+    # a title: "she" is not Mr. Baker, however recent
+    ('Maria Lopez met reporters in Ohio.\nMr. Baker answered questions for an hour.\n"I am ahead," she said.',
+     "Maria Lopez"),
+    # a gendered role noun in the name's phrase
+    ('Anna Berg met reporters.\nThen the spokesman Tom Baker answered questions.\n"We are ready," she said.',
+     "Anna Berg"),
+    # "her" used with a name earlier in the article
+    ('Tom Baker left the stage.\nMaria Lopez answered questions about her plan.\n'
+     '"It was a good night," he said.', "Tom Baker"),
+    # whom "he" stood for is a man: a later "she" looks past him
+    ('Maria Lopez spoke in Ohio.\nTom Baker answered questions for an hour.\n"The polls are rigged," he said.\n'
+     '"I am ahead," she said.', "Maria Lopez"),
+])
+def test_a_pronoun_resolves_past_a_person_of_the_other_sex(nlp, text, speaker):
+    direct = [q for q in run(nlp, text) if q.kind == "direct"]
+    assert direct[-1].speaker == speaker and direct[-1].speaker_type == "person"
+
+
+def test_mrs_hale_is_not_senator_hale(nlp):
+    text = ('Senator Tom Hale said he would vote against the bill.\nMrs. Hale said she was proud of him.\n'
+            '"It is a fine day," she said.\n"We will win," he said.')
+    direct = [q for q in run(nlp, text) if q.kind == "direct"]
+    assert [q.speaker for q in direct] == ["Mrs. Hale", "Senator Tom Hale"]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ('"We will respond," the spokesman said.', "person"),
+    ('"We will respond," officials said.', "group"),
+    ('"We will respond," the ministry said.', "organisation"),
+    ('"We will respond," said Maria Lopez.', "person"),
+    ('"We will respond," critics said.', "group"),
+    ('"We will respond," the document said.', "unknown"),
+])
+def test_a_quote_gives_its_speakers_type(nlp, text, kind):
+    (q,) = run(nlp, text)
+    assert q.speaker_type == kind and kind in quotes.SPEAKER_TYPES
+
+
+def test_the_speaker_words_file_is_checked(tmp_path):
+    path = tmp_path / "speakers.yaml"
+    path.write_text("titles:\n  male: [mr]\n", encoding="utf-8")
+    with pytest.raises(quotes.LexiconError, match="role_nouns"):
+        quotes.speaker_words(path)
+    assert quotes.speaker_words().sex("Mrs.") == "female" and quotes.speaker_words().sex("spokesman") == "male"
+
+
+@pytest.mark.parametrize("text", [
+    '“The summit changed nothing. Nobody expected more.”― Ola Brandt',   # horizontal bar stuck to the mark
+    '“The summit changed nothing. Nobody expected more.” ― Ola Brandt.',
+    '"The summit changed nothing. Nobody expected more." -- Ola Brandt',
+])
+def test_a_roundup_quote_takes_the_name_after_any_quotation_dash(nlp, text):
+    (q,) = run(nlp, text)
+    assert (q.kind, q.speaker, q.speaker_type) == ("direct", "Ola Brandt", "person")
+
+
+@pytest.mark.parametrize("text, speaker, reported", [
+    # the tagger took the verb for a plural noun; the parse still gives it a subject and a clause
+    ("But Lena Ostrova claims that the drills should stop.", "Lena Ostrova", "the drills should stop"),
+    # the reported clause hung on the verb as an adverbial clause with its own subject
+    ("Tom Baker said on Monday he would not accept the offer.", "Tom Baker", "he would not accept the offer"),
+    # a few quoted words inside the reported clause leave it reported
+    ('Tom Baker said the talks are "spiraling out of control."', "Tom Baker", 'the talks are "spiraling out of '
+                                                                             'control."'),
+])
+def test_reported_clauses_the_parse_misshapes_are_still_reported(nlp, text, speaker, reported):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert any((q.kind, q.speaker) == ("indirect", speaker) and q.text.startswith(reported[:20])
+               for q in found), found
+    (voice,) = quotes.sentence_voice(doc, found)
+    assert (voice["voice"], voice["speaker"]) == ("quoted", speaker)
+
+
+def test_they_is_not_one_named_person(nlp):
+    text = ('Critics of the plan, like Senators Tom Baker and Anna Berg, want changes.\n"We object," said Mr. Stenger.'
+            '\n"The plan is broken," they wrote.')
+    assert [q.speaker for q in run(nlp, text) if q.kind == "direct"][-1].startswith("Critics")
+
+
+@pytest.mark.parametrize("text, speaker, reported", [
+    ("Lena Ostrova wants to triple the size of the volunteer corps.", "Lena Ostrova", "to triple the size"),
+    ("The campaign plans to send the former president to Ohio.", "The campaign", "to send the former president"),
+    ("A poll released in August found that most voters back the plan.", "A poll", "most voters back the plan"),
+])
+def test_intentions_and_findings_are_their_holders_voice(nlp, text, speaker, reported):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text[:len(reported)]) for q in found] == [("indirect", speaker, reported)]
+    assert stance.classify(found[0].cue_lemma) in ("neutral", "endorsing")
+    (voice,) = quotes.sentence_voice(doc, found)
+    assert (voice["voice"], voice["speaker"]) == ("quoted", speaker)
+
+
+def test_a_want_without_a_clause_is_the_narrators(nlp):
+    doc = nlp("Voters want answers about the deal.")
+    assert quotes.extract(doc) == [] and quotes.sentence_voice(doc, [])[0]["voice"] == "narrator"
+
+
+def test_a_headline_name_and_colon_report_the_claim_after_it(nlp):
+    text = ("Pence: Flowers Won't Be at the Debate.\nUPDATE: The ministry issued a statement.\n"
+            'Ola Brandt, Nordic Daily: "The summit changed nothing."')
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == [
+        ("indirect", "Pence", "Flowers Won't Be at the Debate"),
+        ("direct", "Ola Brandt", "The summit changed nothing.")]
+    assert [v["voice"] for v in quotes.sentence_voice(doc, found)][:2] == ["quoted", "narrator"]
+
+
+def test_a_call_for_something_is_the_callers_view(nlp):
+    doc = nlp("In July, the Nordic Council called for a moratorium on the drills.")
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == [
+        ("indirect", "the Nordic Council", "for a moratorium on the drills")]
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == "quoted"
+    assert [q.text for q in run(nlp, "He said for the first time that it was over.")] == ["it was over"]
+
+
+def test_a_first_name_tells_family_members_apart(nlp):
+    text = ('Maria Lopez spoke in Ohio, and her aides cheered.\nTom Lopez said the tests were "not the point."\n'
+            '"Teachers matter more than tests," he said.')
+    direct = [q for q in run(nlp, text) if q.kind == "direct"]
+    assert [q.speaker for q in direct] == ["Tom Lopez"]
+

@@ -148,7 +148,12 @@ def test_stream_writes_the_same_tables_chunk_by_chunk(articles, nlp, tagged, tmp
     # five English articles, two per chunk: the rows went to disk in three row groups, not in one at the end
     assert pq.ParquetFile(tmp_path / "sentences.parquet").num_row_groups == 3
     assert counts["failures"] == 0 and len(tables.read("failures", tmp_path)) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.parquet" for n in (*tagging.TABLES, "failures"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{n}.parquet" for n in (*tagging.TABLES, "failures")] + ["parses"])
+    # the stored parse for the rhetoric stage: one DocBin file per chunk, every English article once
+    assert sorted(p.name for p in (tmp_path / "parses").iterdir()) == [
+        "00000.spacy", "00001.spacy", "00002.spacy", "index.json"]
+    assert counts["parses"] == 5
 
 
 def test_a_stream_whose_corpus_step_fails_leaves_no_table_behind(articles, nlp, tmp_path, monkeypatch):
@@ -257,7 +262,8 @@ def test_without_a_recorder_run_raises(articles, nlp, monkeypatch):
         tagging.run(articles, nlp=nlp)
 
 
-def test_worker_processes_give_the_same_tables(articles, nlp, tagged):
+def test_worker_processes_give_the_same_tables(articles, nlp, tagged, monkeypatch):
+    monkeypatch.setattr(tagging, "MIN_CHUNK", 1)  # five chunks of one article, so both workers tag some
     english = articles[articles["is_english"]]
     parallel = tagging.run(english, nlp=nlp, batch_size=2, n_process=2)
     for name, df in parallel.tables().items():
