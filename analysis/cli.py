@@ -93,7 +93,8 @@ def _run_parser(sub) -> None:
     run.add_argument("--force", action="store_true",
                      help="execute every selected stage, even those whose results in OUT are up to date (by default "
                           "a stage whose tables, parameters, files, notebook, code and package versions are unchanged "
-                          "since the run that computed its results is reused)")
+                          "since the run that computed its results is reused). The stages a run executes share one "
+                          "kernel, reset between stages; set FRAMING_FRESH_KERNEL=1 to give each its own")
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help=f"a Dask scheduler address (tcp://host:8786): sets the notebook parameter "
                           f"{runner.SCHEDULER!r} of every selected stage that declares one")

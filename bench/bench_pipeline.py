@@ -182,13 +182,13 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(ROOT))
+    _load_more()  # before the parser, so --help lists every goal
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", nargs="?", type=Path, help="corpus for the goals that need a large one (3-5)")
     parser.add_argument("--quick", action="store_true", help="measure each figure once, on the smaller sizes")
     parser.add_argument("--goals", help="comma-separated goal keys (default: all): " + ", ".join(GOALS))
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
-    sys.path.insert(0, str(ROOT))
-    _load_more()
     args = parser.parse_args(argv)
     chosen = args.goals.split(",") if args.goals else list(GOALS)
     unknown = [g for g in chosen if g not in GOALS]
