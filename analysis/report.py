@@ -457,14 +457,27 @@ def _model_version(name: str) -> str:
 
 @cache
 def git_commit() -> str:
-    """The workbook's git commit (with ``-dirty`` when it has uncommitted changes), or ``unknown``."""
-    root = Path(__file__).resolve().parent.parent
+    """The workbook's git commit (with ``-dirty`` when it has uncommitted changes), or ``unknown``.
+
+    Whether the checkout is dirty is asked of ``git describe --dirty``, which refreshes the index first: in a fresh
+    clone that runs the notebook filter (nbstripout) over every notebook, which can take longer than the 10 s
+    allowed on a loaded machine. The commit itself is then still given, saying the check did not finish."""
+    root = str(Path(__file__).resolve().parent.parent)
     try:
-        rev = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=40"],
-                             capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        rev = _git(root, "rev-parse", "HEAD")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return rev or "unknown"
+    try:
+        return _git(root, "describe", "--always", "--dirty", "--abbrev=40") or rev or "unknown"
+    except subprocess.TimeoutExpired:
+        return f"{rev} (uncommitted changes not checked: git took over 10 s)"
+    except (OSError, subprocess.SubprocessError):
+        return rev or "unknown"
+
+
+def _git(root: str, *args: str) -> str:
+    return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, timeout=10,
+                          check=True).stdout.strip()
 
 
 def _now() -> str:

@@ -129,3 +129,24 @@ def test_setup_before_altair_is_imported_still_gives_offline_charts():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("mimetype") and "'editor': False" in proc.stdout
+
+
+def test_the_commit_is_given_even_when_the_dirty_check_times_out(monkeypatch):
+    """In a fresh clone `git describe --dirty` first runs the notebook filter over every notebook, which can take
+    longer than its time limit: the provenance still names the commit, and says the check did not finish."""
+    import subprocess
+
+    head = report._git(str(report.Path(report.__file__).resolve().parent.parent), "rev-parse", "HEAD")
+    report.git_commit.cache_clear()  # it is asked once per process
+    assert len(head) == 40 and report.git_commit().startswith(head)
+    run = subprocess.run
+
+    def slow_describe(cmd, *args, **kwargs):
+        if "describe" in cmd:
+            raise subprocess.TimeoutExpired(cmd, kwargs.get("timeout", 10))
+        return run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(report.subprocess, "run", slow_describe)
+    report.git_commit.cache_clear()
+    assert report.git_commit() == f"{head} (uncommitted changes not checked: git took over 10 s)"
+    report.git_commit.cache_clear()
