@@ -88,8 +88,10 @@ def tag(articles: pd.DataFrame, data_dir: str | os.PathLike, *, scheduler: str =
     with _connect(scheduler, model=model, timeout=connect_timeout) as client, contextlib.ExitStack() as stack:
         out = {name: stack.enter_context(tables.Appender(name, data_dir)) for name in tagging.TABLES}
         stored = stack.enter_context(parses.Writer(data_dir, model=parsed_with))
+        # Shared values travel inside each task, not scattered: scattered data dies with the worker holding it,
+        # and a worker killed by one article would then cancel every other task ("lost dependencies").
         options = {"model": model, "batch_size": batch_size, "memory_share": memory_share,
-                   "aliases": client.scatter(alias_path.read_text(encoding="utf-8"), broadcast=True)}
+                   "aliases": alias_path.read_text(encoding="utf-8")}
         for result in _results(client, _tag_partition, _partitions(english, partition_size),
                                _count(english, partition_size), options, "tag"):
             _store(stored, result.pop("parsed", None), parsed_with)
@@ -152,8 +154,7 @@ def scan(articles: pd.DataFrame, *, scheduler: str = "", model: str = "en_core_w
     hits, counts, framed = [], [], []
     with _connect(scheduler, model=model, timeout=connect_timeout) as client:
         options = {"model": model, "batch_size": batch_size, "scare_max_words": scare_max_words,
-                   "record": failed is not None, "lexicon": client.scatter(lexicon, broadcast=True),
-                   "frame_lexicon": client.scatter(frame_lexicon, broadcast=True)}
+                   "record": failed is not None, "lexicon": lexicon, "frame_lexicon": frame_lexicon}  # see tag
         for result in _results(client, _scan_partition, parts, _count(english, partition_size), options,
                                "rhetoric"):
             if "failures" in result:

@@ -238,6 +238,24 @@ def test_an_article_that_kills_its_worker_is_a_failures_row_and_the_others_are_t
     _same_tables(local, remote, tagging.TABLES)
 
 
+@pytest.mark.timeout(900)
+def test_a_worker_death_on_a_one_worker_cluster_loses_no_shared_input(local_tag, tmp_path):
+    # The worker that dies is the only one: anything the run had placed on it (an alias table scattered to the
+    # workers, say) dies with it, and the retried articles and later partitions must not need it.
+    _, local = local_tag
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        one = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           memory_limit="3GiB")
+    with one, Client(one) as client:
+        client.register_plugin(Inject())
+        remote = tmp_path / "data"
+        counted = cluster.tag(_articles(DIES), remote, scheduler=one.scheduler_address, partition_size=3,
+                              connect_timeout=120)
+    assert failures.read(remote)[["article_id", "error"]].values.tolist() == [[DIES, "KilledWorker"]]
+    assert counted["failures"] == 1
+    _same_tables(local, remote, tagging.TABLES)
+
+
 def test_a_corpus_without_english_articles_gives_the_empty_tables_of_a_local_run(address, nlp, tmp_path):
     articles = _articles().assign(is_english=False)
     here = cluster.tag(articles, tmp_path / "local", nlp=nlp)
