@@ -445,14 +445,15 @@ def versions() -> dict[str, str]:
 
 
 def _model_version(name: str) -> str:
-    from analysis import models
+    # The package models.load would load (the name or its fallback), as the runner's check found it and the cache
+    # folder keeps it: asking spaCy here would import it (1.5 s) into the process that converts the reports.
+    from analysis import stages
 
-    for candidate in (name, models.FALLBACKS.get(name)):
-        try:
-            return f"{candidate} {metadata.version(candidate)}" if candidate else ""
-        except metadata.PackageNotFoundError:
-            continue
-    return f"{name} (version unknown)"
+    package = stages.model_package(name)
+    try:
+        return f"{package} {metadata.version(package)}"
+    except (metadata.PackageNotFoundError, ValueError):
+        return f"{name} (version unknown)"
 
 
 @cache
@@ -495,16 +496,24 @@ def _footer(data_dir: Path, params: dict) -> str:
             "</footer>")
 
 
-def index(run_dir: str | Path, *, stages, computed: dict[str, str] | None = None) -> Path:
-    """Write ``reports/index.html``: findings first (each with its n and a link to the sentences behind it), then
-    links to every stage report with when its results were computed (``computed``: stage name to a line), the
-    parameters, and an appendix listing the sentences behind each finding."""
+def findings_html(data_dir: str | Path) -> tuple[str, str]:
+    """The index's findings computed from the tables in ``data_dir``, as HTML: the list items and the appendix of
+    the sentences behind them. The runner computes them while a last stage that writes no table runs."""
     from analysis import findings
 
+    found = findings.all_findings(Path(data_dir))
+    return "".join(_finding_item(f) for f in found), _appendix(found)
+
+
+def index(run_dir: str | Path, *, stages, computed: dict[str, str] | None = None,
+          found: tuple[str, str] | None = None) -> Path:
+    """Write ``reports/index.html``: findings first (each with its n and a link to the sentences behind it), then
+    links to every stage report with when its results were computed (``computed``: stage name to a line), the
+    parameters, and an appendix listing the sentences behind each finding. ``found`` is ``findings_html`` of the
+    run's tables when it was computed already."""
     run_dir = Path(run_dir)
     data_dir, reports = run_dir / "data", run_dir / "reports"
-    found = findings.all_findings(data_dir)
-    items = "".join(_finding_item(f) for f in found)
+    items, appendix = found if found is not None else findings_html(data_dir)
     computed = computed or {}
     links = "".join(f'<li><a href="{html.escape(s.report)}">{html.escape(s.title)}</a><br>'
                     f'{computed_span(s.name, computed.get(s.name, ""))}</li>' if (reports / s.report).exists()
@@ -516,7 +525,7 @@ def index(run_dir: str | Path, *, stages, computed: dict[str, str] | None = None
             f"<h2>Stage reports</h2><ol>{links}</ol>"
             '<p><a href="methods.html">Method cards</a>: what each measure measures, how well, and what it cannot '
             "tell.</p>"
-            f"<h2>Parameters</h2>{_kv_table(params, 'fw-params')}{_appendix(found)}</div>{_footer(data_dir, params)}")
+            f"<h2>Parameters</h2>{_kv_table(params, 'fw-params')}{appendix}</div>{_footer(data_dir, params)}")
     return page(body, reports / "index.html", title="Framing workbook report")
 
 
