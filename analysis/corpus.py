@@ -644,7 +644,7 @@ def _shipped() -> Boilerplate:
 
 @cache
 def _compile(source: str, raw: str) -> Boilerplate:
-    spec = yaml.safe_load(raw) or {}
+    spec = tables.parse_yaml(raw) or {}
 
     def compiled(kind: str) -> re.Pattern | None:
         patterns = [str(p) for p in spec.get(kind) or []]
@@ -1121,7 +1121,7 @@ def _manifest_rows(path: Path) -> list[dict]:
         raise ManifestError(f"cannot read manifest {path}: {err}") from None
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            data = yaml.safe_load(raw) or []
+            data = tables.parse_yaml(raw) or []
         except yaml.YAMLError as err:
             raise ManifestError(f"manifest {path} is not valid YAML: {err}") from None
         if isinstance(data, dict):  # {path: {outlet: ..., date: ...}}
