@@ -887,3 +887,19 @@ def test_an_input_language_of_en_us_is_english(tmp_path):
                                     "NATO with Japan and South Korea on Friday.\",en-US\n", encoding="utf-8")
     a = corpus.ingest([tmp_path]).articles.iloc[0]
     assert (a["language"], a["language_source"], a["is_english"]) == ("en", "field", True)
+
+
+def test_the_yaml_data_files_parse_as_safe_load_parses_them():
+    """Every YAML file the package ships (schemas, boilerplate, lexicons, profiles, cards) is the same data through
+    ``tables.parse_yaml`` (libyaml's parser) as through ``yaml.safe_load``; bad YAML still raises YAMLError."""
+    import yaml
+
+    files = sorted((Path(tables.__file__).parent / "data").rglob("*.yaml"))
+    assert len(files) > 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert tables.parse_yaml(text) == yaml.safe_load(text), path
+    with pytest.raises(yaml.YAMLError):
+        tables.parse_yaml("a: [1, 2\nb: c")
+    with pytest.raises(yaml.YAMLError):  # plain data only, as safe_load
+        tables.parse_yaml("!!python/object/apply:os.system ['true']")
