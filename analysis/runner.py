@@ -158,7 +158,7 @@ def _execute(run: Plan) -> Path:
         staging = _staging(run.out)
         _mark(run.out, "running", staging=str(staging))
         cache.forget()
-        records, converted = cache.read(staging / "data"), []
+        records, converted, ahead = cache.read(staging / "data"), [], {}
         # The stages that execute share one kernel, started by the first of them and stopped after the last
         # (analysis.kernel); FRAMING_FRESH_KERNEL=1 gives each its own.
         with contextlib.nullcontext() if kernel.fresh() else kernel.Warm(arguments=KERNEL_ARGUMENTS) as warm:
@@ -169,9 +169,11 @@ def _execute(run: Plan) -> Path:
                 log.info("[%d/%d] %s done (%.0f s so far)", number, len(run.stages), stage.name,
                          time.time() - started)
                 _step(f"stage {stage.name} done")
-        for report_done in converted:
+                if converted:
+                    _pages_ahead(run.stages[number:], staging, converter, ahead)
+        for report_done in [*converted, *ahead.values()]:
             report_done.result()  # a conversion that raised fails the run here
-        _pages(staging, records, complete=not converted)
+        _pages(staging, records, complete=not converted, ahead=ahead)
         _publish(staging, run.out)
     except OSError as err:
         _mark(run.out, "failed", error=str(err))
@@ -299,18 +301,33 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
                              data_dir=staging / "data", computed=cache.computed(records[stage.name]))]
 
 
-def _pages(staging: Path, records: dict, *, complete: bool) -> None:
-    """The index and the method cards. When every stage was reused the pages of the earlier run stand, with
-    each stage's computed line brought up to date; otherwise they are written anew."""
+def _pages_ahead(later: list, staging: Path, converter: ThreadPoolExecutor, ahead: dict) -> None:
+    """Once a stage has executed, start in the converter thread, while the ``later`` stages run, what of the index
+    and the method cards no later stage can change: the method cards at once (they are the package's, the same
+    for every run), the index's findings once no later stage writes a table. ``ahead`` keeps their futures."""
+    if "methods" not in ahead:
+        from analysis import cards
+
+        ahead["methods"] = converter.submit(cards.page, staging / "reports" / cards.PAGE)
+    if "findings" not in ahead and not any(s.outputs for s in later):
+        ahead["findings"] = converter.submit(report.findings_html, staging / "data")
+
+
+def _pages(staging: Path, records: dict, *, complete: bool, ahead: dict) -> None:
+    """The index and the method cards (the parts ``_pages_ahead`` started are taken from ``ahead``). When every
+    stage was reused the pages of the earlier run stand, with each stage's computed line brought up to date;
+    otherwise they are written anew."""
     index = staging / "reports" / "index.html"
     lines = {name: cache.computed(record) for name, record in records.items()}
     if complete and index.exists() and (staging / "reports" / "methods.html").exists():
         report.restamp(index, lines)
         return
-    from analysis import cards
+    found = ahead["findings"].result() if "findings" in ahead else None
+    report.index(staging, stages=stages.all_stages(), computed=lines, found=found)
+    if "methods" not in ahead:
+        from analysis import cards
 
-    report.index(staging, stages=stages.all_stages(), computed=lines)
-    cards.page(staging / "reports" / cards.PAGE)  # the method cards every report section links to
+        cards.page(staging / "reports" / cards.PAGE)  # the method cards every report section links to
 
 
 # The kernel's own log only ever says, on every run, that it listens on local TCP without encryption and that
