@@ -181,9 +181,11 @@ def _status(args) -> int:
 
     state = runner.last_run(args.out)
     published = cache.read(Path(args.out) / "data")  # when each published stage's results were computed
-    if published:
-        state["stages"] = {name: {k: r.get(k, "") for k in ("computed", "reused", "seconds", "failures")}
-                           for name, r in published.items()}
+    if published:  # in pipeline order (the records are stored sorted by name), then any stage no longer declared
+        order = [s.name for s in stages.all_stages() if s.name in published]
+        order += sorted(set(published) - set(order))
+        state["stages"] = {name: {k: published[name].get(k, "") for k in ("computed", "reused", "seconds", "failures")}
+                           for name in order}
     sys.stdout.write(json.dumps(state, indent=2) + "\n")
     return 0 if state["status"] in ("complete", "none") else 1
 

@@ -1,9 +1,11 @@
 """The command line: the run options for unattended use, and commands that only read."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from analysis import cli, runner
+from analysis import cache, cli, runner, stages
 
 
 def test_run_documents_strict_and_wait_and_the_exit_statuses(capsys):
@@ -20,6 +22,16 @@ def test_status_of_a_folder_with_no_run_creates_nothing(tmp_path, capsys):
     assert cli.main(["status", "--out", str(tmp_path / "never")]) == 0
     assert '"status": "none"' in capsys.readouterr().out
     assert not (tmp_path / "never").exists()
+
+
+def test_status_lists_the_stages_in_pipeline_order(tmp_path, capsys):
+    names = [s.name for s in stages.all_stages()]
+    (tmp_path / "data").mkdir()
+    record = {"computed": "2026-01-01 00:00:00", "reused": "", "seconds": 1.0, "failures": 0}
+    cache.write({name: dict(record) for name in [*sorted(names), "retired"]}, tmp_path / "data")
+    assert cli.main(["status", "--out", str(tmp_path)]) == 0
+    listed = list(json.loads(capsys.readouterr().out)["stages"])
+    assert listed == [*names, "retired"] and listed != sorted(listed), "pipeline order, not the alphabet"
 
 
 def test_status_finishes_an_interrupted_publication(tmp_path, capsys):
