@@ -156,6 +156,8 @@ def _execute(run: Plan) -> Path:
     converter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="framing-report")
     try:
         staging = _staging(run.out)
+        unpublished = _Unpublished(staging)
+        report.log.addFilter(unpublished)
         _mark(run.out, "running", staging=str(staging))
         cache.forget()
         records, converted, ahead = cache.read(staging / "data"), [], {}
@@ -175,6 +177,7 @@ def _execute(run: Plan) -> Path:
             report_done.result()  # a conversion that raised fails the run here
         _pages(staging, records, complete=not converted, ahead=ahead)
         _publish(staging, run.out)
+        _announce(run, records, staging.name)
     except OSError as err:
         _mark(run.out, "failed", error=str(err))
         if isinstance(err, OutputError):
@@ -189,10 +192,32 @@ def _execute(run: Plan) -> Path:
         converter.shutdown(wait=True, cancel_futures=True)  # before the staging folder is removed
         signal.signal(signal.SIGTERM, previous)
         if staging is not None:
+            report.log.removeFilter(unpublished)
             shutil.rmtree(staging, ignore_errors=True)
     _mark(run.out, "complete", seconds=round(time.time() - started, 1),
           failures=int(failures.total(run.out / "data")))
     return run.out / "reports" / "index.html"
+
+
+class _Unpublished(logging.Filter):
+    """Drops the report module's lines about files in the run folder: a report is announced where it is published
+    (``_announce``), once the run is, not in a folder the run removes."""
+
+    def __init__(self, staging: Path):
+        super().__init__()
+        self.inside = os.path.join(staging, "")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not any(str(arg).startswith(self.inside) for arg in args)
+
+
+def _announce(run: Plan, records: dict, run_id: str) -> None:
+    """Log the published path of each report this run wrote (the stages it executed, then the index and the method
+    cards, rewritten whenever a stage executed)."""
+    written = [s.report for s in run.stages if records.get(s.name, {}).get("run") == run_id]
+    for name in [*written, "index.html", "methods.html"] if written else []:
+        log.info("wrote report %s", run.out / "reports" / name)
 
 
 @contextlib.contextmanager

@@ -85,9 +85,13 @@ def test_parameters_are_parsed_never_evaluated(pipeline):
     assert stages.coerce("corpus", '["x y", "z"]', "list") == ["x y", "z"]
 
 
-def test_a_run_publishes_tables_reports_and_executed_notebooks(pipeline, tmp_path):
+def test_a_run_publishes_tables_reports_and_executed_notebooks(pipeline, tmp_path, caplog):
     out = tmp_path / "out"
-    assert _run(out, "--profile", "two") == 0
+    with caplog.at_level(logging.INFO):
+        assert _run(out, "--profile", "two") == 0
+    wrote = [r.getMessage() for r in caplog.records if r.getMessage().startswith("wrote report")]
+    assert wrote == [f"wrote report {out / 'reports' / name}" for name in ("01_make.html", "index.html",
+                                                                          "methods.html")], "where they are published"
     assert _ids(out) == ["2"]
     assert (out / "reports" / "01_make.html").exists() and (out / "reports" / "index.html").exists()
     executed = nbformat.read(str(out / "reports" / "notebooks" / "01_make.ipynb"), as_version=4)
