@@ -432,7 +432,7 @@ LANGID_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 
 
 def _langid_arrays(model: Path) -> dict | None:
-    """The arrays of py3langid's model, from the cache folder (``report.cache_folder``).
+    """The arrays of py3langid's model, from the cache folder (``cache.folder``).
 
     py3langid ships its model LZMA-compressed: decompressing it costs 0.6 s of every ingestion. The arrays are
     kept uncompressed (68 MB), one ``.npy`` file each, keyed by py3langid's version and the model file's size and
@@ -442,12 +442,12 @@ def _langid_arrays(model: Path) -> dict | None:
 
     import numpy as np
 
-    from analysis import report
+    from analysis import cache
 
     try:
         state = model.stat()
         version = metadata.version("py3langid")
-        folder = report.cache_folder() / f"langid-{version}-{state.st_size}-{state.st_mtime_ns}"
+        folder = cache.folder() / f"langid-{version}-{state.st_size}-{state.st_mtime_ns}"
         if not folder.is_dir():
             with lzma.open(model) as packed, np.load(io.BytesIO(packed.read()), allow_pickle=False) as data:
                 _keep_arrays(folder, {name: data[name] for name in LANGID_ARRAYS})

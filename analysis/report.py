@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import tables
+from analysis.cache import PACKAGES, folder as cache_folder, package_versions as versions  # noqa: F401 (report API)
 
 # nbformat, nbconvert and altair are imported where they are used: every stage kernel imports this module for
 # ``setup`` and ``table_html``, and those three cost it seconds (altair and nbformat import jsonschema).
@@ -35,8 +36,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 VEGALITE = "application/vnd.vegalite.v5+json"
 VEGALITE_BLOCK = 'class="fw-chart-block"'
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
-PACKAGES = ("pandas", "pyarrow", "altair", "vl-convert-python", "spacy", "textblob", "vaderSentiment", "papermill",
-            "nbconvert", "rapidfuzz", "datasketch", "trafilatura", "py3langid")
 
 
 # What a chart's action menu offers wherever the workbook draws one: saving the image, never "Open in Vega Editor"
@@ -312,14 +311,6 @@ def _bundle(vl_version: str) -> str:
     return bundle
 
 
-def cache_folder() -> Path:
-    """Where the workbook keeps files it can rebuild (the Vega bundle): ``$FRAMING_CACHE``, else
-    ``$XDG_CACHE_HOME/framing-workbook``, else ``~/.cache/framing-workbook``."""
-    if os.environ.get("FRAMING_CACHE"):
-        return Path(os.environ["FRAMING_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framing-workbook"
-
-
 @cache
 def _css() -> str:
     return (TEMPLATES / "framing" / "report.css").read_text(encoding="utf-8")
@@ -430,18 +421,6 @@ def corpus_checksum(data_dir: Path) -> str:
         return "unknown (no articles table)"
     parts = sorted(articles["sha256"]) + sorted(skipped["source_path"] + ":" + skipped["reason"])
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-@cache
-def versions() -> dict[str, str]:
-    """Installed versions of the packages that shape the results."""
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def _model_version(name: str) -> str:

@@ -32,10 +32,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import cache, failures, kernel, progress, report, stages
+from analysis import cache, kernel, progress, stages
 
 # papermill, nbformat and the method cards are imported when a stage executes: a run that reuses every stage
-# needs none of them.
+# needs none of them. The report and failures modules (pandas, pyarrow) are imported once the first stage that
+# executes has started the run's kernel, not before: the kernel boots while they are imported.
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def _execute(run: Plan) -> Path:
     try:
         staging = _staging(run.out)
         unpublished = _Unpublished(staging)
-        report.log.addFilter(unpublished)
+        logging.getLogger("analysis.report").addFilter(unpublished)
         _mark(run.out, "running", staging=str(staging))
         cache.forget()
         records, converted, ahead = cache.read(staging / "data"), [], {}
@@ -192,8 +193,10 @@ def _execute(run: Plan) -> Path:
         converter.shutdown(wait=True, cancel_futures=True)  # before the staging folder is removed
         signal.signal(signal.SIGTERM, previous)
         if staging is not None:
-            report.log.removeFilter(unpublished)
+            logging.getLogger("analysis.report").removeFilter(unpublished)
             shutil.rmtree(staging, ignore_errors=True)
+    from analysis import failures
+
     _mark(run.out, "complete", seconds=round(time.time() - started, 1),
           failures=int(failures.total(run.out / "data")))
     return run.out / "reports" / "index.html"
@@ -307,6 +310,8 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
     fingerprint, parts = cache.fingerprint(stage, params, staging / "data", failures=failed)
     record = records.get(stage.name)
     if not run.force and cache.reusable(record, fingerprint, stage, staging):
+        from analysis import report
+
         records[stage.name] = {**record, "reused": cache.now()}
         report.restamp(staging / "reports" / stage.report, {stage.name: cache.computed(records[stage.name])})
         log.info("%s: reused the results computed on %s UTC (nothing it reads has changed)", stage.name,
@@ -316,6 +321,8 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
         log.info("%s: runs again (changed: %s)", stage.name, ", ".join(cache.changed(record, parts)))
     began, computed = time.time(), cache.now()
     executed = _run_stage(stage, params, staging, run.out, warm)
+    from analysis import failures, report  # here, not before the kernel started: pandas is a second to import
+
     rows = failures.read(staging / "data")
     rows = rows[rows["stage"] == stage.name]
     records[stage.name] = {"fingerprint": fingerprint, "parts": parts, "computed": computed, "reused": "",
@@ -330,6 +337,8 @@ def _pages_ahead(later: list, staging: Path, converter: ThreadPoolExecutor, ahea
     """Once a stage has executed, start in the converter thread, while the ``later`` stages run, what of the index
     and the method cards no later stage can change: the method cards at once (they are the package's, the same
     for every run), the index's findings once no later stage writes a table. ``ahead`` keeps their futures."""
+    from analysis import report
+
     if "methods" not in ahead:
         from analysis import cards
 
@@ -342,6 +351,8 @@ def _pages(staging: Path, records: dict, *, complete: bool, ahead: dict) -> None
     """The index and the method cards (the parts ``_pages_ahead`` started are taken from ``ahead``). When every
     stage was reused the pages of the earlier run stand, with each stage's computed line brought up to date;
     otherwise they are written anew."""
+    from analysis import report
+
     index = staging / "reports" / "index.html"
     lines = {name: cache.computed(record) for name, record in records.items()}
     if complete and index.exists() and (staging / "reports" / "methods.html").exists():

@@ -103,3 +103,23 @@ def test_a_command_that_executes_no_notebook_imports_neither_spacy_nor_papermill
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_run_starts_its_kernel_before_importing_pandas(tmp_path):
+    """`framing run` starts the run's kernel before it imports pandas and pyarrow (half a second): the kernel boots
+    while the runner imports them."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, sys\nfrom analysis import cli, kernel\n"
+            "def start(self, cwd):\n"
+            "    print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules), flush=True)\n"
+            "    os._exit(0)\n"
+            "kernel.Warm.start = start\n"
+            f"cli.main(['-q', 'run', '--out', {str(tmp_path)!r}, '--stages', 'ingest'])\n"
+            "print('the kernel was never started')")
+    env = {k: v for k, v in os.environ.items() if k != "FRAMING_FRESH_KERNEL"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
