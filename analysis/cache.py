@@ -10,7 +10,7 @@ Each stage's **fingerprint** is a SHA-256 over everything its results depend on:
 * the content of every file or folder a parameter names (``paths`` and ``profiles`` in pipeline.yaml: the corpus,
   the manifest, lexicons, alias tables, the story profile folder);
 * the notebook file, the ``analysis`` package's code and data files, the workbook's version, the versions of the
-  packages that shape the results (``report.PACKAGES``), the spaCy model's version and Python's.
+  packages that shape the results (``PACKAGES``), the spaCy model's version and Python's.
 
 The records live in ``data/.framing-stages.json``, beside the tables they describe, so they are published with
 them in the same directory swap (``runner._publish``): a record never describes tables of another run. A stage
@@ -32,6 +32,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+PACKAGES = ("pandas", "pyarrow", "altair", "vl-convert-python", "spacy", "textblob", "vaderSentiment", "papermill",
+            "nbconvert", "rapidfuzz", "datasketch", "trafilatura", "py3langid")  # the versions that shape results
 RECORDS = ".framing-stages.json"  # inside OUT/data: the fingerprint and provenance of every stage's results
 PACKAGE = Path(__file__).resolve().parent
 IMPLICIT_INPUTS = ("articles", "skipped")  # every stage report's header summarises the corpus from these
@@ -155,11 +157,32 @@ def code_digest() -> str:
     return file_digest(PACKAGE)
 
 
+def folder() -> Path:
+    """Where the workbook keeps files it can rebuild (the Vega bundle, notebook parameters, the model check,
+    py3langid's unpacked model): ``$FRAMING_CACHE``, else ``$XDG_CACHE_HOME/framing-workbook``, else
+    ``~/.cache/framing-workbook``."""
+    if os.environ.get("FRAMING_CACHE"):
+        return Path(os.environ["FRAMING_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framing-workbook"
+
+
+@cache
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the results (``PACKAGES``)."""
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
 def versions(model: str | None = None) -> dict[str, str]:
     """The versions a stage's results depend on: Python, the workbook, the result-shaping packages and the model."""
-    from analysis import __version__, report
+    from analysis import __version__
 
-    found = {"python": platform.python_version(), "framing-workbook": __version__, **report.versions()}
+    found = {"python": platform.python_version(), "framing-workbook": __version__, **package_versions()}
     if model:
         found["model"] = _model_version(model)
     return found

@@ -16,6 +16,8 @@ from pathlib import Path
 import mistune
 import yaml
 
+from analysis import tables
+
 log = logging.getLogger(__name__)
 
 PAGE = "methods.html"
@@ -65,7 +67,7 @@ def read(path: str | Path) -> dict:
     """One card file, validated (see ``validate``)."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = tables.parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise CardError(f"{path}: not valid YAML: {err}") from None
     return validate(raw, where=path)

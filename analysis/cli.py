@@ -8,7 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
-from analysis import failures, profiles, runner, stages, tables
+from analysis import profiles, runner, stages
+
+# failures and tables (pandas, pyarrow) are imported where used: `framing run` starts its kernel sooner without.
 
 log = logging.getLogger("analysis.cli")
 
@@ -120,6 +122,8 @@ def _run(args) -> int:
                        stage_names=names, force=args.force, scheduler=args.scheduler)
     index = runner.execute(plan, wait=args.wait)
     log.info("reports: %s", index)
+    from analysis import failures
+
     failed = failures.summary(plan.out / "data")
     for row in failed.itertuples(index=False):
         log.warning("%s: %d article(s) failed and were left out of later stages (%s)", row.stage, row.failed,
@@ -171,6 +175,8 @@ def _stages(args) -> int:
 
 
 def _schema(args) -> int:
+    from analysis import tables
+
     names = args.tables or list(tables.schemas())
     sys.stdout.write("\n\n".join(tables.markdown(n) for n in names) + "\n")
     return 0
@@ -181,9 +187,11 @@ def _status(args) -> int:
 
     state = runner.last_run(args.out)
     published = cache.read(Path(args.out) / "data")  # when each published stage's results were computed
-    if published:
-        state["stages"] = {name: {k: r.get(k, "") for k in ("computed", "reused", "seconds", "failures")}
-                           for name, r in published.items()}
+    if published:  # in pipeline order (the records are stored sorted by name), then any stage no longer declared
+        order = [s.name for s in stages.all_stages() if s.name in published]
+        order += sorted(set(published) - set(order))
+        state["stages"] = {name: {k: published[name].get(k, "") for k in ("computed", "reused", "seconds", "failures")}
+                           for name in order}
     sys.stdout.write(json.dumps(state, indent=2) + "\n")
     return 0 if state["status"] in ("complete", "none") else 1
 

@@ -14,10 +14,17 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import yaml
 
-from analysis import patterns, tables
+from analysis import patterns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and analysis.tables are imported by `fit`, the one function that needs them: `framing run` reads the
+# profile names and folders before it starts the run's kernel, and should not wait for pandas to do so.
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +168,10 @@ def fit(profile: Profile, *, articles: pd.DataFrame, hits: pd.DataFrame | None =
 
     Columns: check, fits (bool), finding (a sentence; one that does not fit names ``framing new-story``).
     """
+    import pandas as pd
+
+    from analysis import tables
+
     rows = []
     if profile.phrases is not None and hits is not None:
         rows.append(_phrase_fit(profile, articles, hits, min_share))

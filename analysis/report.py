@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import tables
+from analysis.cache import PACKAGES, folder as cache_folder, package_versions as versions  # noqa: F401 (report API)
 
 # nbformat, nbconvert and altair are imported where they are used: every stage kernel imports this module for
 # ``setup`` and ``table_html``, and those three cost it seconds (altair and nbformat import jsonschema).
@@ -35,8 +36,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 VEGALITE = "application/vnd.vegalite.v5+json"
 VEGALITE_BLOCK = 'class="fw-chart-block"'
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
-PACKAGES = ("pandas", "pyarrow", "altair", "vl-convert-python", "spacy", "textblob", "vaderSentiment", "papermill",
-            "nbconvert", "rapidfuzz", "datasketch", "trafilatura", "py3langid")
 
 
 # What a chart's action menu offers wherever the workbook draws one: saving the image, never "Open in Vega Editor"
@@ -312,14 +311,6 @@ def _bundle(vl_version: str) -> str:
     return bundle
 
 
-def cache_folder() -> Path:
-    """Where the workbook keeps files it can rebuild (the Vega bundle): ``$FRAMING_CACHE``, else
-    ``$XDG_CACHE_HOME/framing-workbook``, else ``~/.cache/framing-workbook``."""
-    if os.environ.get("FRAMING_CACHE"):
-        return Path(os.environ["FRAMING_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framing-workbook"
-
-
 @cache
 def _css() -> str:
     return (TEMPLATES / "framing" / "report.css").read_text(encoding="utf-8")
@@ -432,27 +423,16 @@ def corpus_checksum(data_dir: Path) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-@cache
-def versions() -> dict[str, str]:
-    """Installed versions of the packages that shape the results."""
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
 def _model_version(name: str) -> str:
-    from analysis import models
+    # The package models.load would load (the name or its fallback), as the runner's check found it and the cache
+    # folder keeps it: asking spaCy here would import it (1.5 s) into the process that converts the reports.
+    from analysis import stages
 
-    for candidate in (name, models.FALLBACKS.get(name)):
-        try:
-            return f"{candidate} {metadata.version(candidate)}" if candidate else ""
-        except metadata.PackageNotFoundError:
-            continue
-    return f"{name} (version unknown)"
+    package = stages.model_package(name)
+    try:
+        return f"{package} {metadata.version(package)}"
+    except (metadata.PackageNotFoundError, ValueError):
+        return f"{name} (version unknown)"
 
 
 @cache
@@ -495,16 +475,24 @@ def _footer(data_dir: Path, params: dict) -> str:
             "</footer>")
 
 
-def index(run_dir: str | Path, *, stages, computed: dict[str, str] | None = None) -> Path:
-    """Write ``reports/index.html``: findings first (each with its n and a link to the sentences behind it), then
-    links to every stage report with when its results were computed (``computed``: stage name to a line), the
-    parameters, and an appendix listing the sentences behind each finding."""
+def findings_html(data_dir: str | Path) -> tuple[str, str]:
+    """The index's findings computed from the tables in ``data_dir``, as HTML: the list items and the appendix of
+    the sentences behind them. The runner computes them while a last stage that writes no table runs."""
     from analysis import findings
 
+    found = findings.all_findings(Path(data_dir))
+    return "".join(_finding_item(f) for f in found), _appendix(found)
+
+
+def index(run_dir: str | Path, *, stages, computed: dict[str, str] | None = None,
+          found: tuple[str, str] | None = None) -> Path:
+    """Write ``reports/index.html``: findings first (each with its n and a link to the sentences behind it), then
+    links to every stage report with when its results were computed (``computed``: stage name to a line), the
+    parameters, and an appendix listing the sentences behind each finding. ``found`` is ``findings_html`` of the
+    run's tables when it was computed already."""
     run_dir = Path(run_dir)
     data_dir, reports = run_dir / "data", run_dir / "reports"
-    found = findings.all_findings(data_dir)
-    items = "".join(_finding_item(f) for f in found)
+    items, appendix = found if found is not None else findings_html(data_dir)
     computed = computed or {}
     links = "".join(f'<li><a href="{html.escape(s.report)}">{html.escape(s.title)}</a><br>'
                     f'{computed_span(s.name, computed.get(s.name, ""))}</li>' if (reports / s.report).exists()
@@ -516,7 +504,7 @@ def index(run_dir: str | Path, *, stages, computed: dict[str, str] | None = None
             f"<h2>Stage reports</h2><ol>{links}</ol>"
             '<p><a href="methods.html">Method cards</a>: what each measure measures, how well, and what it cannot '
             "tell.</p>"
-            f"<h2>Parameters</h2>{_kv_table(params, 'fw-params')}{_appendix(found)}</div>{_footer(data_dir, params)}")
+            f"<h2>Parameters</h2>{_kv_table(params, 'fw-params')}{appendix}</div>{_footer(data_dir, params)}")
     return page(body, reports / "index.html", title="Framing workbook report")
 
 

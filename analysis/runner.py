@@ -32,10 +32,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import cache, failures, kernel, progress, report, stages
+from analysis import cache, kernel, progress, stages
 
 # papermill, nbformat and the method cards are imported when a stage executes: a run that reuses every stage
-# needs none of them.
+# needs none of them. The report and failures modules (pandas, pyarrow) are imported once the first stage that
+# executes has started the run's kernel, not before: the kernel boots while they are imported.
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +157,11 @@ def _execute(run: Plan) -> Path:
     converter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="framing-report")
     try:
         staging = _staging(run.out)
+        unpublished = _Unpublished(staging)
+        logging.getLogger("analysis.report").addFilter(unpublished)
         _mark(run.out, "running", staging=str(staging))
         cache.forget()
-        records, converted = cache.read(staging / "data"), []
+        records, converted, ahead = cache.read(staging / "data"), [], {}
         # The stages that execute share one kernel, started by the first of them and stopped after the last
         # (analysis.kernel); FRAMING_FRESH_KERNEL=1 gives each its own.
         with contextlib.nullcontext() if kernel.fresh() else kernel.Warm(arguments=KERNEL_ARGUMENTS) as warm:
@@ -169,10 +172,13 @@ def _execute(run: Plan) -> Path:
                 log.info("[%d/%d] %s done (%.0f s so far)", number, len(run.stages), stage.name,
                          time.time() - started)
                 _step(f"stage {stage.name} done")
-        for report_done in converted:
+                if converted:
+                    _pages_ahead(run.stages[number:], staging, converter, ahead)
+        for report_done in [*converted, *ahead.values()]:
             report_done.result()  # a conversion that raised fails the run here
-        _pages(staging, records, complete=not converted)
+        _pages(staging, records, complete=not converted, ahead=ahead)
         _publish(staging, run.out)
+        _announce(run, records, staging.name)
     except OSError as err:
         _mark(run.out, "failed", error=str(err))
         if isinstance(err, OutputError):
@@ -187,10 +193,34 @@ def _execute(run: Plan) -> Path:
         converter.shutdown(wait=True, cancel_futures=True)  # before the staging folder is removed
         signal.signal(signal.SIGTERM, previous)
         if staging is not None:
+            logging.getLogger("analysis.report").removeFilter(unpublished)
             shutil.rmtree(staging, ignore_errors=True)
+    from analysis import failures
+
     _mark(run.out, "complete", seconds=round(time.time() - started, 1),
           failures=int(failures.total(run.out / "data")))
     return run.out / "reports" / "index.html"
+
+
+class _Unpublished(logging.Filter):
+    """Drops the report module's lines about files in the run folder: a report is announced where it is published
+    (``_announce``), once the run is, not in a folder the run removes."""
+
+    def __init__(self, staging: Path):
+        super().__init__()
+        self.inside = os.path.join(staging, "")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not any(str(arg).startswith(self.inside) for arg in args)
+
+
+def _announce(run: Plan, records: dict, run_id: str) -> None:
+    """Log the published path of each report this run wrote (the stages it executed, then the index and the method
+    cards, rewritten whenever a stage executed)."""
+    written = [s.report for s in run.stages if records.get(s.name, {}).get("run") == run_id]
+    for name in [*written, "index.html", "methods.html"] if written else []:
+        log.info("wrote report %s", run.out / "reports" / name)
 
 
 @contextlib.contextmanager
@@ -280,6 +310,8 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
     fingerprint, parts = cache.fingerprint(stage, params, staging / "data", failures=failed)
     record = records.get(stage.name)
     if not run.force and cache.reusable(record, fingerprint, stage, staging):
+        from analysis import report
+
         records[stage.name] = {**record, "reused": cache.now()}
         report.restamp(staging / "reports" / stage.report, {stage.name: cache.computed(records[stage.name])})
         log.info("%s: reused the results computed on %s UTC (nothing it reads has changed)", stage.name,
@@ -289,6 +321,8 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
         log.info("%s: runs again (changed: %s)", stage.name, ", ".join(cache.changed(record, parts)))
     began, computed = time.time(), cache.now()
     executed = _run_stage(stage, params, staging, run.out, warm)
+    from analysis import failures, report  # here, not before the kernel started: pandas is a second to import
+
     rows = failures.read(staging / "data")
     rows = rows[rows["stage"] == stage.name]
     records[stage.name] = {"fingerprint": fingerprint, "parts": parts, "computed": computed, "reused": "",
@@ -299,18 +333,37 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
                              data_dir=staging / "data", computed=cache.computed(records[stage.name]))]
 
 
-def _pages(staging: Path, records: dict, *, complete: bool) -> None:
-    """The index and the method cards. When every stage was reused the pages of the earlier run stand, with
-    each stage's computed line brought up to date; otherwise they are written anew."""
+def _pages_ahead(later: list, staging: Path, converter: ThreadPoolExecutor, ahead: dict) -> None:
+    """Once a stage has executed, start in the converter thread, while the ``later`` stages run, what of the index
+    and the method cards no later stage can change: the method cards at once (they are the package's, the same
+    for every run), the index's findings once no later stage writes a table. ``ahead`` keeps their futures."""
+    from analysis import report
+
+    if "methods" not in ahead:
+        from analysis import cards
+
+        ahead["methods"] = converter.submit(cards.page, staging / "reports" / cards.PAGE)
+    if "findings" not in ahead and not any(s.outputs for s in later):
+        ahead["findings"] = converter.submit(report.findings_html, staging / "data")
+
+
+def _pages(staging: Path, records: dict, *, complete: bool, ahead: dict) -> None:
+    """The index and the method cards (the parts ``_pages_ahead`` started are taken from ``ahead``). When every
+    stage was reused the pages of the earlier run stand, with each stage's computed line brought up to date;
+    otherwise they are written anew."""
+    from analysis import report
+
     index = staging / "reports" / "index.html"
     lines = {name: cache.computed(record) for name, record in records.items()}
     if complete and index.exists() and (staging / "reports" / "methods.html").exists():
         report.restamp(index, lines)
         return
-    from analysis import cards
+    found = ahead["findings"].result() if "findings" in ahead else None
+    report.index(staging, stages=stages.all_stages(), computed=lines, found=found)
+    if "methods" not in ahead:
+        from analysis import cards
 
-    report.index(staging, stages=stages.all_stages(), computed=lines)
-    cards.page(staging / "reports" / cards.PAGE)  # the method cards every report section links to
+        cards.page(staging / "reports" / cards.PAGE)  # the method cards every report section links to
 
 
 # The kernel's own log only ever says, on every run, that it listens on local TCP without encryption and that

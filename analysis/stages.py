@@ -82,10 +82,10 @@ def parameters(notebook: Path) -> dict:
     Every ``framing`` command lists the stages' parameters, and importing papermill and nbformat costs half a
     second, so the answer is kept in the cache folder under the notebook's content hash and papermill's version:
     an edited notebook or another papermill is inspected afresh."""
-    from analysis import report
+    from analysis import cache
 
     digest = hashlib.sha256(notebook.read_bytes() + metadata.version("papermill").encode()).hexdigest()[:32]
-    kept = report.cache_folder() / "parameters" / f"{digest}.json"
+    kept = cache.folder() / "parameters" / f"{digest}.json"
     try:
         return json.loads(kept.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -232,9 +232,9 @@ def model_package(name: str) -> str:
         return name
     state = [(entry, os.stat(entry).st_mtime_ns) for entry in sys.path if entry and os.path.isdir(entry)]
     digest = hashlib.sha256(json.dumps([name, state]).encode()).hexdigest()[:32]
-    from analysis import report
+    from analysis import cache
 
-    kept = report.cache_folder() / "models" / f"{digest}.json"
+    kept = cache.folder() / "models" / f"{digest}.json"
     try:
         return json.loads(kept.read_text(encoding="utf-8"))["package"]
     except (OSError, ValueError, KeyError):

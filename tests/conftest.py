@@ -30,6 +30,17 @@ def seed_texts() -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
 
 
+def write_notebook(path: Path, cells: list[str], params: str) -> None:
+    """A Python 3 notebook at ``path``: a cell tagged ``parameters`` holding ``params``, then one code cell each."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                             "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, str(path))
+
+
 def run_workbook(out: Path, *args: str) -> Path:
     """Run ``framing run`` into ``out`` in a subprocess, as a user would; fail the test with its output if it fails."""
     import subprocess

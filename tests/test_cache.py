@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from analysis import cache, cli, runner, stages, tables
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, write_notebook
 
 MAKE_PARAMS = '''data_dir: str = "."  # folder of the run's tables
 corpus: list = []  # files or folders
@@ -36,19 +36,11 @@ scheduler: str = ""  # Dask scheduler address'''
 USE = ["from analysis import tables\nlen(tables.read('articles', data_dir)), scheduler"]
 
 
-def _notebook(path: Path, cells: list[str], params: str) -> None:
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                             "language": "python"}})
-    nb.cells = [nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]})]
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
-    nbformat.write(nb, str(path))
-
-
 @pytest.fixture()
 def pipeline(tmp_path, monkeypatch):
     """``make`` -> ``use``, declared in tmp_path; the corpus is tmp_path/corpus with two articles."""
-    _notebook(tmp_path / "01_make.ipynb", MAKE, MAKE_PARAMS)
-    _notebook(tmp_path / "02_use.ipynb", USE, USE_PARAMS)
+    write_notebook(tmp_path / "01_make.ipynb", MAKE, MAKE_PARAMS)
+    write_notebook(tmp_path / "02_use.ipynb", USE, USE_PARAMS)
     decl = {"stages": [{"name": "make", "notebook": "01_make.ipynb", "title": "Make", "inputs": [],
                         "outputs": ["articles", "skipped", "failures"]},
                        {"name": "use", "notebook": "02_use.ipynb", "title": "Use", "inputs": ["articles"],

@@ -1,9 +1,11 @@
 """The command line: the run options for unattended use, and commands that only read."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from analysis import cli, runner
+from analysis import cache, cli, runner, stages
 
 
 def test_run_documents_strict_and_wait_and_the_exit_statuses(capsys):
@@ -20,6 +22,16 @@ def test_status_of_a_folder_with_no_run_creates_nothing(tmp_path, capsys):
     assert cli.main(["status", "--out", str(tmp_path / "never")]) == 0
     assert '"status": "none"' in capsys.readouterr().out
     assert not (tmp_path / "never").exists()
+
+
+def test_status_lists_the_stages_in_pipeline_order(tmp_path, capsys):
+    names = [s.name for s in stages.all_stages()]
+    (tmp_path / "data").mkdir()
+    record = {"computed": "2026-01-01 00:00:00", "reused": "", "seconds": 1.0, "failures": 0}
+    cache.write({name: dict(record) for name in [*sorted(names), "retired"]}, tmp_path / "data")
+    assert cli.main(["status", "--out", str(tmp_path)]) == 0
+    listed = list(json.loads(capsys.readouterr().out)["stages"])
+    assert listed == [*names, "retired"] and listed != sorted(listed), "pipeline order, not the alphabet"
 
 
 def test_status_finishes_an_interrupted_publication(tmp_path, capsys):
@@ -91,3 +103,23 @@ def test_a_command_that_executes_no_notebook_imports_neither_spacy_nor_papermill
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_run_starts_its_kernel_before_importing_pandas(tmp_path):
+    """`framing run` starts the run's kernel before it imports pandas and pyarrow (half a second): the kernel boots
+    while the runner imports them."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, sys\nfrom analysis import cli, kernel\n"
+            "def start(self, cwd):\n"
+            "    print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules), flush=True)\n"
+            "    os._exit(0)\n"
+            "kernel.Warm.start = start\n"
+            f"cli.main(['-q', 'run', '--out', {str(tmp_path)!r}, '--stages', 'ingest'])\n"
+            "print('the kernel was never started')")
+    env = {k: v for k, v in os.environ.items() if k != "FRAMING_FRESH_KERNEL"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -887,3 +887,48 @@ def test_an_input_language_of_en_us_is_english(tmp_path):
                                     "NATO with Japan and South Korea on Friday.\",en-US\n", encoding="utf-8")
     a = corpus.ingest([tmp_path]).articles.iloc[0]
     assert (a["language"], a["language_source"], a["is_english"]) == ("en", "field", True)
+
+
+def test_the_yaml_data_files_parse_as_safe_load_parses_them():
+    """Every YAML file the package ships (schemas, boilerplate, lexicons, profiles, cards) is the same data through
+    ``tables.parse_yaml`` (libyaml's parser) as through ``yaml.safe_load``; bad YAML still raises YAMLError."""
+    import yaml
+
+    files = sorted((Path(tables.__file__).parent / "data").rglob("*.yaml"))
+    assert len(files) > 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert tables.parse_yaml(text) == yaml.safe_load(text), path
+    with pytest.raises(yaml.YAMLError):
+        tables.parse_yaml("a: [1, 2\nb: c")
+    with pytest.raises(yaml.YAMLError):  # plain data only, as safe_load
+        tables.parse_yaml("!!python/object/apply:os.system ['true']")
+
+
+def test_the_language_model_is_kept_unpacked_and_identifies_as_py3langid_does(tmp_path, monkeypatch, seed_texts):
+    """py3langid's model is LZMA-packed (0.6 s to unpack at every ingestion): its arrays are kept in the cache
+    folder and mapped from there, and give py3langid's own rankings; without a usable cache folder py3langid
+    reads its file as before."""
+    import lzma
+
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    texts = [*seed_texts.values(), "Der Hund ist sehr gross und die Katze auch.", "Le chat est noir.",
+             "Kim Jong Un visits Pyongyang factory", "北朝鮮は日米韓の軍事協力を非難した。"]
+    own = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    monkeypatch.setenv("FRAMING_CACHE", str(tmp_path / "cache"))
+    corpus._identifier.cache_clear()
+    assert [corpus._identifier().rank(t) for t in texts] == [own.rank(t) for t in texts]
+    kept = list((tmp_path / "cache").glob("langid-*/*.npy"))
+    assert len(kept) == len(corpus.LANGID_ARRAYS)
+    monkeypatch.setattr(lzma, "open", lambda *a, **k: pytest.fail("the kept arrays were not used"))
+    corpus._identifier.cache_clear()
+    assert [corpus._identifier().rank(t) for t in texts] == [own.rank(t) for t in texts]
+    monkeypatch.undo()
+    (tmp_path / "blocked").write_text("a file where the cache folder should be")
+    monkeypatch.setenv("FRAMING_CACHE", str(tmp_path / "blocked"))
+    corpus._identifier.cache_clear()
+    try:
+        assert corpus._identifier().classify(texts[0]) == own.classify(texts[0])
+    finally:
+        corpus._identifier.cache_clear()

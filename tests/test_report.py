@@ -150,3 +150,36 @@ def test_the_commit_is_given_even_when_the_dirty_check_times_out(monkeypatch):
     report.git_commit.cache_clear()
     assert report.git_commit() == f"{head} (uncommitted changes not checked: git took over 10 s)"
     report.git_commit.cache_clear()
+
+
+def test_the_model_in_the_provenance_is_named_without_importing_spacy(tmp_path):
+    """Reports are converted in the runner's process, which runs no spaCy: the model's package and version come
+    from the runner's model check, kept in the cache folder, and name what ``models.load`` loads."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom analysis import report\nprint(report._model_version('en_core_web_sm'))\n"
+            "print('spacy' in sys.modules)")
+    env = {**os.environ, "FRAMING_CACHE": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+            for _ in range(2)]  # the first fills the cache folder
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    (first, _), (named, imported) = (r.stdout.strip().splitlines() for r in runs)
+    assert imported == "False" and named == first
+    from analysis import models
+
+    loaded = models.load("en_core_web_sm")
+    assert named == f"{loaded.meta['lang']}_{loaded.meta['name']} {loaded.meta['version']}", "what models.load loads"
+    assert report._model_version("no_such_model_xx") == "no_such_model_xx (version unknown)"
+
+
+def test_an_index_from_findings_computed_ahead_is_the_same_page(tmp_path, monkeypatch):
+    from test_findings import write_tables
+
+    monkeypatch.setattr(report, "_now", lambda: "2026-01-02 03:04:05")
+
+    run = write_tables(tmp_path / "data").parent
+    ahead = report.findings_html(run / "data")
+    later = report.index(run, stages=[]).read_text()
+    assert report.index(run, stages=[], found=ahead).read_text() == later

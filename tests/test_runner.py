@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from analysis import cli, runner, stages, tables
+from conftest import write_notebook
 
 PARAMS = '''data_dir: str = "."  # folder of the run's tables
 n: int = 1  # article id to write
@@ -33,18 +34,10 @@ BODY = ["import os, time, pandas as pd\nfrom analysis import failures, tables\n"
         "failed.write(data_dir)"]
 
 
-def _notebook(path: Path, cells: list[str], params: str) -> None:
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                             "language": "python"}})
-    nb.cells = [nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]})]
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
-    nbformat.write(nb, str(path))
-
-
 @pytest.fixture()
 def pipeline(tmp_path, monkeypatch):
     """A one-stage pipeline declared in tmp_path and selected through FRAMING_PIPELINE."""
-    _notebook(tmp_path / "01_make.ipynb", BODY, PARAMS)
+    write_notebook(tmp_path / "01_make.ipynb", BODY, PARAMS)
     decl = {"stages": [{"name": "make", "notebook": "01_make.ipynb", "title": "Make", "inputs": [],
                         "outputs": ["articles"]}],
             "profiles": {"default": {}, "two": {"n": 2}},
@@ -92,9 +85,13 @@ def test_parameters_are_parsed_never_evaluated(pipeline):
     assert stages.coerce("corpus", '["x y", "z"]', "list") == ["x y", "z"]
 
 
-def test_a_run_publishes_tables_reports_and_executed_notebooks(pipeline, tmp_path):
+def test_a_run_publishes_tables_reports_and_executed_notebooks(pipeline, tmp_path, caplog):
     out = tmp_path / "out"
-    assert _run(out, "--profile", "two") == 0
+    with caplog.at_level(logging.INFO):
+        assert _run(out, "--profile", "two") == 0
+    wrote = [r.getMessage() for r in caplog.records if r.getMessage().startswith("wrote report")]
+    assert wrote == [f"wrote report {out / 'reports' / name}" for name in ("01_make.html", "index.html",
+                                                                          "methods.html")], "where they are published"
     assert _ids(out) == ["2"]
     assert (out / "reports" / "01_make.html").exists() and (out / "reports" / "index.html").exists()
     executed = nbformat.read(str(out / "reports" / "notebooks" / "01_make.ipynb"), as_version=4)
@@ -296,11 +293,11 @@ def test_a_disk_that_fills_names_the_path_and_keeps_the_previous_set(pipeline, t
 def test_notebook_parameters_are_kept_per_notebook_content(tmp_path, monkeypatch):
     monkeypatch.setenv("FRAMING_CACHE", str(tmp_path / "cache"))
     path = tmp_path / "nb.ipynb"
-    _notebook(path, ["n"], PARAMS)
+    write_notebook(path, ["n"], PARAMS)
     first = stages.parameters(path)
     assert first["n"]["inferred_type_name"] == "int" and len(list((tmp_path / "cache").rglob("*.json"))) == 1
     assert stages.parameters(path) == first
-    _notebook(path, ["n"], PARAMS + '\nextra: str = "x"  # a parameter added later')
+    write_notebook(path, ["n"], PARAMS + '\nextra: str = "x"  # a parameter added later')
     assert stages.parameters(path)["extra"]["default"] == '"x"', "an edited notebook is inspected again"
 
 
@@ -328,8 +325,8 @@ def two_stages(tmp_path, monkeypatch):
     """A two-stage pipeline whose second stage records what it can see of the first."""
     (tmp_path / "nb").mkdir()
     params = PARAMS + "\nexit: bool = False  # end the kernel's process in the second stage"
-    _notebook(tmp_path / "nb" / "01_first.ipynb", FIRST, params)
-    _notebook(tmp_path / "nb" / "02_second.ipynb", SECOND, params)
+    write_notebook(tmp_path / "nb" / "01_first.ipynb", FIRST, params)
+    write_notebook(tmp_path / "nb" / "02_second.ipynb", SECOND, params)
     decl = {"stages": [{"name": "first", "notebook": "nb/01_first.ipynb", "title": "First", "inputs": [],
                         "outputs": ["articles"]},
                        {"name": "second", "notebook": "nb/02_second.ipynb", "title": "Second",
