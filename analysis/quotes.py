@@ -78,8 +78,9 @@ def lexicon(path: str | os.PathLike | None = None) -> dict[str, str]:
 
 
 def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
-    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases"}:
-        raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' (see the packaged {LEXICON})")
+    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases", "object_reports"}:
+        raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' and optionally 'object_reports' "
+                           f"(see the packaged {LEXICON})")
     found: dict[str, str] = {}
     for section in ("verbs", "phrases"):
         for stance, entries in (raw.get(section) or {}).items():
@@ -90,6 +91,15 @@ def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
                 if found.setdefault(key, stance) != stance:
                     raise LexiconError(f"{name}: {key!r} is listed as both {found[key]} and {stance}")
     return found
+
+
+@cache
+def object_reports(path: str | os.PathLike | None = None) -> frozenset[str]:
+    """The cues whose direct object is what they report ("promised lower taxes", "stressed the need to ..."): the
+    ``object_reports`` section of a reporting-verb lexicon (default: the packaged one), as lemmas."""
+    source = resources.files("analysis").joinpath(LEXICON) if path is None else Path(path)
+    raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    return frozenset(" ".join(str(v).lower().split()) for v in raw.get("object_reports") or [])
 
 
 SPEAKER_WORDS = "data/speakers.yaml"
@@ -681,7 +691,9 @@ def _subject(ctx: _Ctx, verb: Token) -> Token | None:
     ("..., accusing X" and "did not refer ... but said" take the subject of the verb they hang on)."""
     cue = verb
     for _ in range(4):
-        kids = {c.dep_: c for c in verb.children}
+        # A subject inside quote marks is a word of the quote the parse hung the cue on ('"...: We will achieve
+        # justice," Chief Jordan said'; '"...," Flynn said on "Fox and Friends."'), never who reports it.
+        kids = {c.dep_: c for c in verb.children if not ctx.inside[c.i]}
         if "nsubjpass" in kids and verb is not cue:
             return _unrelative(kids["nsubjpass"])  # "He was quoted as saying ...": he says it
         if "nsubjpass" in kids or "auxpass" in kids:
@@ -689,7 +701,8 @@ def _subject(ctx: _Ctx, verb: Token) -> Token | None:
         if "nsubj" in kids:
             return _unrelative(kids["nsubj"])
         head = verb.head.head if verb.dep_ == "pcomp" else verb.head  # "quoted as saying": over the preposition
-        if verb.dep_ not in ("conj", "xcomp", "advcl", "pcomp") or head.i == verb.i or _apart(ctx, verb, head):
+        if verb.dep_ not in ("conj", "xcomp", "advcl", "pcomp") or head.i == verb.i or _apart(ctx, verb, head) \
+                or ctx.inside[head.i]:
             break
         verb = head
     return _noun_before(cue) or _name_after_quote(ctx, cue) or _clause_subject(ctx, cue)
@@ -858,6 +871,9 @@ def _complement(verb: Token) -> tuple[int, int] | None:
         or [c for c in kids if _unmarked_clause(verb, c)]
     if not comps:
         return _charge(verb, kids)
+    if comps[0].dep_ == "xcomp":
+        # "wants to triple X, grow Y and create Z": the parse hangs the later infinitives on the verb, not on the first
+        comps += [c for c in kids if c.dep_ == "conj" and c.tag_ == "VB" and c.i > comps[0].i]
     right = [c for c in comps if c.i > verb.i]  # a complement on each side is a parse across sentences
     first, last = min(c.left_edge.i for c in right or comps), max(c.right_edge.i for c in right or comps)
     if not right:
@@ -909,7 +925,13 @@ def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
     if obj is not None:
         tail = [c for c in kids if c.i > obj.i and (c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ in _VIEW_PREPS
                                                     and any(g.dep_ in ("pcomp", "pobj") for g in c.children))]
-        return (obj.left_edge.i, tail[0].right_edge.i) if tail else None
+        if tail:
+            return obj.left_edge.i, tail[0].right_edge.i
+        # "Trump is promising lower taxes", "stressed the need to bolster ...": the object is what was said.
+        # Only a report that was made: not "will demand", "refused to disclose" (a base form).
+        content = obj.i > verb.i and verb.lemma_.lower() in object_reports() and obj.pos_ == "NOUN" \
+            and verb.tag_ != "VB"
+        return (obj.left_edge.i, obj.right_edge.i) if content else None
     demands = _AGAINST_PREPS + (("for",) if verb.lemma_.lower() in _DEMAND_VERBS else ())
     preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in demands and c.i > verb.i]
     if preps and any(g.dep_ == "pobj" for g in preps[0].children):
@@ -1132,7 +1154,10 @@ def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker], sexes: Mapping
         # Only a named person gets ahead of the last speaker: "it" and "they" stay with the body that spoke.
         spoke = next((sp for sp in reversed(history) if fit(sp)), None)
         # ... a subject of a main clause, not of what someone reported ("X said that Sanders had ...").
-        named = lambda sp: fit(sp) and sp.head.pos_ == "PROPN" and sp.head.head.dep_ in ("ROOT", "conj")  # noqa: E731
+        # ... and the first subject of its sentence: in "He added a note of caution, should Clinton attempt ..." the
+        # sentence is about "he" (the last speaker), whatever the parse makes its root.
+        named = lambda sp: fit(sp) and sp.head.pos_ == "PROPN" and sp.head.head.dep_ in ("ROOT", "conj") \
+            and _first_subject(ctx, sp.head)  # noqa: E731
         subject = _subject_before(ctx, head, named, after=spoke.head.i) if spoke and head.lower_ in _TITLES else None
         found = subject or spoke or _subject_before(ctx, head, fit)
         return found or _Speaker(head.idx, head.idx + len(head), head)  # "she", rather than no speaker
@@ -1140,6 +1165,12 @@ def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker], sexes: Mapping
     if ctx.doc[_token_at(ctx, sp.start)].lower_ not in _DEFINITE:
         return sp
     return _short_form(ctx, sp, history) or sp
+
+
+def _first_subject(ctx: _Ctx, token: Token) -> bool:
+    """No subject outside quotes comes before ``token`` in its sentence."""
+    begin = _sentence(ctx, token.i)[0]
+    return not any(t.dep_ in ("nsubj", "nsubjpass") and not ctx.inside[t.i] for t in ctx.doc[begin:token.i])
 
 
 def _short_form(ctx: _Ctx, sp: _Speaker, history: list[_Speaker]) -> _Speaker | None:
