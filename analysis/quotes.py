@@ -934,7 +934,7 @@ def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
         return (obj.left_edge.i, obj.right_edge.i) if content else None
     demands = _AGAINST_PREPS + (("for",) if verb.lemma_.lower() in _DEMAND_VERBS else ())
     preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in demands and c.i > verb.i]
-    if preps and any(g.dep_ == "pobj" for g in preps[0].children):
+    if preps and any(g.dep_ in ("pobj", "pcomp") for g in preps[0].children):  # "called for taxing X" too
         return preps[0].i, preps[0].right_edge.i
     return None
 

@@ -691,3 +691,11 @@ def test_the_object_of_a_speech_act_is_what_was_said(nlp, text, reported):
     found = quotes.extract(doc)
     assert [q.text for q in found] == ([reported] if reported else [])
     assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if reported else "narrator")
+
+
+def test_a_call_for_doing_something_is_the_callers_view(nlp):
+    doc = nlp("Mr. Baker has called for taxing pass-through income at a new low rate.")
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.cue) for q in found] == [("indirect", "Mr. Baker", "called")]
+    assert found[0].text.startswith("for taxing pass-through income")
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == "quoted"
