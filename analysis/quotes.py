@@ -1159,12 +1159,35 @@ def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker], sexes: Mapping
         named = lambda sp: fit(sp) and sp.head.pos_ == "PROPN" and sp.head.head.dep_ in ("ROOT", "conj") \
             and _first_subject(ctx, sp.head)  # noqa: E731
         subject = _subject_before(ctx, head, named, after=spoke.head.i) if spoke and head.lower_ in _TITLES else None
-        found = subject or spoke or _subject_before(ctx, head, fit)
+        # A person the text introduces after the last speaker ("... concerns Henry Crespo, president of the Black
+        # Caucus.\n"...," he said") is who "he" or "she" stands for: news names a new speaker before quoting them.
+        introduced = _introduced_before(ctx, head, fit, after=spoke.head.i) if spoke and head.lower_ in _SEX else None
+        found = introduced or subject or spoke or _subject_before(ctx, head, fit)
         return found or _Speaker(head.idx, head.idx + len(head), head)  # "she", rather than no speaker
     sp = _noun_phrase(ctx, head)
     if ctx.doc[_token_at(ctx, sp.start)].lower_ not in _DEFINITE:
         return sp
     return _short_form(ctx, sp, history) or sp
+
+
+def _introduced_before(ctx: _Ctx, head: Token, fit: Callable[[_Speaker], bool], *, after: int) -> _Speaker | None:
+    """The nearest person named with an apposition ("Henry Crespo, president of ...", "Gloria Garcia, 34, a nurse")
+    outside quotes between token ``after`` and the pronoun, within the pronoun's and the previous paragraph, and
+    with no use of the same pronoun outside quotes in between."""
+    para = _paragraph(ctx, head.idx)
+    for i in range(head.i - 1, max(after, head.i - 80), -1):
+        token = ctx.doc[i]
+        if _paragraph(ctx, token.idx) < para - 1 or token.lower_ == head.lower_ and not ctx.inside[i]:
+            return None  # "he" used again after the name: the text has gone back to the one it stood for
+        if token.pos_ != "PROPN" or token.ent_type_ != "PERSON" or ctx.inside[i] or token.dep_ in _SUBJECTS:
+            continue
+        begin, stop = _sentence(ctx, i)
+        if any(t.lower_ == head.lower_ and not ctx.inside[t.i] for t in ctx.doc[begin:stop]):
+            continue  # "he supported a decision to nominate Sargent Shriver, a member of ...": "he" still leads
+        if any(c.dep_ == "appos" and c.pos_ in ("NOUN", "NUM") for c in token.children) and fit(
+                sp := _noun_phrase(ctx, token)):
+            return sp
+    return None
 
 
 def _first_subject(ctx: _Ctx, token: Token) -> bool:
