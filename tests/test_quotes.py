@@ -339,6 +339,9 @@ def test_lexicon_from_a_file(tmp_path):
     path = tmp_path / "cues.yaml"
     path.write_text("verbs:\n  neutral: [say]\nphrases:\n  neutral: [According  To]\n", encoding="utf-8")
     assert quotes.lexicon(path) == {"say": "neutral", "according to": "neutral"}
+    objects = tmp_path / "objects.yaml"
+    objects.write_text("verbs:\n  emotive: [vow]\nobject_reports: [Vow]\n", encoding="utf-8")
+    assert quotes.lexicon(objects) == {"vow": "emotive"} and quotes.object_reports(objects) == {"vow"}
 
 
 @pytest.mark.parametrize("raw, message", [({"verbs": {"angry": ["slam"]}}, "not a stance"),
