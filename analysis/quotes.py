@@ -78,9 +78,9 @@ def lexicon(path: str | os.PathLike | None = None) -> dict[str, str]:
 
 
 def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
-    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases", "object_reports"}:
+    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases", "object_reports", "view_nouns"}:
         raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' and optionally 'object_reports' "
-                           f"(see the packaged {LEXICON})")
+                           f"and 'view_nouns' (see the packaged {LEXICON})")
     found: dict[str, str] = {}
     for section in ("verbs", "phrases"):
         for stance, entries in (raw.get(section) or {}).items():
@@ -97,9 +97,20 @@ def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
 def object_reports(path: str | os.PathLike | None = None) -> frozenset[str]:
     """The cues whose direct object is what they report ("promised lower taxes", "stressed the need to ..."): the
     ``object_reports`` section of a reporting-verb lexicon (default: the packaged one), as lemmas."""
+    return _section(path, "object_reports")
+
+
+@cache
+def view_nouns(path: str | os.PathLike | None = None) -> frozenset[str]:
+    """Nouns that attribute a clause to their owner ("in the ministry's words, ...", "X's view is that ..."): the
+    ``view_nouns`` section of a reporting-verb lexicon (default: the packaged one), as lemmas."""
+    return _section(path, "view_nouns")
+
+
+def _section(path: str | os.PathLike | None, name: str) -> frozenset[str]:
     source = resources.files("analysis").joinpath(LEXICON) if path is None else Path(path)
     raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    return frozenset(" ".join(str(v).lower().split()) for v in raw.get("object_reports") or [])
+    return frozenset(" ".join(str(v).lower().split()) for v in raw.get(name) or [])
 
 
 SPEAKER_WORDS = "data/speakers.yaml"
@@ -795,6 +806,8 @@ def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draf
     used = {d.cue_token for d in marked if d.kind == "direct"}
     drafts = [d for i in sorted(ctx.cues) if i not in used and not ctx.inside[i] for d in _reported(ctx, i)]
     drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
+    drafts += [_reported_as_view(ctx, ctx.doc[int(i)]) for i in np.flatnonzero(np.isin(ctx.lemmas, _view_hashes()))
+               if not ctx.inside[int(i)]]
     drafts += [_headline_claim(ctx, para) for para in ctx.paras if ":" in ctx.text[para[0]:para[0] + 50]]
     # A direct quote holding half the clause already reports it, a partial quote only when it is nearly all of it:
     # 'X said the state is "spiraling out of control."' is X's reported clause with a few words quoted.
@@ -953,6 +966,39 @@ def _reported_by_phrase(ctx: _Ctx, phrase: _Phrase) -> _Draft | None:
     span = _trim(ctx, first, last, near=anchor.i)
     return span and _Draft(*span, kind="indirect", cue=phrase.cue, cue_lemma=phrase.lemma,
                            who=_phrase_speaker(ctx, phrase))
+
+
+@cache
+def _view_hashes() -> np.ndarray:
+    return np.array(sorted(get_string_id(n) for n in view_nouns()), dtype=np.uint64)
+
+
+def _reported_as_view(ctx: _Ctx, noun: Token) -> _Draft | None:
+    """"In the ministry's words, <clause>", "in the words of X, <clause>", "X's view is that <clause>": the clause is
+    the owner's view, the owner its speaker."""
+    owner = next((c for c in noun.children if c.dep_ == "poss"), None) or next(
+        (g for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"),
+        None)
+    if owner is None or not _speaker_like(owner):
+        return None  # "in my view", "in other words"
+    prep, head = noun.head, noun.head.head
+    if noun.dep_ == "pobj" and prep.lower_ in ("in", "to") and prep.dep_ == "prep" and head.pos_ in ("VERB", "AUX"):
+        first, last = head.left_edge.i, head.right_edge.i  # "In X's words, <clause>": the clause without the phrase
+        if prep.left_edge.i <= first:
+            first = prep.right_edge.i + 1
+        elif prep.right_edge.i >= last:
+            last = prep.left_edge.i - 1
+    elif noun.dep_ == "nsubj" and head.lemma_ == "be":
+        clause = next((c for c in head.children if c.dep_ in ("ccomp", "attr") and c.i > head.i), None)
+        if clause is None or clause.dep_ == "attr" and not any(g.dep_ == "relcl" for g in clause.children):
+            return None  # "X's view is that <clause>" ("view is a plan" names no view)
+        first, last = clause.left_edge.i, clause.right_edge.i
+        if ctx.doc[first].lower_ == "that":
+            first += 1
+    else:
+        return None
+    span = _trim(ctx, first, last, near=noun.i)
+    return span and _Draft(*span, kind="indirect", cue=noun.text, cue_lemma=noun.lemma_.lower(), who=owner)
 
 
 def _trim(ctx: _Ctx, first: int, last: int, *, near: int) -> tuple[int, int] | None:

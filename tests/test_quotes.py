@@ -708,3 +708,20 @@ def test_a_call_for_doing_something_is_the_callers_view(nlp):
 ])
 def test_he_and_she_resolve_to_the_person_the_text_is_about(nlp, text, speakers):
     assert [q.speaker for q in run(nlp, text) if q.kind == "direct"] == speakers
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("In the ministry's words, the drills are a rehearsal for invasion.", "the ministry"),
+    ("In the words of Ola Brandt, the drills are a rehearsal for invasion.", "Ola Brandt"),
+    ("The ministry's view is that the drills are a rehearsal for invasion.", "The ministry"),
+    # no owner who can speak: the narrator's own sentence
+    ("In other words, the drills are a rehearsal for invasion.", None),
+    ("In my view, the drills are a rehearsal for invasion.", None),
+    ("The ministry's view is a narrow one.", None),
+])
+def test_a_clause_in_someones_words_or_view_is_theirs(nlp, text, speaker):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == (
+        [("indirect", speaker, "the drills are a rehearsal for invasion")] if speaker else [])
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if speaker else "narrator")
