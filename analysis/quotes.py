@@ -78,8 +78,9 @@ def lexicon(path: str | os.PathLike | None = None) -> dict[str, str]:
 
 
 def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
-    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases"}:
-        raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' (see the packaged {LEXICON})")
+    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases", "object_reports", "view_nouns"}:
+        raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' and optionally 'object_reports' "
+                           f"and 'view_nouns' (see the packaged {LEXICON})")
     found: dict[str, str] = {}
     for section in ("verbs", "phrases"):
         for stance, entries in (raw.get(section) or {}).items():
@@ -90,6 +91,26 @@ def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
                 if found.setdefault(key, stance) != stance:
                     raise LexiconError(f"{name}: {key!r} is listed as both {found[key]} and {stance}")
     return found
+
+
+@cache
+def object_reports(path: str | os.PathLike | None = None) -> frozenset[str]:
+    """The cues whose direct object is what they report ("promised lower taxes", "stressed the need to ..."): the
+    ``object_reports`` section of a reporting-verb lexicon (default: the packaged one), as lemmas."""
+    return _section(path, "object_reports")
+
+
+@cache
+def view_nouns(path: str | os.PathLike | None = None) -> frozenset[str]:
+    """Nouns that attribute a clause to their owner ("in the ministry's words, ...", "X's view is that ..."): the
+    ``view_nouns`` section of a reporting-verb lexicon (default: the packaged one), as lemmas."""
+    return _section(path, "view_nouns")
+
+
+def _section(path: str | os.PathLike | None, name: str) -> frozenset[str]:
+    source = resources.files("analysis").joinpath(LEXICON) if path is None else Path(path)
+    raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    return frozenset(" ".join(str(v).lower().split()) for v in raw.get(name) or [])
 
 
 SPEAKER_WORDS = "data/speakers.yaml"
@@ -681,7 +702,9 @@ def _subject(ctx: _Ctx, verb: Token) -> Token | None:
     ("..., accusing X" and "did not refer ... but said" take the subject of the verb they hang on)."""
     cue = verb
     for _ in range(4):
-        kids = {c.dep_: c for c in verb.children}
+        # A subject inside quote marks is a word of the quote the parse hung the cue on ('"...: We will achieve
+        # justice," Chief Jordan said'; '"...," Flynn said on "Fox and Friends."'), never who reports it.
+        kids = {c.dep_: c for c in verb.children if not ctx.inside[c.i]}
         if "nsubjpass" in kids and verb is not cue:
             return _unrelative(kids["nsubjpass"])  # "He was quoted as saying ...": he says it
         if "nsubjpass" in kids or "auxpass" in kids:
@@ -689,7 +712,8 @@ def _subject(ctx: _Ctx, verb: Token) -> Token | None:
         if "nsubj" in kids:
             return _unrelative(kids["nsubj"])
         head = verb.head.head if verb.dep_ == "pcomp" else verb.head  # "quoted as saying": over the preposition
-        if verb.dep_ not in ("conj", "xcomp", "advcl", "pcomp") or head.i == verb.i or _apart(ctx, verb, head):
+        if verb.dep_ not in ("conj", "xcomp", "advcl", "pcomp") or head.i == verb.i or _apart(ctx, verb, head) \
+                or ctx.inside[head.i]:
             break
         verb = head
     return _noun_before(cue) or _name_after_quote(ctx, cue) or _clause_subject(ctx, cue)
@@ -782,6 +806,8 @@ def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draf
     used = {d.cue_token for d in marked if d.kind == "direct"}
     drafts = [d for i in sorted(ctx.cues) if i not in used and not ctx.inside[i] for d in _reported(ctx, i)]
     drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
+    drafts += [_reported_as_view(ctx, ctx.doc[int(i)]) for i in np.flatnonzero(np.isin(ctx.lemmas, _view_hashes()))
+               if not ctx.inside[int(i)]]
     drafts += [_headline_claim(ctx, para) for para in ctx.paras if ":" in ctx.text[para[0]:para[0] + 50]]
     # A direct quote holding half the clause already reports it, a partial quote only when it is nearly all of it:
     # 'X said the state is "spiraling out of control."' is X's reported clause with a few words quoted.
@@ -858,6 +884,9 @@ def _complement(verb: Token) -> tuple[int, int] | None:
         or [c for c in kids if _unmarked_clause(verb, c)]
     if not comps:
         return _charge(verb, kids)
+    if comps[0].dep_ == "xcomp":
+        # "wants to triple X, grow Y and create Z": the parse hangs the later infinitives on the verb, not on the first
+        comps += [c for c in kids if c.dep_ == "conj" and c.tag_ == "VB" and c.i > comps[0].i]
     right = [c for c in comps if c.i > verb.i]  # a complement on each side is a parse across sentences
     first, last = min(c.left_edge.i for c in right or comps), max(c.right_edge.i for c in right or comps)
     if not right:
@@ -909,10 +938,16 @@ def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
     if obj is not None:
         tail = [c for c in kids if c.i > obj.i and (c.dep_ == "oprd" or c.dep_ == "prep" and c.lower_ in _VIEW_PREPS
                                                     and any(g.dep_ in ("pcomp", "pobj") for g in c.children))]
-        return (obj.left_edge.i, tail[0].right_edge.i) if tail else None
+        if tail:
+            return obj.left_edge.i, tail[0].right_edge.i
+        # "Trump is promising lower taxes", "stressed the need to bolster ...": the object is what was said.
+        # Only a report that was made: not "will demand", "refused to disclose" (a base form).
+        content = obj.i > verb.i and verb.lemma_.lower() in object_reports() and obj.pos_ == "NOUN" \
+            and verb.tag_ != "VB"
+        return (obj.left_edge.i, obj.right_edge.i) if content else None
     demands = _AGAINST_PREPS + (("for",) if verb.lemma_.lower() in _DEMAND_VERBS else ())
     preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in demands and c.i > verb.i]
-    if preps and any(g.dep_ == "pobj" for g in preps[0].children):
+    if preps and any(g.dep_ in ("pobj", "pcomp") for g in preps[0].children):  # "called for taxing X" too
         return preps[0].i, preps[0].right_edge.i
     return None
 
@@ -931,6 +966,39 @@ def _reported_by_phrase(ctx: _Ctx, phrase: _Phrase) -> _Draft | None:
     span = _trim(ctx, first, last, near=anchor.i)
     return span and _Draft(*span, kind="indirect", cue=phrase.cue, cue_lemma=phrase.lemma,
                            who=_phrase_speaker(ctx, phrase))
+
+
+@cache
+def _view_hashes() -> np.ndarray:
+    return np.array(sorted(get_string_id(n) for n in view_nouns()), dtype=np.uint64)
+
+
+def _reported_as_view(ctx: _Ctx, noun: Token) -> _Draft | None:
+    """"In the ministry's words, <clause>", "in the words of X, <clause>", "X's view is that <clause>": the clause is
+    the owner's view, the owner its speaker."""
+    owner = next((c for c in noun.children if c.dep_ == "poss"), None) or next(
+        (g for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"),
+        None)
+    if owner is None or not _speaker_like(owner):
+        return None  # "in my view", "in other words"
+    prep, head = noun.head, noun.head.head
+    if noun.dep_ == "pobj" and prep.lower_ in ("in", "to") and prep.dep_ == "prep" and head.pos_ in ("VERB", "AUX"):
+        first, last = head.left_edge.i, head.right_edge.i  # "In X's words, <clause>": the clause without the phrase
+        if prep.left_edge.i <= first:
+            first = prep.right_edge.i + 1
+        elif prep.right_edge.i >= last:
+            last = prep.left_edge.i - 1
+    elif noun.dep_ == "nsubj" and head.lemma_ == "be":
+        clause = next((c for c in head.children if c.dep_ in ("ccomp", "attr") and c.i > head.i), None)
+        if clause is None or clause.dep_ == "attr" and not any(g.dep_ == "relcl" for g in clause.children):
+            return None  # "X's view is that <clause>" ("view is a plan" names no view)
+        first, last = clause.left_edge.i, clause.right_edge.i
+        if ctx.doc[first].lower_ == "that":
+            first += 1
+    else:
+        return None
+    span = _trim(ctx, first, last, near=noun.i)
+    return span and _Draft(*span, kind="indirect", cue=noun.text, cue_lemma=noun.lemma_.lower(), who=owner)
 
 
 def _trim(ctx: _Ctx, first: int, last: int, *, near: int) -> tuple[int, int] | None:
@@ -1132,14 +1200,46 @@ def _resolve_one(ctx: _Ctx, head: Token, history: list[_Speaker], sexes: Mapping
         # Only a named person gets ahead of the last speaker: "it" and "they" stay with the body that spoke.
         spoke = next((sp for sp in reversed(history) if fit(sp)), None)
         # ... a subject of a main clause, not of what someone reported ("X said that Sanders had ...").
-        named = lambda sp: fit(sp) and sp.head.pos_ == "PROPN" and sp.head.head.dep_ in ("ROOT", "conj")  # noqa: E731
+        # ... and the first subject of its sentence: in "He added a note of caution, should Clinton attempt ..." the
+        # sentence is about "he" (the last speaker), whatever the parse makes its root.
+        named = lambda sp: fit(sp) and sp.head.pos_ == "PROPN" and sp.head.head.dep_ in ("ROOT", "conj") \
+            and _first_subject(ctx, sp.head)  # noqa: E731
         subject = _subject_before(ctx, head, named, after=spoke.head.i) if spoke and head.lower_ in _TITLES else None
-        found = subject or spoke or _subject_before(ctx, head, fit)
+        # A person the text introduces after the last speaker ("... concerns Henry Crespo, president of the Black
+        # Caucus.\n"...," he said") is who "he" or "she" stands for: news names a new speaker before quoting them.
+        introduced = _introduced_before(ctx, head, fit, after=spoke.head.i) if spoke and head.lower_ in _SEX else None
+        found = introduced or subject or spoke or _subject_before(ctx, head, fit)
         return found or _Speaker(head.idx, head.idx + len(head), head)  # "she", rather than no speaker
     sp = _noun_phrase(ctx, head)
     if ctx.doc[_token_at(ctx, sp.start)].lower_ not in _DEFINITE:
         return sp
     return _short_form(ctx, sp, history) or sp
+
+
+def _introduced_before(ctx: _Ctx, head: Token, fit: Callable[[_Speaker], bool], *, after: int) -> _Speaker | None:
+    """The nearest person named with an apposition ("Henry Crespo, president of ...", "Gloria Garcia, 34, a nurse")
+    outside quotes between token ``after`` and the pronoun, within the pronoun's and the previous paragraph, and
+    with no use of the same pronoun outside quotes in between."""
+    para = _paragraph(ctx, head.idx)
+    for i in range(head.i - 1, max(after, head.i - 80), -1):
+        token = ctx.doc[i]
+        if _paragraph(ctx, token.idx) < para - 1 or token.lower_ == head.lower_ and not ctx.inside[i]:
+            return None  # "he" used again after the name: the text has gone back to the one it stood for
+        if token.pos_ != "PROPN" or token.ent_type_ != "PERSON" or ctx.inside[i] or token.dep_ in _SUBJECTS:
+            continue
+        begin, stop = _sentence(ctx, i)
+        if any(t.lower_ == head.lower_ and not ctx.inside[t.i] for t in ctx.doc[begin:stop]):
+            continue  # "he supported a decision to nominate Sargent Shriver, a member of ...": "he" still leads
+        if any(c.dep_ == "appos" and c.pos_ in ("NOUN", "NUM") for c in token.children) and fit(
+                sp := _noun_phrase(ctx, token)):
+            return sp
+    return None
+
+
+def _first_subject(ctx: _Ctx, token: Token) -> bool:
+    """No subject outside quotes comes before ``token`` in its sentence."""
+    begin = _sentence(ctx, token.i)[0]
+    return not any(t.dep_ in ("nsubj", "nsubjpass") and not ctx.inside[t.i] for t in ctx.doc[begin:token.i])
 
 
 def _short_form(ctx: _Ctx, sp: _Speaker, history: list[_Speaker]) -> _Speaker | None:

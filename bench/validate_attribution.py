@@ -21,7 +21,9 @@ script prints:
   source or with the named source a gold pronoun refers to, or when it is that same pronoun. PolNeAR marks no
   coreference, so the named source of a gold pronoun is the nearest earlier gold source it can refer to: for "he"
   and "she" a single person (not a plural, not a document or rule such as "a tweet", not a name with the other
-  sex's title); for others any source.
+  sex's title); for others any source. When that source is only a description ("the retired neurosurgeon"), which
+  refers back as a pronoun does, the nearest earlier fitting name counts too. Where an annotator swapped the
+  Source and Cue labels (source "said", cue "David Plouffe, the architect of ..."), the cue is read as the source.
 * **quotes without speaker**: the share of predicted direct quotes with no speaker.
 * **sentence voice accuracy**: a sentence is gold ``quoted`` when at least half of its characters lie inside gold
   content spans (any attribution, direct or reported), else ``narrator``; compared with the sentences table's
@@ -77,13 +79,28 @@ def read_ann(path: Path) -> list[Attribution]:
         elif line.startswith("E") and len(parts) >= 2:
             events.append(dict(arg.split(":", 1) for arg in parts[1].split()[1:]))
     found = []
+    text = path.parent.parent.joinpath("text", path.name.rsplit("_", 1)[0] + ".txt")
+    text = text.read_text(encoding="utf-8") if text.exists() else ""
     for event in events:
         content = boxes.get(event.get("Content", ""), ("", []))[1]
         if not content:
             continue
         source = boxes.get(event.get("Source", ""), ("", []))[1]
+        cue = boxes.get(event.get("Cue", ""), ("", []))[1]
+        if source and cue and _swapped(text[source[0][0]:source[-1][1]], text[cue[0][0]:cue[-1][1]]):
+            source = cue
         found.append(Attribution(content, (source[0][0], source[-1][1]) if source else None))
     return found
+
+
+# Some annotations swap the Source and Cue labels: source "said", cue "David Plouffe, the architect of ...".
+_SPEECH = frozenset("said says say told tells added wrote writes asked explained noted argued".split())
+
+
+def _swapped(source: str, cue: str) -> bool:
+    """The source box holds only a speech verb and the cue box a name: the annotator swapped the two labels."""
+    words = _WORD.findall(source.lower())
+    return bool(words) and words[0] in _SPEECH and len(words) <= 4 and any(w[:1].isupper() for w in _WORD.findall(cue))
 
 
 def word_index(text: str) -> tuple[list[int], list[int]]:
@@ -108,7 +125,9 @@ def gold(text: str, attributions: list[Attribution], index) -> None:
             a.source_text = text[a.source[0]:a.source[1]]
             pronoun = _last_word(a.source_text)
             if pronoun in _PRONOUNS:
-                a.named = next((n for n in reversed(named) if _can_be(pronoun, n)), "")
+                fitting = [n for n in reversed(named) if _can_be(pronoun, n)]
+                # A description ("the retired neurosurgeon") refers back too: the nearest earlier name also counts.
+                a.named = " ".join(fitting[:1] + [n for n in fitting[1:2] if not _is_name(fitting[0])])
             else:
                 named.append(a.source_text)
     for a in attributions:
@@ -136,6 +155,16 @@ def _can_be(pronoun: str, name: str) -> bool:
     head = next((w for w in reversed(words) if w.lower() not in _DROP), "")
     plural = head.islower() and head.endswith("s") and not head.endswith("ss")
     return bool(head) and not plural and not (set(lower) & (_THINGS | _PLURAL | _TITLE_OF[pronoun]))
+
+
+def _is_name(source: str) -> bool:
+    """A part of the source between commas ends in a capitalised word ("Ben Carson", "the assailant, John McGraw"):
+    a name, not only a description ("the retired neurosurgeon", "The Republican incumbent")."""
+    for part in source.split(","):
+        words = [w for w in _WORD.findall(part) if w.lower() not in _DROP]
+        if words and words[-1][:1].isupper():
+            return True
+    return False
 
 
 def _last_word(name: str) -> str:

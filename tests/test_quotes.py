@@ -339,6 +339,9 @@ def test_lexicon_from_a_file(tmp_path):
     path = tmp_path / "cues.yaml"
     path.write_text("verbs:\n  neutral: [say]\nphrases:\n  neutral: [According  To]\n", encoding="utf-8")
     assert quotes.lexicon(path) == {"say": "neutral", "according to": "neutral"}
+    objects = tmp_path / "objects.yaml"
+    objects.write_text("verbs:\n  emotive: [vow]\nobject_reports: [Vow]\n", encoding="utf-8")
+    assert quotes.lexicon(objects) == {"vow": "emotive"} and quotes.object_reports(objects) == {"vow"}
 
 
 @pytest.mark.parametrize("raw, message", [({"verbs": {"angry": ["slam"]}}, "not a stance"),
@@ -439,13 +442,6 @@ def test_an_unresolved_pronoun_stays_the_speaker(nlp):
     assert q.speaker == "she"
 
 
-def test_he_goes_to_the_named_subject_nearer_than_the_last_speaker(nlp):
-    text = ('"The wall is a bad idea," Calderon said. Trump has not yet responded to the remarks, although he '
-            'kept up his rhetoric on Twitter.\n"The drug epidemic must stop," he tweeted on Saturday.')
-    found = [q for q in run(nlp, text) if q.kind == "direct"]
-    assert [q.speaker for q in found] == ["Calderon", "Trump"]
-
-
 # ------------------------------------------------------------------- issue #10: reported views are the actor's voice
 
 @pytest.mark.parametrize("text, speaker, reported", [
@@ -520,13 +516,6 @@ def test_a_short_sentence_with_a_prepositional_phrase_still_attributes(nlp):
 def test_a_pronoun_resolves_past_a_person_of_the_other_sex(nlp, text, speaker):
     direct = [q for q in run(nlp, text) if q.kind == "direct"]
     assert direct[-1].speaker == speaker and direct[-1].speaker_type == "person"
-
-
-def test_mrs_hale_is_not_senator_hale(nlp):
-    text = ('Senator Tom Hale said he would vote against the bill.\nMrs. Hale said she was proud of him.\n'
-            '"It is a fine day," she said.\n"We will win," he said.')
-    direct = [q for q in run(nlp, text) if q.kind == "direct"]
-    assert [q.speaker for q in direct] == ["Mrs. Hale", "Senator Tom Hale"]
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -629,3 +618,110 @@ def test_a_first_name_tells_family_members_apart(nlp):
     direct = [q for q in run(nlp, text) if q.kind == "direct"]
     assert [q.speaker for q in direct] == ["Tom Lopez"]
 
+
+
+# -------------------------------------------------------------- issue #10, third round: speakers and reported views
+
+def parsed(nlp, rows: list[tuple[str, str, int, str, str, str]]):
+    """A Doc with the parse given row by row: (word + following space, lemma, head index, dep, POS, tag)."""
+    from spacy.tokens import Doc
+
+    words = [r[0].rstrip(" ") for r in rows]
+    return Doc(nlp.vocab, words=words, spaces=[r[0].endswith(" ") for r in rows], lemmas=[r[1] for r in rows],
+               heads=[r[2] for r in rows], deps=[r[3] for r in rows], pos=[r[4] for r in rows],
+               tags=[r[5] for r in rows])
+
+
+def test_a_subject_inside_quote_marks_is_never_the_speaker(nlp):
+    # '"We will win," Chief Ana Ruiz said.' parsed as the model sometimes does in a long article: "said" a conjunct
+    # of the quoted verb, whose subject "We" is a word of the quote; the speaker is the name before "said".
+    doc = parsed(nlp, [("“", "“", 3, "punct", "PUNCT", "``"), ("We ", "we", 3, "nsubj", "PRON", "PRP"),
+                       ("will ", "will", 3, "aux", "AUX", "MD"), ("win", "win", 3, "ROOT", "VERB", "VB"),
+                       (",", ",", 3, "punct", "PUNCT", ","), ("” ", "”", 3, "punct", "PUNCT", "''"),
+                       ("Chief ", "Chief", 8, "compound", "PROPN", "NNP"),
+                       ("Ana ", "Ana", 8, "compound", "PROPN", "NNP"),
+                       ("Ruiz ", "Ruiz", 3, "dep", "PROPN", "NNP"), ("said", "say", 3, "conj", "VERB", "VBD"),
+                       (".", ".", 3, "punct", "PUNCT", ".")])
+    (q,) = quotes.extract(doc)
+    assert (q.kind, q.text, q.speaker, q.cue) == ("direct", "We will win", "Chief Ana Ruiz", "said")
+
+
+@pytest.mark.parametrize("who, wish", [
+    ("The mayor", "to double the size of the harbour, grow the fishing fleet and create a new ferry line"),
+    ("She", "to double the size of the city's bus fleet, grow the ferry service and create a new cycling program"),
+])
+def test_every_infinitive_of_a_wish_is_reported(nlp, who, wish):
+    # the parse hangs "grow" and "create" on "wants", not on "double"
+    doc = nlp(f"{who} wants {wish}.")
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == [("indirect", who, wish)]
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == "quoted"
+
+
+@pytest.mark.parametrize("text, reported", [
+    ("The minister is promising lower taxes and more jobs.", "lower taxes and more jobs"),
+    ("The agency denied the allegations on Monday.", "the allegations"),
+    ("Nordic Daily stressed the need to cut the fleet.", "the need to cut the fleet"),
+    # not a report that was made, an endorsing verb (the narrator states the plan), an addressee
+    ("The moderators will demand more details.", None),
+    ("The agency revealed the plan on Monday.", None),
+    ("The minister praised the mayor on Monday.", None),
+])
+def test_the_object_of_a_speech_act_is_what_was_said(nlp, text, reported):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [q.text for q in found] == ([reported] if reported else [])
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if reported else "narrator")
+
+
+def test_a_call_for_doing_something_is_the_callers_view(nlp):
+    doc = nlp("Mr. Baker has called for taxing pass-through income at a new low rate.")
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.cue) for q in found] == [("indirect", "Mr. Baker", "called")]
+    assert found[0].text.startswith("for taxing pass-through income")
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == "quoted"
+
+
+@pytest.mark.parametrize("text, speakers", [
+    pytest.param('"The wall is a bad idea," Calderon said. Trump has not yet responded to the remarks, although he '
+                 'kept up his rhetoric on Twitter.\n"The drug epidemic must stop," he tweeted on Saturday.',
+                 ["Calderon", "Trump"], id="a named subject nearer than the last speaker"),
+    pytest.param('Senator Tom Hale said he would vote against the bill.\nMrs. Hale said she was proud of him.\n'
+                 '"It is a fine day," she said.\n"We will win," he said.', ["Mrs. Hale", "Senator Tom Hale"],
+                 id="Mrs. Hale is not Senator Hale"),
+    # "He added ..., should Maria Lopez attempt ...": the sentence is about "he"; the name only opens its condition
+    *[pytest.param(f'Tom Baker said the party needs a plan.\n\nHe added a note of caution, should {name} attempt an '
+                   f'early return to the campaign trail.\n\n"It might happen again," he said.', ["Tom Baker"],
+                   id=f"{name}, not the first subject of its sentence")
+      for name in ("Maria Lopez", "Senator Lopez", "Jan Ostrova")],
+    # a person the text introduces with an apposition after the last speaker is whom "he" stands for ...
+    pytest.param('"The port will reopen soon," Tom Baker said.\n\nThe closure worries fishermen, among them Jan '
+                 'Ostrova, president of the Harbour Fishers Union.\n\n"Nobody has told us anything," he said.',
+                 ["Tom Baker", "Jan Ostrova"], id="a person introduced after the last speaker"),
+    pytest.param('"The port will reopen soon," said Tom Baker.\n\nThat has not reassured the fishermen, which is '
+                 'something that concerns Jan Ostrova, president of the Harbour Fishers Union.\n\n"Nobody has told '
+                 'us anything," he said.', ["Tom Baker", "Jan Ostrova"], id="a person introduced as an object"),
+    # ... but not one named in a sentence "he" still leads
+    pytest.param('"The port will reopen soon," Tom Baker said.\n\nHe said he had met Jan Ostrova, the union chief, '
+                 'on Monday.\n\n"We agreed on a timetable," he said.', ["Tom Baker", "Tom Baker"],
+                 id="a person named in a sentence he leads"),
+])
+def test_he_and_she_resolve_to_the_person_the_text_is_about(nlp, text, speakers):
+    assert [q.speaker for q in run(nlp, text) if q.kind == "direct"] == speakers
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("In the ministry's words, the drills are a rehearsal for invasion.", "the ministry"),
+    ("In the words of Ola Brandt, the drills are a rehearsal for invasion.", "Ola Brandt"),
+    ("The ministry's view is that the drills are a rehearsal for invasion.", "The ministry"),
+    # no owner who can speak: the narrator's own sentence
+    ("In other words, the drills are a rehearsal for invasion.", None),
+    ("In my view, the drills are a rehearsal for invasion.", None),
+    ("The ministry's view is a narrow one.", None),
+])
+def test_a_clause_in_someones_words_or_view_is_theirs(nlp, text, speaker):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == (
+        [("indirect", speaker, "the drills are a rehearsal for invasion")] if speaker else [])
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if speaker else "narrator")
