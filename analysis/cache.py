@@ -166,6 +166,27 @@ def folder() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framing-workbook"
 
 
+def kept(name: str) -> str | None:
+    """The text kept in ``folder()`` under ``name`` by ``keep``, or None when there is none (or it cannot be read)."""
+    try:
+        return (folder() / name).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def keep(name: str, text: str) -> None:
+    """Keep ``text`` in ``folder()`` under ``name``, atomically (a concurrent reader sees the old file or the new
+    one). A cache folder that cannot be written is logged and skipped: it only costs a later run the rebuild."""
+    path = folder() / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as err:
+        log.info("could not keep %s in %s: %s", name, path.parent, err)
+
+
 @cache
 def package_versions() -> dict[str, str]:
     """Installed versions of the packages that shape the results (``PACKAGES``)."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import tables
+from analysis import cache as caches, tables
 from analysis.cache import PACKAGES, folder as cache_folder, package_versions as versions  # noqa: F401 (report API)
 
 # nbformat, nbconvert and altair are imported where they are used: every stage kernel imports this module for
@@ -293,21 +293,12 @@ def _bundle(vl_version: str) -> str:
     vl-convert builds it in about 4 s; it depends only on vl-convert's and Vega-Lite's versions, so it is kept
     in the user's cache folder (``cache_folder``) and read from there by later runs."""
     key = f"vega-bundle-{metadata.version('vl-convert-python')}-vl{vl_version}.js"
-    cached = cache_folder() / key
-    try:
-        return cached.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    import vl_convert
+    bundle = caches.kept(key)
+    if bundle is None:
+        import vl_convert
 
-    bundle = vl_convert.javascript_bundle(vl_version=vl_version).replace("</script", "<\\/script")
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{key}.{os.getpid()}.tmp")
-        tmp.write_text(bundle, encoding="utf-8")
-        os.replace(tmp, cached)
-    except OSError as err:  # an unwritable cache only costs the next run the same 4 s
-        log.info("could not keep the Vega bundle in %s: %s", cached.parent, err)
+        bundle = vl_convert.javascript_bundle(vl_version=vl_version).replace("</script", "<\\/script")
+        caches.keep(key, bundle)
     return bundle
 
 

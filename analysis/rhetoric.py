@@ -13,6 +13,7 @@ import collections
 import concurrent.futures
 import contextlib
 import itertools
+import json
 import logging
 import multiprocessing
 import os
@@ -26,10 +27,11 @@ import pandas as pd
 from spacy.attrs import IDX, LEMMA, LOWER, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher
+from spacy.about import __version__ as spacy_version
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from analysis import models, parses, patterns, profiles, segments, tables
+from analysis import cache, models, parses, patterns, profiles, segments, tables
 from analysis import voice as voices
 from analysis.patterns import LexiconError
 
@@ -49,7 +51,7 @@ def matcher(nlp: Language, lexicon: dict) -> LexiconMatcher:
     """
     if "lemmatizer" not in nlp.pipe_names:
         log.warning("pipeline has no lemmatizer: lexicon words will only match tokens written as in the lexicon")
-    lemmas = _lemmatiser(nlp)
+    lemmas = _Lemmatiser(nlp)
     families = []
     for fid, family in lexicon.items():
         m, anchors = Matcher(nlp.vocab, validate=True), []
@@ -61,6 +63,7 @@ def matcher(nlp: Language, lexicon: dict) -> LexiconMatcher:
             compiled = [[_with_lemmas(t, lemmas) for t in p] for p in ex["token_patterns"]]
             _add(m, f"{fid}/!exclude{k}", compiled, where=f"family {fid!r} exclude {ex['pattern']!r}")
         families.append(_Family(m, anchors, nlp.vocab))
+    lemmas.keep()
     return LexiconMatcher(families)
 
 
@@ -133,30 +136,61 @@ def _hashes(vocab, words: Iterable[str]) -> np.ndarray:
     return np.array(sorted({vocab.strings.add(w) for w in words}), dtype=np.uint64)
 
 
-def _lemmatiser(nlp: Language):
+class _Lemmatiser:
     """word -> itself and its base forms under each of LEMMA_POS, with nlp's rule lemmatizer (identity when there
-    is none). Only true inflections count (see ``_inflection``): "flexing" -> flex, but "leader" never -> lead."""
-    pipe = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
-    rule = getattr(pipe, "rule_lemmatize", None)
-    if pipe is None or getattr(pipe, "mode", "") != "rule" or rule is None:
-        return lambda word: [word]
-    # spaCy's lookup tables are keyed by string hash: ask by name.
-    exc_table, index_table = (pipe.lookups.get_table(name, {}) for name in ("lemma_exc", "lemma_index"))
-    exceptions = {pos.lower(): exc_table.get(pos.lower(), {}) for pos in LEMMA_POS}
-    index = {pos.lower(): set(index_table.get(pos.lower(), ())) for pos in LEMMA_POS}
-    seen: dict[str, list[str]] = {}
+    is none). Only true inflections count (see ``_inflection``): "flexing" -> flex, but "leader" never -> lead.
 
-    def lemmas(word: str) -> list[str]:
-        if word not in seen:
+    spaCy's rule lemmatizer costs about 0.15 ms a call, 0.5-1 s for a lexicon's words under four parts of speech
+    at every run; its answers depend only on the word, the part of speech and the model, so they are kept in the
+    cache folder (``cache.keep``), one JSON file per model and spaCy version, and ``keep`` adds new words."""
+
+    def __init__(self, nlp: Language):
+        pipe = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
+        self.nlp, self.rule, self.seen = nlp, getattr(pipe, "rule_lemmatize", None), {}
+        if pipe is None or getattr(pipe, "mode", "") != "rule":
+            self.rule = None
+            return
+        # spaCy's lookup tables are keyed by string hash: ask by name.
+        exc_table, index_table = (pipe.lookups.get_table(name, {}) for name in ("lemma_exc", "lemma_index"))
+        self.exceptions = {pos.lower(): exc_table.get(pos.lower(), {}) for pos in LEMMA_POS}
+        self.index = {pos.lower(): set(index_table.get(pos.lower(), ())) for pos in LEMMA_POS}
+        meta = nlp.meta
+        self.key = f"lemmas-{meta.get('lang')}_{meta.get('name')}-{meta.get('version')}-spacy{spacy_version}.json"
+        self.ruled, self.new = _kept_json(self.key), False
+
+    def __call__(self, word: str) -> list[str]:
+        if self.rule is None:
+            return [word]
+        if word not in self.seen:
             out = [word]
             for pos in LEMMA_POS:
-                doc = Doc(nlp.vocab, words=[word])
-                doc[0].pos_ = pos
-                out += [lem for lem in (w.lower() for w in rule(doc[0]))
-                        if _inflection(word, lem, pos.lower(), exceptions=exceptions, index=index)]
-            seen[word] = list(dict.fromkeys(out))
-        return seen[word]
-    return lemmas
+                out += [lem for lem in self._ruled(word, pos) if _inflection(
+                    word, lem, pos.lower(), exceptions=self.exceptions, index=self.index)]
+            self.seen[word] = list(dict.fromkeys(out))
+        return self.seen[word]
+
+    def _ruled(self, word: str, pos: str) -> list[str]:
+        key = f"{pos} {word}"
+        if key not in self.ruled:
+            doc = Doc(self.nlp.vocab, words=[word])
+            doc[0].pos_ = pos
+            self.ruled[key], self.new = [w.lower() for w in self.rule(doc[0])], True
+        return self.ruled[key]
+
+    def keep(self) -> None:
+        """Keep the rule lemmatizer's answers for the next run, when this one asked it anything new."""
+        if self.rule is not None and self.new:
+            cache.keep(self.key, json.dumps(self.ruled, sort_keys=True))
+            self.new = False
+
+
+def _kept_json(name: str) -> dict:
+    """The JSON object kept under ``name`` in the cache folder; {} when there is none or it is not one."""
+    try:
+        kept = json.loads(cache.kept(name) or "{}")
+    except ValueError:
+        return {}
+    return kept if isinstance(kept, dict) else {}
 
 
 def _inflection(word: str, lemma: str, pos: str, *, exceptions, index: dict[str, set]) -> bool:

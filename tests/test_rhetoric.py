@@ -336,6 +336,27 @@ def test_lemma_expansion_never_turns_a_pattern_word_into_another_word(nlp):
     assert found("Seoul flexes its muscles.") == ["flexes"]  # an inflected pattern word still finds its lemma
 
 
+def test_the_lemmatizers_answers_are_kept_for_the_next_matcher_and_give_the_same_hits(nlp, lex, seed_texts,
+                                                                                    tmp_path, monkeypatch):
+    monkeypatch.setenv("FRAMING_CACHE", str(tmp_path))
+    doc = nlp(seed_texts[SEED_002])
+    first = [(k, s.start, s.end) for k, _, s in rhetoric.spans(doc, matcher=rhetoric.matcher(nlp, lex), lexicon=lex)]
+    kept = list(tmp_path.glob("lemmas-en_core_web_sm*.json"))
+    assert len(kept) == 1 and '"NOUN stooges": ["stooge"]' in kept[0].read_text(encoding="utf-8")
+
+    def asked(token):
+        raise AssertionError(f"the rule lemmatizer was asked about {token.text!r} again")
+
+    monkeypatch.setattr(nlp.get_pipe("lemmatizer"), "rule_lemmatize", asked)
+    again = rhetoric.matcher(nlp, lex)  # every answer comes from the kept file
+    assert [(k, s.start, s.end) for k, _, s in rhetoric.spans(doc, matcher=again, lexicon=lex)] == first != []
+    kept[0].write_text("not json", encoding="utf-8")  # a damaged file is asked again, not an error
+    monkeypatch.undo()
+    monkeypatch.setenv("FRAMING_CACHE", str(tmp_path))
+    assert [(k, s.start, s.end) for k, _, s in rhetoric.spans(doc, matcher=rhetoric.matcher(nlp, lex),
+                                                             lexicon=lex)] == first
+
+
 @pytest.mark.parametrize("text, family", [
     ("Japan is one of the Asia-Pacific NATO partners.", "asian_nato"),
     ("They hailed the anti-imperialist struggle.", "epithets"),
