@@ -9,14 +9,10 @@ proposal of loaded words the lexicon lacks in ``discovery``.
 from __future__ import annotations
 
 import bisect
-import collections
-import concurrent.futures
 import contextlib
 import itertools
 import logging
-import multiprocessing
 import os
-import pickle
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -30,7 +26,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from analysis import models, parses, patterns, profiles, segments, tables
+from analysis import models, parses, patterns, profiles, segments, tables, workers
 from analysis import voice as voices
 from analysis.patterns import LexiconError
 
@@ -521,9 +517,9 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
     processes = max(1, min(models.processes(n_process, texts=len(ids) // RHETORIC_COST), len(batches)))
     stored = _complete(data_dir, ids, nlp=nlp) if processes > 1 else None
     if stored is not None:
-        done = _pooled(batches, stored, texts=dict(zip(ids, texts)), data_dir=data_dir, nlp=nlp, lexicon=lexicon, frame_lexicon=frame_lexicon,
-                       sents_by=sents_by, quotes_by=quotes_by, scare_max_words=scare_max_words,
-                       processes=processes, isolate=failed is not None)
+        done = _pooled(batches, stored, texts=dict(zip(ids, texts)), data_dir=data_dir, nlp=nlp, lexicon=lexicon,
+                       frame_lexicon=frame_lexicon, sents_by=sents_by, quotes_by=quotes_by,
+                       scare_max_words=scare_max_words, processes=processes, isolate=failed is not None)
     else:
         scanner = _Scanner(nlp, lexicon, frame_lexicon, scare_max_words=scare_max_words)
         docs = _docs(ids, texts, nlp=nlp, data_dir=data_dir, batch_size=batch_size, n_process=n_process)
@@ -647,29 +643,19 @@ def _complete(data_dir, ids: list[str], *, nlp: Language) -> dict | None:
     return found if all(a in stored for a in ids) else None
 
 
-def _pooled(batches: list[list[str]], found: dict, *, texts: dict[str, object], data_dir, nlp: Language, lexicon: dict, frame_lexicon,
-            sents_by: dict, quotes_by: dict, scare_max_words: int, processes: int, isolate: bool) -> Iterator[_Part]:
-    """``_Scanner.batch`` of every batch in ``processes`` spawned workers, in order; each worker reads the
-    Docs of its batch from the stored parse itself (only ids and table rows are sent), and at most two batches
-    wait per worker, so memory stays flat."""
+def _pooled(batches: list[list[str]], found: dict, *, texts: dict[str, object], data_dir, nlp: Language,
+            lexicon: dict, frame_lexicon, sents_by: dict, quotes_by: dict, scare_max_words: int, processes: int,
+            isolate: bool) -> Iterator[_Part]:
+    """``_Scanner.batch`` of every batch in ``processes`` spawned workers (``analysis.workers``), in order; each
+    worker reads the Docs of its batch from the stored parse itself (only ids, texts and table rows are sent)."""
     where = {a: (c, k) for c, entry in enumerate(found["chunks"]) for k, a in enumerate(entry["article_ids"])}
 
     def job(batch: list[str]) -> tuple:
         return ([(a, found["chunks"][where[a][0]], where[a][1], texts.get(a)) for a in batch],
                 {a: sents_by[a] for a in batch if a in sents_by}, {a: quotes_by[a] for a in batch if a in quotes_by})
 
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
-                                                initargs=(nlp, lexicon, frame_lexicon, scare_max_words,
-                                                          str(data_dir))) as pool:
-        todo, pending = iter(batches), collections.deque()
-        for batch in itertools.islice(todo, 2 * processes):
-            pending.append(pool.submit(_work, *job(batch), isolate))
-        while pending:
-            part = pending.popleft().result()
-            for batch in itertools.islice(todo, 1):
-                pending.append(pool.submit(_work, *job(batch), isolate))
-            yield part
+    return workers.ordered((job(batch) + (isolate,) for batch in batches), work=_work, start=_start,
+                           initargs=(nlp, lexicon, frame_lexicon, scare_max_words, str(data_dir)), processes=processes)
 
 
 _WORKER: dict = {}
@@ -690,17 +676,8 @@ def _work(wanted: list[tuple[str, dict, int, object]], sents_by: dict, quotes_by
             loaded[entry["file"]] = parses.chunk(_WORKER["data_dir"], entry, nlp=_WORKER["nlp"])
         items.append((article_id, loaded[entry["file"]][k], text))
     part = _WORKER["scanner"].batch(items, sents_by=sents_by, quotes_by=quotes_by, isolate=isolate)
-    part.failed = [(a, _portable(err)) for a, err in part.failed]
+    part.failed = [(a, workers.portable(err)) for a, err in part.failed]
     return part
-
-
-def _portable(err: Exception) -> Exception:
-    """``err`` if it survives pickling back to the parent, else a RuntimeError with its type and message."""
-    try:
-        pickle.loads(pickle.dumps(err))
-        return err
-    except Exception:  # noqa: BLE001 - any exception may be unpicklable
-        return RuntimeError(f"{type(err).__name__}: {err}")
 
 
 def _docs(ids: list[str], texts: list[str], *, nlp: Language, data_dir, batch_size: int,

@@ -15,14 +15,9 @@ cores. Chunks are the same and come back in corpus order whatever ``n_process``,
 """
 from __future__ import annotations
 
-import collections
-import concurrent.futures
 import contextlib
-import itertools
 import logging
-import multiprocessing
 import os
-import pickle
 import re
 import time
 from array import array
@@ -36,7 +31,7 @@ import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from analysis import actors, failures, models, parses, progress, quotes, segments, sentiment, tables
+from analysis import actors, failures, models, parses, progress, quotes, segments, sentiment, tables, workers
 
 log = logging.getLogger(__name__)
 
@@ -237,21 +232,10 @@ def chunk_size(n: int) -> int:
 
 def _pooled(slices: list[tuple], *, nlp: Language, processes: int, aliases, batch_size: int, memory_share: float,
             store_parse: bool) -> Iterator[Part]:
-    """``tag`` of every slice in ``processes`` spawned workers, in order; each worker gets the pipeline once (a
-    pickled copy, so any ``nlp`` works, not only an installed model) and at most two chunks wait per worker, so
-    memory does not grow with the corpus."""
-    context = multiprocessing.get_context("spawn")  # fork would copy the parent's threads and open files
-    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
-                                                initargs=(nlp, aliases)) as pool:
-        pending: collections.deque = collections.deque()
-        todo = iter(slices)
-        for s in itertools.islice(todo, 2 * processes):
-            pending.append(pool.submit(_work, s, batch_size, memory_share, store_parse))
-        while pending:
-            part = pending.popleft().result()
-            for s in itertools.islice(todo, 1):
-                pending.append(pool.submit(_work, s, batch_size, memory_share, store_parse))
-            yield part
+    """``tag`` of every slice in ``processes`` spawned workers (``analysis.workers``), in order; each worker gets
+    the pipeline once (a pickled copy, so any ``nlp`` works, not only an installed model)."""
+    return workers.ordered(((s, batch_size, memory_share, store_parse) for s in slices), work=_work, start=_start,
+                           initargs=(nlp, aliases), processes=processes)
 
 
 _WORKER: dict = {}
@@ -266,17 +250,8 @@ def _start(nlp: Language, aliases) -> None:
 def _work(s: tuple, batch_size: int, memory_share: float, store_parse: bool) -> Part:
     part = tag(*s, nlp=_WORKER["nlp"], matcher=_WORKER["matcher"], batch_size=batch_size,
                memory_share=memory_share, store_parse=store_parse)
-    part.failed = [(article_id, _portable(err)) for article_id, err in part.failed]
+    part.failed = [(article_id, workers.portable(err)) for article_id, err in part.failed]
     return part
-
-
-def _portable(err: Exception) -> Exception:
-    """``err`` if it survives pickling back to the parent, else a RuntimeError with its type and message."""
-    try:
-        pickle.loads(pickle.dumps(err))
-        return err
-    except Exception:  # noqa: BLE001 - any exception may be unpicklable
-        return RuntimeError(f"{type(err).__name__}: {err}")
 
 
 def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
