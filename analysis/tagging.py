@@ -9,9 +9,10 @@ returns the same tables in memory (small corpora, tests); ``read`` loads what ``
 ``start``/``end`` indexes ``articles.text``.
 
 Chunks (``chunk_size``: a sixteenth of the corpus, 20 to ``flush_every`` articles) are tagged by ``tag``, one
-after the other, or with ``n_process`` > 1 in as many spawned worker processes, each holding the model once and
-tagging whole chunks: parsing and the per-article Python work (quotes, actors, sentiment) both spread over the
-cores. Chunks are the same and come back in corpus order whatever ``n_process``, so the tables are too.
+after the other, or with ``n_process`` > 1 in as many spawned worker processes (``analysis.workers``), each
+holding the model once and tagging whole chunks: parsing and the per-article Python work (quotes, actors,
+sentiment) both spread over the cores; the corpus's last chunks are then cut smaller, so the workers finish
+together (``chunks``). Chunks come back in corpus order whatever ``n_process``, so the tables are the same.
 """
 from __future__ import annotations
 
@@ -191,12 +192,12 @@ def _chunks(ids: list[str], texts: list[str], titles: list[str], *, nlp: Languag
     chunk's stored parse; the last chunk also carries ``alias_candidates``, which needs the whole corpus. An
     article that raises is recorded in ``failed`` (raised when ``failed`` is None).
 
-    Chunks have ``chunk_size(len(texts))`` articles whatever ``n_process``, and are tagged one after the other
-    here, or by ``n_process`` worker processes, each tagging whole chunks; either way the rows come out in the
-    same order, so the tables do not depend on ``n_process``."""
+    Chunks have ``chunk_size(len(texts))`` articles (``chunks``), and are tagged one after the other here, or
+    by ``n_process`` worker processes, each tagging whole chunks; either way the rows come out in the same order,
+    so the tables do not depend on ``n_process``."""
     size = min(flush_every, chunk_size(len(texts)))
-    slices = [(ids[k:k + size], texts[k:k + size], titles[k:k + size]) for k in range(0, len(texts), size)]
-    processes = max(1, min(models.processes(n_process, texts=len(texts)), len(slices)))  # no idle worker
+    processes = max(1, min(models.processes(n_process, texts=len(texts)), -(-len(texts) // size)))  # none idle
+    slices = [(ids[a:b], texts[a:b], titles[a:b]) for a, b in chunks(len(texts), size, processes=processes)]
     candidates, started, words = actors.Candidates(), time.perf_counter(), 0
     if processes == 1:
         matcher = actors.matcher(nlp, actors.table(aliases))
@@ -228,6 +229,20 @@ def chunk_size(n: int) -> int:
     """Articles per chunk for a corpus of ``n``: a sixteenth of it (so 2-8 processes each get several chunks and
     finish together), at least MIN_CHUNK (a chunk restarts spaCy's batching), at most ``stream``'s flush size."""
     return max(MIN_CHUNK, -(-n // CHUNKS_PER_CORPUS))
+
+
+TAIL_SPLIT = 4
+
+
+def chunks(n: int, size: int, *, processes: int = 1) -> list[tuple[int, int]]:
+    """``(start, end)`` of each chunk of a corpus of ``n`` articles, in order: ``size`` articles each. With worker
+    processes, the last ``processes`` chunks' worth come in pieces a ``TAIL_SPLIT``-th of that size: a worker
+    that runs out of chunks then waits for the others a short piece at most, not a whole chunk (a sixteenth of
+    the corpus: on two processes one core would idle for half a chunk on average, about 3 % of the stage)."""
+    cut = max(0, n - processes * size) if processes > 1 else n
+    piece = max(1, -(-size // TAIL_SPLIT))
+    return ([(k, min(k + size, cut)) for k in range(0, cut, size)]
+            + [(k, min(k + piece, n)) for k in range(cut, n, piece)])
 
 
 def _pooled(slices: list[tuple], *, nlp: Language, processes: int, aliases, batch_size: int, memory_share: float,

@@ -32,14 +32,19 @@ def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable, initargs:
             ahead: int = AHEAD) -> Iterator:
     """``work(*job)`` for every job in ``processes`` spawned worker processes, yielded in the order of ``jobs``.
 
-    Each worker runs ``start(*initargs)`` once before its first job (``initargs`` are pickled once per worker).
+    Each worker runs ``start(*initargs)`` once before its first job (``initargs`` are pickled once, in the
+    parent, and the workers start side by side).
     ``jobs`` is consumed lazily, at most ``ahead`` x ``processes`` out at once (submitted and not yet yielded),
     so neither the jobs nor their results pile up, however long the corpus. ``work`` and ``start`` must be module-level functions. An
     exception raised by a job is raised here, when its turn comes; the pool is then shut down.
     """
     context = multiprocessing.get_context("spawn")  # fork would copy the parent's threads and open files
-    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context, initializer=start,
-                                                initargs=initargs) as pool:
+    # The set-up is pickled once, here, and sent as bytes: each worker's start otherwise pickles it again, and
+    # the parent's write of it blocks until that worker has read it, importing what unpickling needs (spaCy for
+    # a pipeline) as it reads, so the workers would start one after the other.
+    setup = pickle.dumps((start, initargs), protocol=pickle.HIGHEST_PROTOCOL)
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context, initializer=_setup,
+                                                initargs=(setup,)) as pool:
         todo = iter(jobs)
         pending = collections.deque(pool.submit(work, *job)
                                     for job in itertools.islice(todo, ahead * processes))
@@ -47,6 +52,11 @@ def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable, initargs:
             result = pending.popleft().result()
             pending.extend(pool.submit(work, *job) for job in itertools.islice(todo, 1))
             yield result
+
+
+def _setup(setup: bytes) -> None:
+    start, initargs = pickle.loads(setup)
+    start(*initargs)
 
 
 def portable(err: Exception) -> Exception:
