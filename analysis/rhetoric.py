@@ -514,10 +514,14 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
     ids, texts = english["article_id"].astype(str).tolist(), english["text"].tolist()
     batches = [ids[k:k + chunk] for k in range(0, len(ids), chunk)]
     sents_by, quotes_by = _split(sentences), _split(quotes)
-    processes = max(1, min(models.processes(n_process, texts=len(ids) // RHETORIC_COST), len(batches)))
+    # Finer pieces than ``chunk`` for several processes (so they finish together); the tables keep ``chunk``'s
+    # batches (``_in_batches``).
+    size = min(chunk, max(MIN_PIECE, -(-len(ids) // PIECES_PER_CORPUS)))
+    processes = max(1, min(models.processes(n_process, texts=len(ids) // RHETORIC_COST), -(-len(ids) // size)))
     stored = _complete(data_dir, ids, nlp=nlp) if processes > 1 else None
     if stored is not None:
-        done = _pooled(batches, stored, texts=dict(zip(ids, texts)), data_dir=data_dir, nlp=nlp, lexicon=lexicon,
+        pieces = [ids[a:b] for a, b in workers.chunks(len(ids), size, processes=processes)]
+        done = _pooled(pieces, stored, texts=dict(zip(ids, texts)), data_dir=data_dir, nlp=nlp, lexicon=lexicon,
                        frame_lexicon=frame_lexicon, sents_by=sents_by, quotes_by=quotes_by,
                        scare_max_words=scare_max_words, processes=processes, isolate=failed is not None)
     else:
@@ -540,8 +544,23 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
         counts = [c[~c["article_id"].astype(str).isin(bad)] for c in counts]
         framed = [f[~f["article_id"].isin(bad)] for f in framed]
     hits_df = tables.conform(pd.DataFrame(rows), "hits") if rows else tables.empty("hits")
-    return Scanned(hits_df, _concat_counts(counts),
-                   pd.concat(framed, ignore_index=True) if framed else tables.empty("frames"))
+    return Scanned(hits_df, _concat_counts(counts), _in_batches(framed, ids, chunk=chunk))
+
+
+PIECES_PER_CORPUS = 16
+MIN_PIECE = 20
+
+
+def _in_batches(framed: list[pd.DataFrame], ids: list[str], *, chunk: int) -> pd.DataFrame:
+    """The frames rows of all pieces in the order the stage has always given them: batch after batch of
+    ``chunk`` articles, each sorted by (article_id, sent_id, frame) as ``frames.tag`` sorts the batch it is
+    given; so the table is the same whatever pieces the articles were scanned in."""
+    if not framed:
+        return tables.empty("frames")
+    out = pd.concat(framed, ignore_index=True)
+    batch = out["article_id"].map({a: k // chunk for k, a in enumerate(ids)})
+    return (out.assign(_batch=batch).sort_values(["_batch", "article_id", "sent_id", "frame"], kind="stable")
+            .drop(columns="_batch").reset_index(drop=True))
 
 
 RHETORIC_COST = 5
@@ -646,16 +665,23 @@ def _complete(data_dir, ids: list[str], *, nlp: Language) -> dict | None:
 def _pooled(batches: list[list[str]], found: dict, *, texts: dict[str, object], data_dir, nlp: Language,
             lexicon: dict, frame_lexicon, sents_by: dict, quotes_by: dict, scare_max_words: int, processes: int,
             isolate: bool) -> Iterator[_Part]:
-    """``_Scanner.batch`` of every batch in ``processes`` spawned workers (``analysis.workers``), in order; each
-    worker reads the Docs of its batch from the stored parse itself (only ids, texts and table rows are sent)."""
+    """``_Scanner.batch`` of every batch in ``processes`` processes (``analysis.workers``: this one and
+    ``processes - 1`` spawned workers), in order; a worker reads the Docs of its batch from the stored parse
+    itself (only ids, texts and table rows are sent)."""
     where = {a: (c, k) for c, entry in enumerate(found["chunks"]) for k, a in enumerate(entry["article_ids"])}
 
     def job(batch: list[str]) -> tuple:
         return ([(a, found["chunks"][where[a][0]], where[a][1], texts.get(a)) for a in batch],
                 {a: sents_by[a] for a in batch if a in sents_by}, {a: quotes_by[a] for a in batch if a in quotes_by})
 
+    scanner = _Scanner(nlp, lexicon, frame_lexicon, scare_max_words=scare_max_words)
+
+    def here(wanted: list, sents: dict, quotes: dict, isolate: bool) -> _Part:
+        return _scan(scanner, wanted, sents, quotes, isolate, nlp=nlp, data_dir=data_dir)
+
     return workers.ordered((job(batch) + (isolate,) for batch in batches), work=_work, start=_start,
-                           initargs=(nlp, lexicon, frame_lexicon, scare_max_words, str(data_dir)), processes=processes)
+                           initargs=(nlp, lexicon, frame_lexicon, scare_max_words, str(data_dir)), processes=processes,
+                           local=here)
 
 
 _WORKER: dict = {}
@@ -668,16 +694,24 @@ def _start(nlp: Language, lexicon: dict, frame_lexicon, scare_max_words: int, da
 
 
 def _work(wanted: list[tuple[str, dict, int, object]], sents_by: dict, quotes_by: dict, isolate: bool) -> _Part:
+    part = _scan(_WORKER["scanner"], wanted, sents_by, quotes_by, isolate, nlp=_WORKER["nlp"],
+                 data_dir=_WORKER["data_dir"])
+    part.failed = [(a, workers.portable(err)) for a, err in part.failed]
+    return part
+
+
+def _scan(scanner: _Scanner, wanted: list[tuple[str, dict, int, object]], sents_by: dict, quotes_by: dict,
+          isolate: bool, *, nlp: Language, data_dir) -> _Part:
+    """``scanner.batch`` of the wanted articles, each ``(article_id, chunk entry, index in it, text)`` of the
+    stored parse in ``data_dir``."""
     loaded: dict[str, list[Doc]] = {}
     items = []
     for article_id, entry, k, text in wanted:
         if entry["file"] not in loaded:
             loaded.clear()  # one chunk file in memory at a time
-            loaded[entry["file"]] = parses.chunk(_WORKER["data_dir"], entry, nlp=_WORKER["nlp"])
+            loaded[entry["file"]] = parses.chunk(data_dir, entry, nlp=nlp)
         items.append((article_id, loaded[entry["file"]][k], text))
-    part = _WORKER["scanner"].batch(items, sents_by=sents_by, quotes_by=quotes_by, isolate=isolate)
-    part.failed = [(a, workers.portable(err)) for a, err in part.failed]
-    return part
+    return scanner.batch(items, sents_by=sents_by, quotes_by=quotes_by, isolate=isolate)
 
 
 def _docs(ids: list[str], texts: list[str], *, nlp: Language, data_dir, batch_size: int,

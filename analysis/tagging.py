@@ -12,7 +12,7 @@ Chunks (``chunk_size``: a sixteenth of the corpus, 20 to ``flush_every`` article
 after the other, or with ``n_process`` > 1 in as many spawned worker processes (``analysis.workers``), each
 holding the model once and tagging whole chunks: parsing and the per-article Python work (quotes, actors,
 sentiment) both spread over the cores; the corpus's last chunks are then cut smaller, so the workers finish
-together (``chunks``). Chunks come back in corpus order whatever ``n_process``, so the tables are the same.
+together (``workers.chunks``). Chunks come back in corpus order whatever ``n_process``, so the tables are the same.
 """
 from __future__ import annotations
 
@@ -192,12 +192,13 @@ def _chunks(ids: list[str], texts: list[str], titles: list[str], *, nlp: Languag
     chunk's stored parse; the last chunk also carries ``alias_candidates``, which needs the whole corpus. An
     article that raises is recorded in ``failed`` (raised when ``failed`` is None).
 
-    Chunks have ``chunk_size(len(texts))`` articles (``chunks``), and are tagged one after the other here, or
+    Chunks have ``chunk_size(len(texts))`` articles (``workers.chunks``), and are tagged one after the other here, or
     by ``n_process`` worker processes, each tagging whole chunks; either way the rows come out in the same order,
     so the tables do not depend on ``n_process``."""
     size = min(flush_every, chunk_size(len(texts)))
     processes = max(1, min(models.processes(n_process, texts=len(texts)), -(-len(texts) // size)))  # none idle
-    slices = [(ids[a:b], texts[a:b], titles[a:b]) for a, b in chunks(len(texts), size, processes=processes)]
+    bounds = workers.chunks(len(texts), size, processes=processes)
+    slices = [(ids[a:b], texts[a:b], titles[a:b]) for a, b in bounds]
     candidates, started, words = actors.Candidates(), time.perf_counter(), 0
     if processes == 1:
         matcher = actors.matcher(nlp, actors.table(aliases))
@@ -231,26 +232,19 @@ def chunk_size(n: int) -> int:
     return max(MIN_CHUNK, -(-n // CHUNKS_PER_CORPUS))
 
 
-TAIL_SPLIT = 4
-
-
-def chunks(n: int, size: int, *, processes: int = 1) -> list[tuple[int, int]]:
-    """``(start, end)`` of each chunk of a corpus of ``n`` articles, in order: ``size`` articles each. With worker
-    processes, the last ``processes`` chunks' worth come in pieces a ``TAIL_SPLIT``-th of that size: a worker
-    that runs out of chunks then waits for the others a short piece at most, not a whole chunk (a sixteenth of
-    the corpus: on two processes one core would idle for half a chunk on average, about 3 % of the stage)."""
-    cut = max(0, n - processes * size) if processes > 1 else n
-    piece = max(1, -(-size // TAIL_SPLIT))
-    return ([(k, min(k + size, cut)) for k in range(0, cut, size)]
-            + [(k, min(k + piece, n)) for k in range(cut, n, piece)])
-
-
 def _pooled(slices: list[tuple], *, nlp: Language, processes: int, aliases, batch_size: int, memory_share: float,
             store_parse: bool) -> Iterator[Part]:
-    """``tag`` of every slice in ``processes`` spawned workers (``analysis.workers``), in order; each worker gets
-    the pipeline once (a pickled copy, so any ``nlp`` works, not only an installed model)."""
+    """``tag`` of every slice in ``processes`` processes (``analysis.workers``), in order: this one and
+    ``processes - 1`` spawned workers, each of which gets the pipeline once (a pickled copy, so any ``nlp``
+    works, not only an installed model)."""
+    matcher = actors.matcher(nlp, actors.table(aliases))
+
+    def here(s: tuple, batch_size: int, memory_share: float, store_parse: bool) -> Part:
+        return tag(*s, nlp=nlp, matcher=matcher, batch_size=batch_size, memory_share=memory_share,
+                   store_parse=store_parse)
+
     return workers.ordered(((s, batch_size, memory_share, store_parse) for s in slices), work=_work, start=_start,
-                           initargs=(nlp, aliases), processes=processes)
+                           initargs=(nlp, aliases), processes=processes, local=here)
 
 
 _WORKER: dict = {}

@@ -28,30 +28,69 @@ while the parent waits for a slower chunk before it, few enough that finished ch
 order hold little memory."""
 
 
-def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable, initargs: tuple, processes: int,
-            ahead: int = AHEAD) -> Iterator:
-    """``work(*job)`` for every job in ``processes`` spawned worker processes, yielded in the order of ``jobs``.
+TAIL_SPLIT = 4
 
-    Each worker runs ``start(*initargs)`` once before its first job (``initargs`` are pickled once, in the
-    parent, and the workers start side by side).
-    ``jobs`` is consumed lazily, at most ``ahead`` x ``processes`` out at once (submitted and not yet yielded),
-    so neither the jobs nor their results pile up, however long the corpus. ``work`` and ``start`` must be module-level functions. An
-    exception raised by a job is raised here, when its turn comes; the pool is then shut down.
+
+def chunks(n: int, size: int, *, processes: int = 1) -> list[tuple[int, int]]:
+    """``(start, end)`` of each chunk of a corpus of ``n`` articles, in order: ``size`` articles each. With more
+    than one process, the last ``processes`` chunks' worth come in pieces a ``TAIL_SPLIT``-th of that size: a
+    process that runs out of chunks then waits for the others a short piece at most, not a whole chunk (on two
+    processes with chunks of a sixteenth of the corpus, one core would idle for half a chunk on average, about
+    3 % of the stage)."""
+    cut = max(0, n - processes * size) if processes > 1 else n
+    piece = max(1, -(-size // TAIL_SPLIT))
+    return ([(k, min(k + size, cut)) for k in range(0, cut, size)]
+            + [(k, min(k + piece, n)) for k in range(cut, n, piece)])
+
+
+def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable, initargs: tuple, processes: int,
+            ahead: int = AHEAD, local: Callable | None = None) -> Iterator:
+    """``work(*job)`` for every job in ``processes`` processes, yielded in the order of ``jobs``.
+
+    Worker processes are spawned; each runs ``start(*initargs)`` once before its first job (``initargs`` are
+    pickled once, here). With ``local`` (this process's own equivalent of ``work``, already set up), this process
+    is one of the ``processes``: it takes the next job itself whenever the result it must yield next is not
+    ready, so only ``processes - 1`` workers are started (one start-up and one copy of the pipeline fewer) and no
+    core idles while this process waits. ``jobs`` is consumed lazily, at most ``ahead`` jobs per worker out at
+    once, so neither the jobs nor their results pile up, however long the corpus. ``work`` and ``start`` must be
+    module-level functions. An exception raised by a job is raised here (a worker's when its turn comes); the
+    pool is then shut down.
     """
+    spawned = processes - 1 if local is not None else processes
+    if spawned < 1:
+        yield from (local(*job) for job in jobs) if local is not None else ()
+        return
     context = multiprocessing.get_context("spawn")  # fork would copy the parent's threads and open files
-    # The set-up is pickled once, here, and sent as bytes: each worker's start otherwise pickles it again, and
-    # the parent's write of it blocks until that worker has read it, importing what unpickling needs (spaCy for
-    # a pipeline) as it reads, so the workers would start one after the other.
-    setup = pickle.dumps((start, initargs), protocol=pickle.HIGHEST_PROTOCOL)
-    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context, initializer=_setup,
+    setup = pickle.dumps((start, initargs), protocol=pickle.HIGHEST_PROTOCOL)  # once, not once per worker
+    with concurrent.futures.ProcessPoolExecutor(spawned, mp_context=context, initializer=_setup,
                                                 initargs=(setup,)) as pool:
         todo = iter(jobs)
-        pending = collections.deque(pool.submit(work, *job)
-                                    for job in itertools.islice(todo, ahead * processes))
+        pending: collections.deque = collections.deque(
+            pool.submit(work, *job) for job in itertools.islice(todo, ahead * spawned))
         while pending:
-            result = pending.popleft().result()
-            pending.extend(pool.submit(work, *job) for job in itertools.islice(todo, 1))
-            yield result
+            head = pending[0]
+            if local is not None and not head.done():
+                job = next(todo, None)
+                if job is not None:  # work here while the workers work
+                    pending.append(_Done(local(*job)))
+                    continue
+            pending.popleft()
+            if not isinstance(head, _Done):
+                pending.extend(pool.submit(work, *job) for job in itertools.islice(todo, 1))
+            yield head.result()
+
+
+class _Done:
+    """A job done in this process, standing in the queue of futures."""
+
+    def __init__(self, result):
+        self._result = result
+
+    def done(self) -> bool:
+        return True
+
+    def result(self):
+        return self._result
 
 
 def _setup(setup: bytes) -> None:

@@ -282,14 +282,3 @@ def test_vader_scores_long_sentences_as_published_in_linear_time(seed_texts):
     # one "sentence" of 3,000 words (a paragraph with no full stop, and no "but"): the same score
     run_on = " ".join([w for w in " ".join(sentences).replace(".", " ").split() if w.lower() != "but"][:3000])
     assert ours.polarity_scores(run_on) == published.polarity_scores(run_on)
-
-
-def test_chunks_cover_the_corpus_in_order_and_shrink_at_the_end_for_workers():
-    one = tagging.chunks(1000, 63)
-    assert one[0] == (0, 63) and one[-1] == (945, 1000) and len(one) == 16
-    two = tagging.chunks(1000, 63, processes=2)
-    assert [a for a, _ in two[1:]] == [b for _, b in two[:-1]] and two[0][0] == 0 and two[-1][1] == 1000
-    sizes = [b - a for a, b in two]
-    assert sizes[:13] == [63] * 13 and max(sizes[-8:]) == 16  # the last two chunks' worth in quarters
-    assert tagging.chunks(30, 20, processes=2) == [(0, 5), (5, 10), (10, 15), (15, 20), (20, 25), (25, 30)]
-    assert tagging.chunks(0, 20, processes=2) == [] == tagging.chunks(0, 20)

@@ -59,3 +59,26 @@ def test_an_error_that_cannot_be_pickled_comes_back_as_its_type_and_message():
     assert workers.portable(plain) is plain
     sent = workers.portable(_Unpicklable("no parse"))
     assert isinstance(sent, RuntimeError) and str(sent) == "_Unpicklable: no parse"
+
+
+def test_this_process_takes_jobs_too_when_given_its_own_work():
+    _setup("here")  # this process's set-up, as a stage does before handing it its local work
+    jobs = [(0.3, k) for k in range(8)]
+    out = list(workers.ordered(jobs, work=_echo_after, start=_setup, initargs=("worker",), processes=2,
+                               local=_echo_after))
+    assert [value for value, _, _ in out] == list(range(8))
+    by = {pid: tag for _, tag, pid in out}
+    assert len(by) == 2 and by[os.getpid()] == "here"  # one worker started, and this process worked alongside
+    assert list(workers.ordered(jobs[:2], work=_echo_after, start=_setup, initargs=(), processes=1,
+                                local=_echo_after)) == [(0, "here", os.getpid()), (1, "here", os.getpid())]
+
+
+def test_chunks_cover_the_corpus_in_order_and_shrink_at_the_end_for_workers():
+    one = workers.chunks(1000, 63)
+    assert one[0] == (0, 63) and one[-1] == (945, 1000) and len(one) == 16
+    two = workers.chunks(1000, 63, processes=2)
+    assert [a for a, _ in two[1:]] == [b for _, b in two[:-1]] and two[0][0] == 0 and two[-1][1] == 1000
+    sizes = [b - a for a, b in two]
+    assert sizes[:13] == [63] * 13 and max(sizes[-8:]) == 16  # the last two chunks' worth in quarters
+    assert workers.chunks(30, 20, processes=2) == [(0, 5), (5, 10), (10, 15), (15, 20), (20, 25), (25, 30)]
+    assert workers.chunks(0, 20, processes=2) == [] == workers.chunks(0, 20)
