@@ -564,10 +564,11 @@ def _in_batches(framed: list[pd.DataFrame], ids: list[str], *, chunk: int) -> pd
 
 
 RHETORIC_COST = 5
-"""Scanning an article's stored parse costs about a fifth to a tenth of tagging it (0.03-0.05 CPU s), and a
-rhetoric worker's start-up (the model's vocab and both matchers compiled: about 4 CPU s) twice a tagging
-worker's: so ``models.processes`` is asked with a fifth of the articles, and a second process starts from 500
-articles on (its start-up then stays under about a fifth of its work)."""
+"""Scanning an article's stored parse costs about a fifteenth of tagging it (about 0.015 CPU s an AllSides article,
+bench/pipeline_parse.py), and a second process means one spawned worker (spaCy imported, the pipeline unpickled,
+both matchers compiled: about 3 CPU s) while this process scans too: so ``models.processes`` is asked with a
+fifth of the articles, and the worker starts from 1,000 articles on, where the half of the scan it takes over
+(about 7 CPU s) repays its start-up, which runs on the otherwise idle core."""
 
 
 @dataclass
