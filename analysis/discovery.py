@@ -131,13 +131,12 @@ def occurrences(sentences: pd.DataFrame, terms: Iterable[str]) -> Iterator[tuple
     with offsets in the article's text (``sentences.start`` + offset in the sentence)."""
     wanted = set(terms)
     longest = max((len(t.split(" ")) for t in wanted), default=0)
+    firsts = {t.split(" ")[0] for t in wanted}
+    grams = _Grams()
     for aid, base, text, _, _ in _rows(sentences):
-        words = _words(text)
-        for i in range(len(words)):
-            for n in range(1, longest + 1):
-                gram = _gram(words, i, n, text)
-                if gram is not None and gram[0] in wanted:
-                    yield gram[0], aid, base + gram[1], base + gram[2]
+        for term, s, e in grams.of(grams.words(text), text, longest=longest, firsts=firsts):
+            if term in wanted:
+                yield term, aid, base + s, base + e
 
 
 def phrases(sentences: pd.DataFrame, *, top: int = 10, min_count: int = 3, min_articles: int = 2,
@@ -149,16 +148,14 @@ def phrases(sentences: pd.DataFrame, *, top: int = 10, min_count: int = 3, min_a
     Every n-gram of the corpus is counted, so memory grows with the corpus's vocabulary of phrases: use it on a
     story's few hundred or few thousand articles, not on millions."""
     words, grams, articles, examples = Counter(), Counter(), defaultdict(set), {}
+    ngrams = _Grams()
     for aid, _, text, _, _ in _rows(sentences):
-        found = _words(text)
+        found = ngrams.words(text)
         words.update(w for w, _, _ in found)
-        for i in range(len(found)):
-            for n in range(2, max_words + 1):
-                gram = _gram(found, i, n, text)
-                if gram is not None:
-                    grams[gram[0]] += 1
-                    articles[gram[0]].add(aid)
-                    examples.setdefault(gram[0], text[:300])
+        for term, _, _ in ngrams.of(found, text, longest=max_words, shortest=2):
+            grams[term] += 1
+            articles[term].add(aid)
+            examples.setdefault(term, text[:300])
     n_tokens = max(sum(words.values()), 1)
     rows = []
     for term, count in grams.items():
@@ -188,19 +185,54 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return [(concordance.normal(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
-def _gram(words: list, i: int, n: int, text: str) -> tuple[str, int, int] | None:
-    """The ``n`` words from ``i`` as a term, if they stand next to each other (only spaces between) and the term
-    neither opens nor closes with a stop word."""
-    if i + n > len(words):
-        return None
-    part = words[i:i + n]
-    if any(text[a[2]:b[1]].strip() for a, b in zip(part, part[1:])):
-        return None  # punctuation between: not one phrase
-    if not (_content(part[0][0]) and _content(part[-1][0])):
-        return None
-    if any(not _content(w) and w.lower() not in _GLUE for w, _, _ in part[1:-1]):
-        return None
-    return " ".join(w for w, _, _ in part), part[0][1], part[-1][2]
+class _Grams:
+    """The words of sentences (``_words``) and their n-grams that can be terms: words standing next to each other
+    (only spaces between), opening and closing on a content word (``_content``), with only content and glue
+    words (``_GLUE``) inside. Each distinct word's normal form and kind are worked out once, and a sentence's
+    n-grams are enumerated without building those that cannot be terms (a longer n-gram fails wherever a shorter
+    one from the same word failed on punctuation or on a word that is neither content nor glue)."""
+
+    def __init__(self):
+        self.normal: dict[str, str] = {}
+        self.kind: dict[str, int] = {}  # 2: content word, 1: glue word, 0: neither
+
+    def words(self, text: str) -> list[tuple[str, int, int]]:
+        """``_words(text)``."""
+        normal = self.normal
+        out = []
+        for m in _WORD.finditer(text):
+            raw = m.group()
+            word = normal.get(raw)
+            if word is None:
+                word = normal[raw] = concordance.normal(raw)
+            out.append((word, m.start(), m.end()))
+        return out
+
+    def of(self, found: list[tuple[str, int, int]], text: str, *, longest: int, shortest: int = 1,
+           firsts: set[str] | None = None) -> Iterator[tuple[str, int, int]]:
+        """``(term, start, end)`` of every n-gram of ``found`` (``_words`` of ``text``) that can be a term,
+        ``shortest`` to ``longest`` words, by first word, then by length; with ``firsts`` only those whose first
+        word is one of them."""
+        kinds = [self._kind(w) for w, _, _ in found]
+        for i, (first, start, _) in enumerate(found):
+            if kinds[i] != 2 or (firsts is not None and first not in firsts):
+                continue
+            words = [first]
+            for j in range(i, min(i + longest, len(found))):
+                if j > i:
+                    if text[found[j - 1][2]:found[j][1]].strip():
+                        break  # punctuation between: no longer n-gram from i either
+                    words.append(found[j][0])
+                if j - i + 1 >= shortest and kinds[j] == 2:
+                    yield " ".join(words), start, found[j][2]
+                if kinds[j] == 0:
+                    break  # neither content nor glue: it may close a term only, and it did not
+
+    def _kind(self, word: str) -> int:
+        kind = self.kind.get(word)
+        if kind is None:
+            kind = self.kind[word] = 2 if _content(word) else 1 if word.lower() in _GLUE else 0
+        return kind
 
 
 def _content(word: str) -> bool:
@@ -218,42 +250,62 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
         named = mentions[mentions["actor"].fillna("") != ""] if "actor" in mentions else mentions
         with_actor = set(zip(named["article_id"].astype(str), named["sent_id"]))
     words, evidence, scared = Counter(), defaultdict(_Evidence), set()
+    grams = _Grams()
+    strong: dict[str, bool] = {}  # word -> evaluative (``_evaluative`` of a term: any of its words)
     n_sents = n_actor = 0
     for aid, base, text, sent_id, sent_voice in _rows(sentences):
-        found = _words(text)
+        found = grams.words(text)
         words.update(w for w, _, _ in found)
         n_sents += 1
         actor = (aid, sent_id) in with_actor
         n_actor += actor
-        for term, kind, s, e in _uses(found, text, max_words=max_words, known=known, spans=covered.get(aid, ()),
-                                      base=base):
-            if _evaluative(term, min_strength):
-                _record(evidence[term], aid, text, kind, sent_voice, actor)
-            elif kind == "scare_quote":
+        for term, kind in _uses(found, text, grams=grams, max_words=max_words, known=known,
+                                spans=covered.get(aid, ()), base=base):
+            if _strong(term, strong, min_strength):
+                _record(evidence[term], aid, text, kind(), sent_voice, actor)
+            elif kind() == "scare_quote":
                 scared.add(term)
     if scared:
+        firsts = {term.split(" ")[0] for term in scared}
         for aid, base, text, sent_id, sent_voice in _rows(sentences):
-            for term, kind, s, e in _uses(_words(text), text, max_words=max_words, known=known,
-                                          spans=covered.get(aid, ()), base=base):
+            for term, kind in _uses(grams.words(text), text, grams=grams, max_words=max_words, known=known,
+                                    spans=covered.get(aid, ()), base=base, firsts=firsts):
                 if term in scared:
-                    _record(evidence[term], aid, text, kind, sent_voice, (aid, sent_id) in with_actor)
+                    _record(evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor)
     return evidence, words, (n_actor / n_sents if n_sents else 0.0)
 
 
-def _uses(found: list, text: str, *, max_words: int, known: set[str], spans, base: int):
-    """(term, voice from the marks, start, end) of every candidate n-gram of one sentence."""
-    marks = voice.quoted_segments(text) if any(ch in text for ch in voice.MARK_CHARS) else []
-    for i in range(len(found)):
-        for n in range(1, max_words + 1):
-            gram = _gram(found, i, n, text)
-            if gram is None:
-                continue
-            term, s, e = gram
-            if n == 1 and (term.lower() in known or _singular(term.lower()) in known):
-                continue
-            if any(a < base + e and base + s < b for a, b in spans):
-                continue  # inside a lexicon hit: the lexicon already has it
-            yield term, _marked(text, s, e, marks), s, e
+def _strong(term: str, strong: dict[str, bool], min_strength: float) -> bool:
+    """Whether any word of ``term`` is evaluative (``_word_strength`` >= ``min_strength``), each word's answer
+    kept in ``strong``."""
+    for w in term.split(" "):
+        found = strong.get(w)
+        if found is None:
+            found = strong[w] = _word_strength(w) >= min_strength
+        if found:
+            return True
+    return False
+
+
+def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[str], spans, base: int,
+          firsts: set[str] | None = None):
+    """(term, its voice from the marks) of every candidate n-gram of one sentence (with ``firsts``: only those
+    opening with one of these words). The voice is a function, called when wanted: most n-grams are never
+    looked at, and a sentence without quote marks needs no pairing of marks."""
+    marks: list | None = None
+
+    def voice_of(s: int, e: int) -> str:
+        nonlocal marks
+        if marks is None:
+            marks = voice.quoted_segments(text) if any(ch in text for ch in voice.MARK_CHARS) else []
+        return _marked(text, s, e, marks) if marks else "narrator"
+
+    for term, s, e in grams.of(found, text, longest=max_words, firsts=firsts):
+        if " " not in term and (term.lower() in known or _singular(term.lower()) in known):
+            continue
+        if any(a < base + e and base + s < b for a, b in spans):
+            continue  # inside a lexicon hit: the lexicon already has it
+        yield term, (lambda s=s, e=e: voice_of(s, e))
 
 
 def _record(ev: _Evidence, aid: str, text: str, kind: str, sent_voice: str, actor: bool) -> None:
@@ -279,10 +331,6 @@ def _word_strength(word: str) -> float:
         polarity, subjectivity = pattern(word)
         return max(abs(polarity), subjectivity / 2)
     return min(1.0, abs(vader.get(word, 0.0)) / 4) * 0.75
-
-
-def _evaluative(term: str, min_strength: float) -> bool:
-    return any(_word_strength(w) >= min_strength for w in term.split(" "))
 
 
 def _marked(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:

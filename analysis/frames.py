@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from spacy.attrs import LEMMA, ORTH, SPACY
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -178,11 +179,21 @@ def _cue_rows(doc: Doc, *, article_id: str, matcher: FrameMatcher, sentences: pd
 
 def _matches(doc: Doc, matcher: FrameMatcher) -> list[Span]:
     """Cue matches on lemmas and on words, as spans of ``doc`` labelled ``frame<TAB>cue``, duplicates removed."""
-    lemmas = Doc(doc.vocab, words=[(t.lemma_ or t.text).lower() for t in doc],
-                 spaces=[bool(t.whitespace_) for t in doc])
+    lemmas = Doc(doc.vocab, words=_lowered_lemmas(doc), spaces=(doc.to_array(SPACY) != 0).tolist())
     found = {(match_id, start, end) for match_id, start, end in matcher.lemma(lemmas)}
     found |= {(match_id, start, end) for match_id, start, end in matcher.lower(doc)}
     return [Span(doc, start, end, label=match_id) for match_id, start, end in sorted(found, key=lambda m: m[1:])]
+
+
+def _lowered_lemmas(doc: Doc) -> list[str]:
+    """``(token.lemma_ or token.text).lower()`` of every token, read from the doc's arrays (each distinct word
+    once): the lemma pass's words."""
+    if not len(doc):
+        return []
+    orth, lemma = doc.to_array([ORTH, LEMMA]).T
+    distinct, where = np.unique(np.where(lemma != 0, lemma, orth), return_inverse=True)  # an unset lemma is 0
+    strings = doc.vocab.strings
+    return np.array([strings[k].lower() for k in distinct.tolist()], dtype=object)[where.reshape(-1)].tolist()
 
 
 def _sentence_bounds(doc: Doc, sentences: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -191,15 +202,22 @@ def _sentence_bounds(doc: Doc, sentences: pd.DataFrame | None) -> tuple[np.ndarr
         sents = list(doc.sents)
         return (np.array([s.start_char for s in sents]), np.array([s.end_char for s in sents]),
                 np.arange(len(sents)))
-    ordered = sentences.sort_values("start")
-    return (ordered["start"].to_numpy(), ordered["end"].to_numpy(), ordered["sent_id"].to_numpy())
+    starts = sentences["start"].to_numpy()
+    order = np.argsort(starts, kind="stable")
+    return starts[order], sentences["end"].to_numpy()[order], sentences["sent_id"].to_numpy()[order]
 
 
 def _collapse(rows: list[dict]) -> pd.DataFrame:
-    """One row per (sentence, frame): the distinct cues in order of first use, and the number of matches."""
+    """One row per (sentence, frame): the distinct cues in order of first use, and the number of matches; rows
+    in (article_id, sent_id, frame) order."""
     if not rows:
         return tables.empty("frames")
-    hits = pd.DataFrame(rows).sort_values(["sent_id", "frame", "pos"])
-    grouped = hits.groupby(["article_id", "sent_id", "frame"], sort=True)["cue"]
-    out = grouped.agg(cues=lambda c: ";".join(dict.fromkeys(c)), n_cues="size").reset_index()
+    groups: dict[tuple, list[tuple[int, str]]] = {}
+    for row in rows:
+        groups.setdefault((row["article_id"], row["sent_id"], row["frame"]), []).append((row["pos"], row["cue"]))
+    keys = sorted(groups)
+    cues = [";".join(dict.fromkeys(cue for _, cue in sorted(groups[key], key=lambda m: m[0]))) for key in keys]
+    out = pd.DataFrame({"article_id": [k[0] for k in keys], "sent_id": np.array([k[1] for k in keys], dtype="int64"),
+                        "frame": [k[2] for k in keys], "cues": cues,
+                        "n_cues": np.array([len(groups[k]) for k in keys], dtype="int64")})
     return tables.conform(out, "frames")

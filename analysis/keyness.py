@@ -28,6 +28,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LEMMA, ORTH, SENT_START
 from spacy.tokens import Doc, Span
 
 from analysis import tables
@@ -67,34 +68,73 @@ def is_acronym(text: str) -> bool:
     return _ACRONYM.fullmatch(text) is not None
 
 
-def terms(doc: Doc, *, multiword: Multiword = "noun_chunks") -> list[str]:
+def terms(doc: Doc, *, multiword: Multiword = "noun_chunks", cache: dict | None = None,
+          text: str | None = None) -> list[str]:
     """The terms of one doc: content lemmas, then multi-word terms.
 
     ``multiword="noun_chunks"`` adds each noun chunk with two or more content lemmas (``"joint military drill"``;
     needs a parser), ``"bigrams"`` adds adjacent content-lemma pairs that no punctuation or stop word separates,
     ``"none"`` adds nothing. Acronyms in capitals are terms of their own (see ``term``), except on a line
-    written in capitals, where case says nothing.
+    written in capitals, where case says nothing. ``cache`` (any dict, shared by the calls on one batch of docs)
+    keeps each distinct word's term, so a word is looked up once per batch rather than at every use; ``text`` is
+    ``doc.text`` when the caller has it.
     """
-    shouted = _shouted(doc.text)
-    words = [_term(t, shouted) for t in doc if _is_content(t, shouted)]
+    if multiword not in ("noun_chunks", "bigrams", "none"):
+        raise ValueError(f"multiword must be 'noun_chunks', 'bigrams' or 'none', not {multiword!r}")
+    if multiword == "noun_chunks" and not doc.has_annotation("DEP"):
+        raise ValueError("keyness.terms(multiword='noun_chunks') needs a parsed doc: use a pipeline with a "
+                         "parser or pass multiword='bigrams'")
+    if not len(doc):
+        return []
+    cache = {} if cache is None else cache
+    shouted = _shouted(text if text is not None else doc.text)
+    content, term_of, sent_start = _content_terms(doc, shouted, cache)
+    words = term_of[content].tolist()
     if multiword == "noun_chunks":
-        if not doc.has_annotation("DEP"):
-            raise ValueError("keyness.terms(multiword='noun_chunks') needs a parsed doc: use a pipeline with a "
-                             "parser or pass multiword='bigrams'")
         words += [chunk for span in doc.noun_chunks if " " in (chunk := _chunk_term(span, shouted))]
     elif multiword == "bigrams":
-        words += [f"{_term(a, shouted)} {_term(b, shouted)}" for a, b in zip(doc[:-1], doc[1:])
-                  if _is_content(a, shouted) and _is_content(b, shouted) and not b.is_sent_start]
-    elif multiword != "none":
-        raise ValueError(f"multiword must be 'noun_chunks', 'bigrams' or 'none', not {multiword!r}")
+        # Adjacent content tokens, the second not starting a sentence (``Token.is_sent_start`` is not True).
+        pairs = np.flatnonzero(content[:-1] & content[1:] & (sent_start[1:] != 1))
+        words += [f"{a} {b}" for a, b in zip(term_of[pairs].tolist(), term_of[pairs + 1].tolist())]
     return words
 
 
-def counts(docs: Iterable[Doc], *, article_ids: Sequence[str],
-           multiword: Multiword = "noun_chunks") -> pd.DataFrame:
+def _content_terms(doc: Doc, shouted: list[tuple[int, int]], cache: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per token of ``doc``: whether it is a content term (``_is_content``), the term of each content token by
+    position (``_term``), and the sentence-start values; computed from the doc's attribute arrays, with each
+    distinct word's strings looked up once per ``cache``."""
+    orth, lemma, alpha, stop, idx, sent_start = doc.to_array([ORTH, LEMMA, IS_ALPHA, IS_STOP, IDX, SENT_START]).T
+    strings = doc.vocab.strings
+    acronyms = cache.setdefault("acronym", {})
+    words, where = np.unique(orth, return_inverse=True)
+    acronym = np.array([acronyms[o] if o in acronyms else acronyms.setdefault(o, is_acronym(strings[o]))
+                        for o in words.tolist()], dtype=bool)[where.reshape(-1)]
+    if shouted and acronym.any():
+        at = idx.astype(np.int64)
+        line = np.searchsorted(np.array([a for a, _ in shouted]), at, side="right") - 1
+        acronym &= ~((line >= 0) & (at < np.array([b for _, b in shouted])[np.maximum(line, 0)]))
+    content = acronym | ((alpha != 0) & (stop == 0))
+    term_of = np.empty(len(orth), dtype=object)
+    # An acronym's term is its own text's (``term`` keeps its case); any other word's is its lemma lower-cased,
+    # or its text when the lemma is unset (hash 0): ``(token.lemma_ or token.text).lower()``.
+    for kind, chosen, key in (("acronym_term", acronym, orth), ("lower", content & ~acronym,
+                                                                 np.where(lemma != 0, lemma, orth))):
+        at = np.flatnonzero(chosen)
+        if not len(at):
+            continue
+        known, make = cache.setdefault(kind, {}), term if kind == "acronym_term" else str.lower
+        distinct, where = np.unique(key[at], return_inverse=True)
+        found = [known[k] if k in known else known.setdefault(k, make(strings[k])) for k in distinct.tolist()]
+        term_of[at] = np.array(found, dtype=object)[where.reshape(-1)]
+    return content, term_of, sent_start.astype(np.int64)
+
+
+def counts(docs: Iterable[Doc], *, article_ids: Sequence[str], multiword: Multiword = "noun_chunks",
+           texts: Sequence[str] | None = None) -> pd.DataFrame:
     """A counts table ``(article_id, term, n)``: how often each article uses each term (see ``terms``).
 
-    ``docs`` and ``article_ids`` are paired in order (pass the docs of ``nlp.pipe(articles.text)``).
+    ``docs`` and ``article_ids`` are paired in order (pass the docs of ``nlp.pipe(articles.text)``); ``texts``,
+    when given, are the docs' texts in the same order (``doc.text``, which spaCy joins token by token).
     ``article_id`` and ``term`` are categorical: the codes are assigned while counting, so ``compare`` never
     has to hash millions of strings again.
     """
@@ -103,9 +143,12 @@ def counts(docs: Iterable[Doc], *, article_ids: Sequence[str],
     codes: list[int] = []
     freqs: list[int] = []
     seen = 0
+    cache: dict = {}
     try:
-        for seen, (_, doc) in enumerate(zip(article_ids, docs, strict=True), start=1):
-            for term, n in Counter(terms(doc, multiword=multiword)).items():
+        paired = (zip(article_ids, docs, texts, strict=True) if texts is not None
+                  else ((a, doc, None) for a, doc in zip(article_ids, docs, strict=True)))
+        for seen, (_, doc, text) in enumerate(paired, start=1):
+            for term, n in Counter(terms(doc, multiword=multiword, cache=cache, text=text)).items():
                 articles.append(seen - 1)
                 codes.append(vocab.setdefault(term, len(vocab)))
                 freqs.append(n)

@@ -9,29 +9,26 @@ proposal of loaded words the lexicon lacks in ``discovery``.
 from __future__ import annotations
 
 import bisect
-import collections
-import concurrent.futures
 import contextlib
 import itertools
 import json
 import logging
-import multiprocessing
 import os
-import pickle
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from spacy.attrs import IDX, LEMMA, LOWER, SENT_START
+from spacy.attrs import IDX, LEMMA, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.about import __version__ as spacy_version
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from analysis import cache, models, parses, patterns, profiles, segments, tables
+from analysis import cache, models, parses, patterns, profiles, segments, tables, workers
 from analysis import voice as voices
 from analysis.patterns import LexiconError
 
@@ -54,15 +51,17 @@ def matcher(nlp: Language, lexicon: dict) -> LexiconMatcher:
     lemmas = _Lemmatiser(nlp)
     families = []
     for fid, family in lexicon.items():
-        m, anchors = Matcher(nlp.vocab, validate=True), []
+        m, anchors, compiled_all = Matcher(nlp.vocab, validate=True), [], []
         for variant in family["variants"]:
             compiled = [[_with_lemmas(t, lemmas) for t in p] for p in variant["token_patterns"]]
             _add(m, f"{fid}/{variant['id']}", compiled, where=f"variant {variant['id']!r}")
             anchors += [_anchor(p) for p in compiled]
+            compiled_all += compiled
         for k, ex in enumerate(family["exclude"]):
             compiled = [[_with_lemmas(t, lemmas) for t in p] for p in ex["token_patterns"]]
             _add(m, f"{fid}/!exclude{k}", compiled, where=f"family {fid!r} exclude {ex['pattern']!r}")
-        families.append(_Family(m, anchors, nlp.vocab))
+            compiled_all += compiled
+        families.append(_Family(m, anchors, nlp.vocab, compiled_all))
     lemmas.keep()
     return LexiconMatcher(families)
 
@@ -77,20 +76,89 @@ def _anchor(pattern: list[dict]) -> dict | None:
 
 
 class _Family:
-    """One family's spaCy Matcher (variants and excludes) and the hashes of its variants' anchor words."""
+    """One family's spaCy Matcher (variants and excludes), the hashes of its variants' anchor words, and how far
+    from an anchor a match of the family can reach (``_reach``)."""
 
-    def __init__(self, matcher: Matcher, anchors: list[dict | None], vocab):
+    def __init__(self, matcher: Matcher, anchors: list[dict | None], vocab, compiled: list[list[dict]] = ()):
         self.matcher = matcher
         # A pattern without a word anchor could match anywhere: then every sentence is a candidate.
         self.everywhere = any(a is None for a in anchors)
         self.lower = _hashes(vocab, (w for a in anchors if a and "LOWER" in a for w in a["LOWER"]["IN"]))
         self.lemma = _hashes(vocab, (w for a in anchors if a and "LEMMA" in a for w in a["LEMMA"]["IN"]))
+        self.reach, free = _reach(compiled) if compiled else (None, set())
+        self.free = _hashes(vocab, free)
 
     def anchored(self, keys: np.ndarray) -> np.ndarray:
         """Which tokens (rows of a doc's LOWER, LEMMA array) are anchors of this family."""
         if self.everywhere:
             return np.ones(len(keys), dtype=bool)
         return np.isin(keys[:, 0], self.lower) | np.isin(keys[:, 1], self.lemma)
+
+    def windows(self, anchored: np.ndarray, runs: list[tuple[int, int]], counted: dict) -> list[tuple[int, int]]:
+        """Token ranges to run the matcher on: around each anchor, as far as a match holding it can reach, within
+        the run of sentences around it (``_near``); overlapping ranges merged. The matches found are those of the
+        runs: a match holds an anchor of its variant and lies within one run, and the ranges clipped to runs
+        find nothing a run would not. ``counted`` maps a family's free forms (``_reach``) to the doc's
+        ``counts``: how many tokens before each position are not free."""
+        if self.reach is None or self.everywhere:
+            return runs
+        at = np.flatnonzero(anchored)
+        counted = counted[self.free.tobytes()]
+        # A match holds at most ``reach`` counted tokens, its anchor among them: it starts no more than that many
+        # counted tokens before the anchor and ends no more than that many after it (one spare each side).
+        lo = np.searchsorted(counted, counted[at] - self.reach, side="left")
+        hi = np.searchsorted(counted, counted[at + 1] + self.reach, side="right") - 1
+        starts = np.array([a for a, _ in runs])
+        run = np.searchsorted(starts, at, side="right") - 1
+        ends = np.array([b for _, b in runs])[run]
+        inside = (run >= 0) & (at < ends)  # an anchor outside every run (none: runs hold every anchored sentence)
+        lo, hi, run = np.maximum(lo, starts[run])[inside], np.minimum(hi, ends)[inside], run[inside]
+        out: list[list[int]] = []
+        last = -1
+        for a, b, r in zip(lo.tolist(), hi.tolist(), run.tolist()):
+            if out and r == last and a <= out[-1][1]:
+                out[-1][1] = max(out[-1][1], b)
+            else:
+                out.append([a, b])
+            last = r
+        return [(a, b) for a, b in out]
+
+
+def _reach(compiled: list[list[dict]]) -> tuple[int | None, set[str]]:
+    """The most pattern tokens a match of any of ``compiled`` (the family's variant and exclude patterns) can
+    hold, not counting the tokens of ``{"ORTH": {"IN": [...]}, "OP": "*"}`` elements (the quote marks, brackets
+    and hyphens a phrase may hold between words, any number of them), and those ORTH forms; None when some
+    element repeats without bound otherwise, so only whole sentence runs are safe."""
+    reach, free = 0, set()
+    for pattern in compiled:
+        size = 0
+        for token in pattern:
+            op = token.get("OP", "")
+            if op in ("*", "+"):
+                orth = token.get("ORTH")
+                if set(token) != {"ORTH", "OP"} or not isinstance(orth, dict) or set(orth) != {"IN"}:
+                    return None, set()
+                free.update(orth["IN"])
+                continue
+            bound = _repeats(op)
+            if bound is None:
+                return None, set()
+            size += bound
+        reach = max(reach, size)
+    return reach, free
+
+
+def _repeats(op: str) -> int | None:
+    """The most tokens one pattern element with operator ``op`` matches (None: no bound)."""
+    if op in ("", "?", "!"):
+        return 1
+    found = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op)
+    if not found:
+        return None
+    low, comma, high = found.groups()
+    if not comma:
+        return int(low)
+    return int(high) if high else None
 
 
 class LexiconMatcher:
@@ -100,36 +168,94 @@ class LexiconMatcher:
     predicates: run over whole articles, that cost as much as tagging them. Every variant pattern has a required
     word (its anchor, the rarest one), so a family can only match in a sentence that holds one of its anchors or
     next to one. Calling the matcher on a doc looks the anchors up for all tokens at once (LOWER and LEMMA hashes)
-    and runs each family's Matcher on those sentences and their neighbours only: the neighbours because a
-    parser's sentence boundary sometimes falls inside a phrase ("Asian version / [of] NATO"). Matches come back as
+    and considers, for each family, those sentences and their neighbours only: the neighbours because a
+    parser's sentence boundary sometimes falls inside a phrase ("Asian version / [of] NATO"). Within them the
+    family's Matcher runs only on the tokens around each anchor that a match holding it can reach (a pattern
+    has a bounded number of word tokens; quote marks and brackets between them are free). Matches come back as
     a Matcher's ``(key, start, end)`` in doc token offsets, the same matches as the whole lexicon on the whole doc.
     """
 
     def __init__(self, families: list[_Family]):
         self.families = families
+        # Every family's anchors at once: one look-up over the doc finds the few tokens any family could use.
+        self.everywhere = any(family.everywhere for family in families)
+        self.lower = np.unique(np.concatenate([f.lower for f in families] or [np.empty(0, np.uint64)]))
+        self.lemma = np.unique(np.concatenate([f.lemma for f in families] or [np.empty(0, np.uint64)]))
+        # anchor hash -> the families it anchors, for the few tokens that are anchors of some family
+        self.by_lower, self.by_lemma = defaultdict(list), defaultdict(list)
+        for k, family in enumerate(families):
+            for h in family.lower.tolist():
+                self.by_lower[h].append(k)
+            for h in family.lemma.tolist():
+                self.by_lemma[h].append(k)
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         if not len(doc):
             return []
-        keys = doc.to_array([LOWER, LEMMA])
-        anchored = [(family, family.anchored(keys)) for family in self.families]
-        anchored = [(family, mask) for family, mask in anchored if mask.any()]
+        keys = doc.to_array([LOWER, LEMMA, ORTH, SENT_START])
+        anchored = [(family, mask) for family, mask in self._anchored(keys) if mask.any()]
         if not anchored:
             return []  # most articles of a general corpus: no sentence list needed
-        sents = list(doc.sents) if doc.has_annotation("SENT_START") else None
-        return [(key, span.start + start, span.start + end) for family, mask in anchored
-                for span in _near(doc, mask, sents) for key, start, end in family.matcher(span)]
+        starts = _sentence_starts(doc, keys[:, 3])
+        counted = _Counted(keys[:, 2])
+        found = []
+        for family, mask in anchored:
+            for a, b in family.windows(mask, _near(mask, starts, len(doc)), counted):
+                found += [(key, a + start, a + end) for key, start, end in family.matcher(doc[a:b])]
+        return found
 
 
-def _near(doc: Doc, anchored: np.ndarray, sents: list[Span] | None) -> list[Span]:
-    """The runs of ``sents`` with an anchored token and their neighbours (the whole doc when it has none)."""
-    if sents is None:
-        return [doc[:]]
-    near = sorted({j for i, sent in enumerate(sents) if anchored[sent.start:sent.end].any()
-                   for j in range(max(i - 1, 0), min(i + 2, len(sents)))})
-    # Consecutive sentence numbers have the same difference to their position in ``near``: one run each.
-    runs = [[j for _, j in run] for _, run in itertools.groupby(enumerate(near), key=lambda p: p[1] - p[0])]
-    return [doc[sents[run[0]].start:sents[run[-1]].end] for run in runs]
+    def _anchored(self, keys: np.ndarray) -> Iterator[tuple[_Family, np.ndarray]]:
+        """Each family with its anchor mask over the doc's tokens (rows of its LOWER, LEMMA array)."""
+        if self.everywhere:
+            yield from ((family, family.anchored(keys)) for family in self.families)
+            return
+        masks: dict[int, np.ndarray] = {}
+        candidates = np.flatnonzero(np.isin(keys[:, 0], self.lower) | np.isin(keys[:, 1], self.lemma))
+        for i, lower, lemma in zip(candidates.tolist(), keys[candidates, 0].tolist(), keys[candidates, 1].tolist()):
+            for k in (*self.by_lower.get(lower, ()), *self.by_lemma.get(lemma, ())):
+                if k not in masks:
+                    masks[k] = np.zeros(len(keys), dtype=bool)
+                masks[k][i] = True
+        yield from ((self.families[k], masks[k]) for k in sorted(masks))
+
+
+class _Counted(dict):
+    """For one doc, keyed by the bytes of an array of free ORTH hashes: how many tokens before each position
+    (0 .. len(doc)) are not free, computed once per distinct set of free forms. Free tokens (the quote marks and
+    brackets a phrase may hold any number of) cost a match no pattern token."""
+
+    def __init__(self, orth: np.ndarray):
+        super().__init__()
+        self.orth = orth
+
+    def __missing__(self, free: bytes) -> np.ndarray:
+        counts = np.concatenate([[0], np.cumsum(~np.isin(self.orth, np.frombuffer(free, dtype=np.uint64)))])
+        self[free] = counts
+        return counts
+
+
+def _sentence_starts(doc: Doc, sent_start: np.ndarray) -> np.ndarray | None:
+    """Token offsets of the sentence starts (as ``doc.sents`` gives them), or None when ``doc`` has none set."""
+    if not doc.has_annotation("SENT_START"):
+        return None
+    starts = np.flatnonzero(sent_start.astype(np.int64) == 1)
+    return starts if len(starts) and starts[0] == 0 else np.concatenate([[0], starts])
+
+
+def _near(anchored: np.ndarray, starts: np.ndarray | None, n: int) -> list[tuple[int, int]]:
+    """Token ranges of the runs of sentences with an anchored token and their neighbours (the whole doc when it
+    has no sentences)."""
+    if starts is None:
+        return [(0, n)]
+    bounds = np.append(starts, n)
+    hit = np.add.reduceat(anchored.astype(np.int64), starts) > 0  # sentences are never empty: starts increase
+    near = hit.copy()
+    near[1:] |= hit[:-1]
+    near[:-1] |= hit[1:]
+    # A run starts where a near sentence follows one that is not, and ends where it is followed by one that is not.
+    edges = np.diff(np.concatenate([[0], near.astype(np.int8), [0]]))
+    return [(int(bounds[a]), int(bounds[b])) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))]
 
 
 def _hashes(vocab, words: Iterable[str]) -> np.ndarray:
@@ -277,27 +403,33 @@ def hits(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, article_id: str = 
 
 
 def _records(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, article_id: str, sentences: pd.DataFrame | None,
-             quotes: pd.DataFrame | None, overlap: str, scare_max_words: int) -> list[dict]:
+             quotes: pd.DataFrame | None, overlap: str, scare_max_words: int, text: str | None = None) -> list[dict]:
     found = spans(doc, matcher=matcher, lexicon=lexicon, overlap=overlap)
     if not found:
         return []
-    text = doc.text
+    text = text if text is not None else doc.text
     sents = _for_article(sentences, article_id)
     quote_rows = _for_article(quotes, article_id)
-    starts = sents["start"].tolist()
+    starts, ends, sent_ids = (sents[c].tolist() for c in ("start", "end", "sent_id")) if len(sents) else ([],) * 3
+    positions = sents["position"].astype(str).tolist() if "position" in sents else [""] * len(starts)
+    quote_starts, quote_ends = quote_rows["start"].to_numpy(), quote_rows["end"].to_numpy()
     rows = []
     for fid, vid, span in found:
         start, end = span.start_char, span.end_char
         k = bisect.bisect_right(starts, start) - 1
-        sent = sents.iloc[k] if k >= 0 and start < sents["end"].iat[k] else None
-        bounds = (int(sent["start"]), int(sent["end"])) if sent is not None else _sentence_bounds(span)
-        position = str(sent["position"]) if sent is not None and "position" in sents else ""
-        rows.append({"article_id": article_id, "sent_id": int(sent["sent_id"]) if sent is not None else -1,
+        inside = k >= 0 and start < ends[k]
+        bounds = (int(starts[k]), int(ends[k])) if inside else _sentence_bounds(span)
+        position = positions[k] if inside else ""
+        # Only the quotes holding the hit can decide its voice: most hits have none, and voice.classify then
+        # skips its table work altogether.
+        holding = (quote_starts <= start) & (quote_ends >= end)
+        rows.append({"article_id": article_id, "sent_id": int(sent_ids[k]) if inside else -1,
                      "start": start, "end": end, "matched_text": text[start:end], "family": fid,
                      "variant": vid, "lexicon": lexicon[fid].get("source", ""),
                      "category": lexicon[fid]["category"],
                      "techniques": ";".join(lexicon[fid]["techniques"]),
-                     **voices.classify(text, start, end, quotes=quote_rows, sentence=bounds, scare_max_words=scare_max_words),
+                     **voices.classify(text, start, end, quotes=quote_rows[holding] if holding.any() else None,
+                                       sentence=bounds, scare_max_words=scare_max_words),
                      "in_headline": position == "headline", "position": position})
     return rows
 
@@ -416,17 +548,22 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
     ids, texts = english["article_id"].astype(str).tolist(), english["text"].tolist()
     batches = [ids[k:k + chunk] for k in range(0, len(ids), chunk)]
     sents_by, quotes_by = _split(sentences), _split(quotes)
-    processes = max(1, min(models.processes(n_process, texts=len(ids) // RHETORIC_COST), len(batches)))
+    # Finer pieces than ``chunk`` for several processes (so they finish together); the tables keep ``chunk``'s
+    # batches (``_in_batches``).
+    size = min(chunk, max(MIN_PIECE, -(-len(ids) // PIECES_PER_CORPUS)))
+    processes = max(1, min(models.processes(n_process, texts=len(ids) // RHETORIC_COST), -(-len(ids) // size)))
     stored = _complete(data_dir, ids, nlp=nlp) if processes > 1 else None
     if stored is not None:
-        done = _pooled(batches, stored, data_dir=data_dir, nlp=nlp, lexicon=lexicon, frame_lexicon=frame_lexicon,
-                       sents_by=sents_by, quotes_by=quotes_by, scare_max_words=scare_max_words,
-                       processes=processes, isolate=failed is not None)
+        pieces = [ids[a:b] for a, b in workers.chunks(len(ids), size, processes=processes)]
+        done = _pooled(pieces, stored, texts=dict(zip(ids, texts)), data_dir=data_dir, nlp=nlp, lexicon=lexicon,
+                       frame_lexicon=frame_lexicon, sents_by=sents_by, quotes_by=quotes_by,
+                       scare_max_words=scare_max_words, processes=processes, isolate=failed is not None)
     else:
         scanner = _Scanner(nlp, lexicon, frame_lexicon, scare_max_words=scare_max_words)
         docs = _docs(ids, texts, nlp=nlp, data_dir=data_dir, batch_size=batch_size, n_process=n_process)
-        done = (scanner.batch(list(zip(batch, itertools.islice(docs, len(batch)))), sents_by=sents_by,
-                              quotes_by=quotes_by, isolate=failed is not None) for batch in batches)
+        done = (scanner.batch(list(zip(batch, itertools.islice(docs, len(batch)), texts[k:k + len(batch)])),
+                              sents_by=sents_by, quotes_by=quotes_by, isolate=failed is not None)
+                for k, batch in zip(range(0, len(ids), chunk), batches))
     rows, counts, framed, bad = [], [], [], set()
     for n, part in enumerate(done, 1):
         rows += part.rows
@@ -441,15 +578,31 @@ def run(articles: pd.DataFrame, *, nlp: Language, sentences: pd.DataFrame, quote
         counts = [c[~c["article_id"].astype(str).isin(bad)] for c in counts]
         framed = [f[~f["article_id"].isin(bad)] for f in framed]
     hits_df = tables.conform(pd.DataFrame(rows), "hits") if rows else tables.empty("hits")
-    return Scanned(hits_df, _concat_counts(counts),
-                   pd.concat(framed, ignore_index=True) if framed else tables.empty("frames"))
+    return Scanned(hits_df, _concat_counts(counts), _in_batches(framed, ids, chunk=chunk))
+
+
+PIECES_PER_CORPUS = 16
+MIN_PIECE = 20
+
+
+def _in_batches(framed: list[pd.DataFrame], ids: list[str], *, chunk: int) -> pd.DataFrame:
+    """The frames rows of all pieces in the order the stage has always given them: batch after batch of
+    ``chunk`` articles, each sorted by (article_id, sent_id, frame) as ``frames.tag`` sorts the batch it is
+    given; so the table is the same whatever pieces the articles were scanned in."""
+    if not framed:
+        return tables.empty("frames")
+    out = pd.concat(framed, ignore_index=True)
+    batch = out["article_id"].map({a: k // chunk for k, a in enumerate(ids)})
+    return (out.assign(_batch=batch).sort_values(["_batch", "article_id", "sent_id", "frame"], kind="stable")
+            .drop(columns="_batch").reset_index(drop=True))
 
 
 RHETORIC_COST = 5
-"""Scanning an article's stored parse costs about a fifth to a tenth of tagging it (0.03-0.05 CPU s), and a
-rhetoric worker's start-up (the model's vocab and both matchers compiled: about 4 CPU s) twice a tagging
-worker's: so ``models.processes`` is asked with a fifth of the articles, and a second process starts from 500
-articles on (its start-up then stays under about a fifth of its work)."""
+"""Scanning an article's stored parse costs about a fifteenth of tagging it (about 0.015 CPU s an AllSides article,
+bench/pipeline_parse.py), and a second process means one spawned worker (spaCy imported, the pipeline unpickled,
+both matchers compiled: about 3 CPU s) while this process scans too: so ``models.processes`` is asked with a
+fifth of the articles, and the worker starts from 1,000 articles on, where the half of the scan it takes over
+(about 7 CPU s) repays its start-up, which runs on the otherwise idle core."""
 
 
 @dataclass
@@ -471,35 +624,45 @@ class _Scanner:
         self.lexicon, self.scare_max_words = lexicon, scare_max_words
         self.matcher, self.frame_matcher = matcher(nlp, lexicon), frames.matcher(nlp, frame_lexicon)
 
-    def batch(self, items: list[tuple[str, Doc | Exception]], *, sents_by: dict, quotes_by: dict,
+    def batch(self, items: list[tuple[str, Doc | Exception, object]], *, sents_by: dict, quotes_by: dict,
               isolate: bool) -> _Part:
-        """Scan ``(article_id, doc)`` pairs; with ``isolate`` an article that raises is listed in ``failed`` and
+        """Scan ``(article_id, doc, text)`` triples (``text``: the article's text, which is ``doc.text``, or
+        anything else when it is not at hand); with ``isolate`` an article that raises is listed in ``failed`` and
         the others go on, else the error is raised."""
         from analysis import frames, keyness
 
         failed = _Failed(isolate)
         rows, batch = [], []
-        for article_id, doc in items:
+        for article_id, doc, text in items:
             with failed.guard(article_id):
                 if isinstance(doc, Exception):
                     raise doc
+                text = _text(doc, text)
                 _set_sentences(doc, sents_by.get(article_id))
                 rows += _records(doc, matcher=self.matcher, lexicon=self.lexicon, article_id=article_id,
                                  sentences=sents_by.get(article_id), quotes=quotes_by.get(article_id),
-                                 overlap="family", scare_max_words=self.scare_max_words)
-                batch.append((article_id, doc))
+                                 overlap="family", scare_max_words=self.scare_max_words, text=text)
+                batch.append((article_id, doc, text))
         retry = failed if isolate else None
-        counts = _each(lambda b: keyness.counts([d for _, d in b], article_ids=[a for a, _ in b],
-                                                multiword="bigrams"), batch, retry)
-        framed = _each(lambda b: frames.tag([d for _, d in b], article_ids=[a for a, _ in b],
+        counts = _each(lambda b: keyness.counts([d for _, d, _ in b], article_ids=[a for a, _, _ in b],
+                                                multiword="bigrams", texts=[t for _, _, t in b]), batch, retry)
+        framed = _each(lambda b: frames.tag([d for _, d, _ in b], article_ids=[a for a, _, _ in b],
                                             matcher=self.frame_matcher, sentences=_rows_of(sents_by, b)),
                        batch, retry)
         return _Part(rows, counts, framed, failed.errors)
 
 
+def _text(doc: Doc, text: object) -> str:
+    """``doc.text``, as ``text`` (the article's text) when that is a string of its length: ``Doc.text`` joins
+    every token in Python, and the stored parse's docs hold ``articles.text`` exactly (``analysis.parses``)."""
+    if isinstance(text, str) and len(doc) and len(text) == doc[-1].idx + len(doc[-1].text_with_ws):
+        return text
+    return doc.text
+
+
 def _rows_of(by_article: dict[str, pd.DataFrame], batch: list) -> pd.DataFrame:
     """The sentences of the batch's articles (empty, with the columns, when none has any)."""
-    found = [by_article[a] for a, _ in batch if a in by_article]
+    found = [by_article[a] for a, *_ in batch if a in by_article]
     if found:
         return pd.concat(found)
     return pd.DataFrame({"article_id": pd.Series(dtype=object), "sent_id": pd.Series(dtype="int64"),
@@ -534,29 +697,26 @@ def _complete(data_dir, ids: list[str], *, nlp: Language) -> dict | None:
     return found if all(a in stored for a in ids) else None
 
 
-def _pooled(batches: list[list[str]], found: dict, *, data_dir, nlp: Language, lexicon: dict, frame_lexicon,
-            sents_by: dict, quotes_by: dict, scare_max_words: int, processes: int, isolate: bool) -> Iterator[_Part]:
-    """``_Scanner.batch`` of every batch in ``processes`` spawned workers, in order; each worker reads the
-    Docs of its batch from the stored parse itself (only ids and table rows are sent), and at most two batches
-    wait per worker, so memory stays flat."""
+def _pooled(batches: list[list[str]], found: dict, *, texts: dict[str, object], data_dir, nlp: Language,
+            lexicon: dict, frame_lexicon, sents_by: dict, quotes_by: dict, scare_max_words: int, processes: int,
+            isolate: bool) -> Iterator[_Part]:
+    """``_Scanner.batch`` of every batch in ``processes`` processes (``analysis.workers``: this one and
+    ``processes - 1`` spawned workers), in order; a worker reads the Docs of its batch from the stored parse
+    itself (only ids, texts and table rows are sent)."""
     where = {a: (c, k) for c, entry in enumerate(found["chunks"]) for k, a in enumerate(entry["article_ids"])}
 
     def job(batch: list[str]) -> tuple:
-        return ([(a, found["chunks"][where[a][0]], where[a][1]) for a in batch],
+        return ([(a, found["chunks"][where[a][0]], where[a][1], texts.get(a)) for a in batch],
                 {a: sents_by[a] for a in batch if a in sents_by}, {a: quotes_by[a] for a in batch if a in quotes_by})
 
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
-                                                initargs=(nlp, lexicon, frame_lexicon, scare_max_words,
-                                                          str(data_dir))) as pool:
-        todo, pending = iter(batches), collections.deque()
-        for batch in itertools.islice(todo, 2 * processes):
-            pending.append(pool.submit(_work, *job(batch), isolate))
-        while pending:
-            part = pending.popleft().result()
-            for batch in itertools.islice(todo, 1):
-                pending.append(pool.submit(_work, *job(batch), isolate))
-            yield part
+    scanner = _Scanner(nlp, lexicon, frame_lexicon, scare_max_words=scare_max_words)
+
+    def here(wanted: list, sents: dict, quotes: dict, isolate: bool) -> _Part:
+        return _scan(scanner, wanted, sents, quotes, isolate, nlp=nlp, data_dir=data_dir)
+
+    return workers.ordered((job(batch) + (isolate,) for batch in batches), work=_work, start=_start,
+                           initargs=(nlp, lexicon, frame_lexicon, scare_max_words, str(data_dir)), processes=processes,
+                           local=here)
 
 
 _WORKER: dict = {}
@@ -568,26 +728,25 @@ def _start(nlp: Language, lexicon: dict, frame_lexicon, scare_max_words: int, da
                                                                  scare_max_words=scare_max_words))
 
 
-def _work(wanted: list[tuple[str, dict, int]], sents_by: dict, quotes_by: dict, isolate: bool) -> _Part:
-    loaded: dict[str, list[Doc]] = {}
-    items = []
-    for article_id, entry, k in wanted:
-        if entry["file"] not in loaded:
-            loaded.clear()  # one chunk file in memory at a time
-            loaded[entry["file"]] = parses.chunk(_WORKER["data_dir"], entry, nlp=_WORKER["nlp"])
-        items.append((article_id, loaded[entry["file"]][k]))
-    part = _WORKER["scanner"].batch(items, sents_by=sents_by, quotes_by=quotes_by, isolate=isolate)
-    part.failed = [(a, _portable(err)) for a, err in part.failed]
+def _work(wanted: list[tuple[str, dict, int, object]], sents_by: dict, quotes_by: dict, isolate: bool) -> _Part:
+    part = _scan(_WORKER["scanner"], wanted, sents_by, quotes_by, isolate, nlp=_WORKER["nlp"],
+                 data_dir=_WORKER["data_dir"])
+    part.failed = [(a, workers.portable(err)) for a, err in part.failed]
     return part
 
 
-def _portable(err: Exception) -> Exception:
-    """``err`` if it survives pickling back to the parent, else a RuntimeError with its type and message."""
-    try:
-        pickle.loads(pickle.dumps(err))
-        return err
-    except Exception:  # noqa: BLE001 - any exception may be unpicklable
-        return RuntimeError(f"{type(err).__name__}: {err}")
+def _scan(scanner: _Scanner, wanted: list[tuple[str, dict, int, object]], sents_by: dict, quotes_by: dict,
+          isolate: bool, *, nlp: Language, data_dir) -> _Part:
+    """``scanner.batch`` of the wanted articles, each ``(article_id, chunk entry, index in it, text)`` of the
+    stored parse in ``data_dir``."""
+    loaded: dict[str, list[Doc]] = {}
+    items = []
+    for article_id, entry, k, text in wanted:
+        if entry["file"] not in loaded:
+            loaded.clear()  # one chunk file in memory at a time
+            loaded[entry["file"]] = parses.chunk(data_dir, entry, nlp=nlp)
+        items.append((article_id, loaded[entry["file"]][k], text))
+    return scanner.batch(items, sents_by=sents_by, quotes_by=quotes_by, isolate=isolate)
 
 
 def _docs(ids: list[str], texts: list[str], *, nlp: Language, data_dir, batch_size: int,

@@ -9,20 +9,16 @@ returns the same tables in memory (small corpora, tests); ``read`` loads what ``
 ``start``/``end`` indexes ``articles.text``.
 
 Chunks (``chunk_size``: a sixteenth of the corpus, 20 to ``flush_every`` articles) are tagged by ``tag``, one
-after the other, or with ``n_process`` > 1 in as many spawned worker processes, each holding the model once and
-tagging whole chunks: parsing and the per-article Python work (quotes, actors, sentiment) both spread over the
-cores. Chunks are the same and come back in corpus order whatever ``n_process``, so the tables are too.
+after the other, or with ``n_process`` > 1 in as many spawned worker processes (``analysis.workers``), each
+holding the model once and tagging whole chunks: parsing and the per-article Python work (quotes, actors,
+sentiment) both spread over the cores; the corpus's last chunks are then cut smaller, so the workers finish
+together (``workers.chunks``). Chunks come back in corpus order whatever ``n_process``, so the tables are the same.
 """
 from __future__ import annotations
 
-import collections
-import concurrent.futures
 import contextlib
-import itertools
 import logging
-import multiprocessing
 import os
-import pickle
 import re
 import time
 from array import array
@@ -36,7 +32,7 @@ import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from analysis import actors, failures, models, parses, progress, quotes, segments, sentiment, tables
+from analysis import actors, failures, models, parses, progress, quotes, segments, sentiment, tables, workers
 
 log = logging.getLogger(__name__)
 
@@ -196,12 +192,13 @@ def _chunks(ids: list[str], texts: list[str], titles: list[str], *, nlp: Languag
     chunk's stored parse; the last chunk also carries ``alias_candidates``, which needs the whole corpus. An
     article that raises is recorded in ``failed`` (raised when ``failed`` is None).
 
-    Chunks have ``chunk_size(len(texts))`` articles whatever ``n_process``, and are tagged one after the other
-    here, or by ``n_process`` worker processes, each tagging whole chunks; either way the rows come out in the
-    same order, so the tables do not depend on ``n_process``."""
+    Chunks have ``chunk_size(len(texts))`` articles (``workers.chunks``), and are tagged one after the other here, or
+    by ``n_process`` worker processes, each tagging whole chunks; either way the rows come out in the same order,
+    so the tables do not depend on ``n_process``."""
     size = min(flush_every, chunk_size(len(texts)))
-    slices = [(ids[k:k + size], texts[k:k + size], titles[k:k + size]) for k in range(0, len(texts), size)]
-    processes = max(1, min(models.processes(n_process, texts=len(texts)), len(slices)))  # no idle worker
+    processes = max(1, min(models.processes(n_process, texts=len(texts)), -(-len(texts) // size)))  # none idle
+    bounds = workers.chunks(len(texts), size, processes=processes)
+    slices = [(ids[a:b], texts[a:b], titles[a:b]) for a, b in bounds]
     candidates, started, words = actors.Candidates(), time.perf_counter(), 0
     if processes == 1:
         matcher = actors.matcher(nlp, actors.table(aliases))
@@ -237,21 +234,17 @@ def chunk_size(n: int) -> int:
 
 def _pooled(slices: list[tuple], *, nlp: Language, processes: int, aliases, batch_size: int, memory_share: float,
             store_parse: bool) -> Iterator[Part]:
-    """``tag`` of every slice in ``processes`` spawned workers, in order; each worker gets the pipeline once (a
-    pickled copy, so any ``nlp`` works, not only an installed model) and at most two chunks wait per worker, so
-    memory does not grow with the corpus."""
-    context = multiprocessing.get_context("spawn")  # fork would copy the parent's threads and open files
-    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context, initializer=_start,
-                                                initargs=(nlp, aliases)) as pool:
-        pending: collections.deque = collections.deque()
-        todo = iter(slices)
-        for s in itertools.islice(todo, 2 * processes):
-            pending.append(pool.submit(_work, s, batch_size, memory_share, store_parse))
-        while pending:
-            part = pending.popleft().result()
-            for s in itertools.islice(todo, 1):
-                pending.append(pool.submit(_work, s, batch_size, memory_share, store_parse))
-            yield part
+    """``tag`` of every slice in ``processes`` processes (``analysis.workers``), in order: this one and
+    ``processes - 1`` spawned workers, each of which gets the pipeline once (a pickled copy, so any ``nlp``
+    works, not only an installed model)."""
+    matcher = actors.matcher(nlp, actors.table(aliases))
+
+    def here(s: tuple, batch_size: int, memory_share: float, store_parse: bool) -> Part:
+        return tag(*s, nlp=nlp, matcher=matcher, batch_size=batch_size, memory_share=memory_share,
+                   store_parse=store_parse)
+
+    return workers.ordered(((s, batch_size, memory_share, store_parse) for s in slices), work=_work, start=_start,
+                           initargs=(nlp, aliases), processes=processes, local=here)
 
 
 _WORKER: dict = {}
@@ -266,17 +259,8 @@ def _start(nlp: Language, aliases) -> None:
 def _work(s: tuple, batch_size: int, memory_share: float, store_parse: bool) -> Part:
     part = tag(*s, nlp=_WORKER["nlp"], matcher=_WORKER["matcher"], batch_size=batch_size,
                memory_share=memory_share, store_parse=store_parse)
-    part.failed = [(article_id, _portable(err)) for article_id, err in part.failed]
+    part.failed = [(article_id, workers.portable(err)) for article_id, err in part.failed]
     return part
-
-
-def _portable(err: Exception) -> Exception:
-    """``err`` if it survives pickling back to the parent, else a RuntimeError with its type and message."""
-    try:
-        pickle.loads(pickle.dumps(err))
-        return err
-    except Exception:  # noqa: BLE001 - any exception may be unpicklable
-        return RuntimeError(f"{type(err).__name__}: {err}")
 
 
 def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:

@@ -3,6 +3,7 @@ on two processes.
 
     python bench/pipeline_parse.py [CORPUS] [--quick] [--n-process 1] [--sizes SMALL LARGE] [--processes-at N]
                                    [--only speed|memory|processes] [--json OUT]
+    python bench/pipeline_parse.py --rhetoric-steps RUN/data [--n-process K]   # CPU s per rhetoric step
 
 CORPUS is a JSON Lines file (.jsonl or .jsonl.gz; the AllSides sample, ``allsides_sample_5000.jsonl.gz`` of the
 shared corpora); its first N articles are written to a scratch corpus for each size. Without CORPUS the five seeds
@@ -214,6 +215,56 @@ def _bare(data_dir: str, n_process: int) -> dict:
     return {"wall": time.perf_counter() - started, "articles": len(texts), "cpu": _cpu()}
 
 
+def steps(run_dir: Path, *, n_process: int = 1) -> list[dict]:
+    """CPU and wall seconds of each code cell of the rhetoric notebook, run on a copy of ``run_dir`` (a run folder
+    whose tagging stage is done) in this process, the spaCy model loaded and TextBlob/VADER imported first as in
+    a whole run. ``children`` is the CPU of worker processes (with ``n_process`` > 1)."""
+    import shutil
+
+    sys.path.insert(0, str(ROOT))
+    import textblob.en  # noqa: F401 - the tagging stage imports them in a whole run
+    import vaderSentiment.vaderSentiment  # noqa: F401
+
+    from analysis import models
+
+    models.load("en_core_web_sm")
+    path, rows = ROOT / "notebooks" / "03_rhetoric.ipynb", []
+    with tempfile.TemporaryDirectory(prefix="rhetoric-steps-") as tmp:
+        data_dir = Path(tmp) / "data"
+        shutil.copytree(run_dir, data_dir)
+        os.chdir(ROOT / "notebooks")
+        for cell, source in _cells(path, {"data_dir": str(data_dir), "n_process": n_process}):
+            cpu, wall, children = time.process_time(), time.perf_counter(), _children()
+            cell()
+            rows.append({"step": source.splitlines()[0][:70], "cpu": round(time.process_time() - cpu, 2),
+                         "children": round(_children() - children, 2), "wall": round(time.perf_counter() - wall, 2)})
+    return rows
+
+
+def _cells(path: Path, params: dict):
+    """``(run, source)`` for each code cell of notebook ``path``, as ``_execute`` runs them (one namespace)."""
+    scope: dict = {"__name__": "__main__"}
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+
+        def run(source=source, tagged="parameters" in cell["metadata"].get("tags", [])) -> None:
+            tree = ast.parse(source)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, str(path), "exec"), scope)  # noqa: S102 - the project's own notebooks
+            if tagged:
+                scope.update(params)
+            if last is not None:
+                eval(compile(ast.Expression(last.value), str(path), "eval"), scope)  # noqa: S307
+        yield run, source
+
+
+def _children() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 def _cpu() -> float:
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
@@ -229,8 +280,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="+", choices=["speed", "memory", "processes"],
                         default=["speed", "memory", "processes"], help="measure only these")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    parser.add_argument("--rhetoric-steps", type=Path, metavar="RUN_DATA_DIR",
+                        help="only time each cell of the rhetoric notebook on a copy of this tagged run folder "
+                             "(CPU s per step), with --n-process processes")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rhetoric_steps:
+        rows = steps(args.rhetoric_steps.resolve(), n_process=args.n_process)
+        for r in rows:
+            print(f"{r['cpu']:>7.2f} CPU s {r['children']:>7.2f} in workers {r['wall']:>7.2f} s wall  {r['step']}")
+        print(f"{sum(r['cpu'] for r in rows):>7.2f} CPU s {sum(r['children'] for r in rows):>7.2f} in workers "
+              f"{sum(r['wall'] for r in rows):>7.2f} s wall  the stage")
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        return
     if args.child:
         mode, source, data_dir, n_process = args.child
         sys.path.insert(0, str(ROOT))

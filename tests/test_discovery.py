@@ -95,3 +95,33 @@ def test_an_acronym_spelled_like_a_glue_word_is_a_term():
     out = discovery.candidates(corpus(texts, list("abcd")), min_count=2, min_articles=1, min_g2=0)
     tables.conform(out, "loaded_candidates")
     assert "OR" in set(out["term"])
+
+
+def _gram_by_definition(words: list, i: int, n: int, text: str):
+    """The term rule spelled out for one n-gram: words next to each other (only spaces between), opening and
+    closing on a content word, only content or glue words inside."""
+    if i + n > len(words):
+        return None
+    part = words[i:i + n]
+    if any(text[a[2]:b[1]].strip() for a, b in zip(part, part[1:])):
+        return None
+    if not (discovery._content(part[0][0]) and discovery._content(part[-1][0])):
+        return None
+    if any(not discovery._content(w) and w.lower() not in discovery._GLUE for w, _, _ in part[1:-1]):
+        return None
+    return " ".join(w for w, _, _ in part), part[0][1], part[-1][2]
+
+
+def test_the_fast_ngrams_are_the_terms_the_rule_defines(seed_texts):
+    texts = [line for text in seed_texts.values() for line in text.splitlines()] + [
+        "an act of the aggression of US and U.S. forces", "the of the", "Stooges, puppets - and \"traitors\" of it",
+        "OR AN of the war-mongering don't ‘rogue’ state"]
+    grams = discovery._Grams()
+    for text in texts:
+        found = discovery._words(text)
+        assert grams.words(text) == found
+        for shortest in (1, 2):
+            expected = [g for i in range(len(found)) for n in range(shortest, 4)
+                        if (g := _gram_by_definition(found, i, n, text)) is not None]
+            assert list(grams.of(found, text, longest=3, shortest=shortest)) == expected
+    assert ("act of the aggression", 3, 24) in grams.of(discovery._words(texts[-4]), texts[-4], longest=4)

@@ -152,3 +152,27 @@ def test_keyness_keeps_us_apart_from_the_pronoun(nlp):
     key = keyness.compare(table, articles, by="outlet", min_freq=3, g2_threshold=0)
     assert row(key, "A", "US")["count_target"] == 9 and row(key, "A", "US")["count_ref"] == 0
     assert not (key["term"] == "us").any()  # the pronoun is a stop word, never a term
+
+
+def _terms_token_by_token(doc, multiword: str) -> list[str]:
+    """The definition ``keyness.terms`` computes from the doc's arrays, read one Token at a time."""
+    shouted = keyness._shouted(doc.text)
+    content = [keyness._is_content(t, shouted) for t in doc]
+    words = [keyness._term(t, shouted) for t, c in zip(doc, content) if c]
+    if multiword == "bigrams":
+        words += [f"{keyness._term(a, shouted)} {keyness._term(b, shouted)}" for a, b, ca, cb
+                  in zip(doc[:-1], doc[1:], content[:-1], content[1:]) if ca and cb and not b.is_sent_start]
+    return words
+
+
+def test_terms_from_arrays_are_the_token_by_token_terms(nlp, seed_texts):
+    extra = ["NORTH KOREA SLAMS U.S. DRILLS\nThe U.S. and the UN met; NGOs and AT&T spoke to us. I said A.",
+             "  \n", "US", "Drills. Drills\ndrills! North Korea's stooges"]
+    docs = list(nlp.pipe([*seed_texts.values(), *extra]))
+    cache: dict = {}
+    for doc in docs:
+        for multiword in ("none", "bigrams"):
+            expected = _terms_token_by_token(doc, multiword)
+            assert keyness.terms(doc, multiword=multiword) == expected
+            assert keyness.terms(doc, multiword=multiword, cache=cache, text=doc.text) == expected  # shared cache
+    assert keyness.terms(docs[-2], multiword="none") == ["US"]

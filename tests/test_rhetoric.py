@@ -470,3 +470,20 @@ def test_adoption_index_by_outlet_family_and_headline():
     assert len(out) == 3
 
 
+
+
+def test_the_matcher_reaches_across_any_number_of_quote_marks(nlp, lex, phrase_matcher):
+    # A phrase may hold any number of quote marks and brackets between its words: the matcher's window around an
+    # anchor does not count them, so a phrase padded with many is still found, as on the whole doc.
+    plain = _whole_lexicon_matcher(nlp, lex, phrase_matcher)
+    padded = "Officials warned of an ' \" “ ‘ ( [ Asian ] ) ” ’ \" ' - NATO - ' \" today."
+    for text in (padded, f"{padded}\nNothing else.\n{padded} Again an Asian-NATO."):
+        doc = nlp(text)
+        assert sorted(phrase_matcher(doc)) == sorted(plain(doc))
+        assert "asian_nato" in {fid for fid, _, _ in rhetoric.spans(doc, matcher=phrase_matcher, lexicon=lex)}
+
+
+def test_reach_counts_pattern_words_and_gaps_but_not_free_marks():
+    reach, free = rhetoric._reach(patterns.compile_pattern("the stooge ...2 of [the] states"))
+    assert reach == 7 and "“" in free  # the, stooge, a gap of up to 2, of, the (optional), states
+    assert rhetoric._reach([[{"LOWER": "a"}, {"IS_ALPHA": True, "OP": "+"}]]) == (None, set())  # unbounded words
