@@ -34,11 +34,16 @@ NBSTRIPOUT := $(BIN)/python -m nbstripout --extra-keys "metadata.language_info.c
   metadata.language_info.pygments_lexer metadata.language_info.version cell.metadata.trusted \
   cell.metadata.jp-MarkdownHeadingCollapsed cell.metadata.editable cell.metadata.deletable"
 
+# The first time, git's index is refreshed too: in a fresh clone every notebook is newer than git's record of it,
+# so the first `git status` would run the filter over each (15 s), and it would be the first run's provenance check.
 notebook-filter:  ## strip notebook outputs at commit time (git filter, set up by env, lab, report and test)
-	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && \
+	    [ "$$(git config --get filter.nbstripout.clean)" != '$(NBSTRIPOUT)' ]; then \
 	  git config filter.nbstripout.clean '$(NBSTRIPOUT)' && \
 	  git config filter.nbstripout.smudge cat && \
-	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; \
+	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t' && \
+	  echo "notebook filter set; git checks the notebooks through it once" && \
+	  { git update-index -q --refresh >/dev/null 2>&1 || true; }; \
 	fi
 
 lock:  ## re-pin requirements.lock from requirements.in (needs uv: pip install uv)

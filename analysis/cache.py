@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import platform
+import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -180,8 +181,10 @@ def keep(name: str, text: str) -> None:
     path = folder() / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
+        # a name of its own per writer: two threads of one process may keep the same file at once
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
         os.replace(tmp, path)
     except OSError as err:
         log.info("could not keep %s in %s: %s", name, path.parent, err)

@@ -435,8 +435,8 @@ def _langid_arrays(model: Path) -> dict | None:
     """The arrays of py3langid's model, from the cache folder (``cache.folder``).
 
     py3langid ships its model LZMA-compressed: decompressing it costs 0.6 s of every ingestion. The arrays are
-    kept uncompressed (68 MB), one ``.npy`` file each, keyed by py3langid's version and the model file's size and
-    time, and mapped from there. None when they cannot be kept or read (py3langid then loads its own file)."""
+    kept uncompressed (68 MB), one ``.npy`` file each, keyed by py3langid's version and the model file's size,
+    and mapped from there. None when they cannot be kept or read (py3langid then loads its own file)."""
     import lzma
     from importlib import metadata
 
@@ -447,7 +447,8 @@ def _langid_arrays(model: Path) -> dict | None:
     try:
         state = model.stat()
         version = metadata.version("py3langid")
-        folder = cache.folder() / f"langid-{version}-{state.st_size}-{state.st_mtime_ns}"
+        # py3langid's version and the file's size, not its time stamp: each new environment would add 66 MB
+        folder = cache.folder() / f"langid-{version}-{state.st_size}"
         if not folder.is_dir():
             with lzma.open(model) as packed, np.load(io.BytesIO(packed.read()), allow_pickle=False) as data:
                 _keep_arrays(folder, {name: data[name] for name in LANGID_ARRAYS})

@@ -158,7 +158,8 @@ def _execute(run: Plan) -> Path:
     try:
         staging = _staging(run.out)
         unpublished = _Unpublished(staging)
-        logging.getLogger("analysis.report").addFilter(unpublished)
+        for name in _ANNOUNCING:
+            logging.getLogger(name).addFilter(unpublished)
         _mark(run.out, "running", staging=str(staging))
         cache.forget()
         records, converted, ahead = cache.read(staging / "data"), [], {}
@@ -193,7 +194,8 @@ def _execute(run: Plan) -> Path:
         converter.shutdown(wait=True, cancel_futures=True)  # before the staging folder is removed
         signal.signal(signal.SIGTERM, previous)
         if staging is not None:
-            logging.getLogger("analysis.report").removeFilter(unpublished)
+            for name in _ANNOUNCING:
+                logging.getLogger(name).removeFilter(unpublished)
             shutil.rmtree(staging, ignore_errors=True)
     from analysis import failures
 
@@ -202,8 +204,12 @@ def _execute(run: Plan) -> Path:
     return run.out / "reports" / "index.html"
 
 
+# The loggers whose lines name files in the run folder: the report module's and papermill's ("Output Notebook: ...").
+_ANNOUNCING = ("analysis.report", "papermill")
+
+
 class _Unpublished(logging.Filter):
-    """Drops the report module's lines about files in the run folder: a report is announced where it is published
+    """Drops the lines that name a file in the run folder: a report is announced where it is published
     (``_announce``), once the run is, not in a folder the run removes."""
 
     def __init__(self, staging: Path):
@@ -211,8 +217,7 @@ class _Unpublished(logging.Filter):
         self.inside = os.path.join(staging, "")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args if isinstance(record.args, tuple) else ()
-        return not any(str(arg).startswith(self.inside) for arg in args)
+        return self.inside not in record.getMessage()
 
 
 def _announce(run: Plan, records: dict, run_id: str) -> None:

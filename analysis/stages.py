@@ -85,15 +85,15 @@ def parameters(notebook: Path) -> dict:
     from analysis import cache
 
     digest = hashlib.sha256(notebook.read_bytes() + metadata.version("papermill").encode()).hexdigest()[:32]
-    kept = cache.folder() / "parameters" / f"{digest}.json"
+    kept = f"parameters/{digest}.json"
     try:
-        return json.loads(kept.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return json.loads(cache.kept(kept) or "")
+    except ValueError:
         pass
     import papermill
 
     found = {name: dict(spec) for name, spec in papermill.inspect_notebook(str(notebook)).items()}
-    _keep(kept, json.dumps(found))
+    cache.keep(kept, json.dumps(found))
     return found
 
 
@@ -132,12 +132,12 @@ def coerce(name: str, value, type_name: str):
     """
     kind = (type_name or "None").split("[")[0].lower()
     try:
-        return _COERCE.get(kind, _keep)(value)
+        return _COERCE.get(kind, _as_is)(value)
     except (TypeError, ValueError) as err:
         raise ParameterError(f"parameter {name!r} must be {type_name}, got {value!r} ({err})") from None
 
 
-def _keep(value):
+def _as_is(value):
     return value
 
 
@@ -234,27 +234,17 @@ def model_package(name: str) -> str:
     digest = hashlib.sha256(json.dumps([name, state]).encode()).hexdigest()[:32]
     from analysis import cache
 
-    kept = cache.folder() / "models" / f"{digest}.json"
+    kept = f"models/{digest}.json"
     try:
-        return json.loads(kept.read_text(encoding="utf-8"))["package"]
-    except (OSError, ValueError, KeyError):
+        return json.loads(cache.kept(kept) or "")["package"]
+    except (ValueError, KeyError, TypeError):
         pass
     from analysis import models
 
     package = next((c for c in (name, models.FALLBACKS.get(name)) if c and models.available(c)), "")
     if package:  # a missing model is asked again next time: the user is about to install it
-        _keep(kept, json.dumps({"name": name, "package": package}))
+        cache.keep(kept, json.dumps({"name": name, "package": package}))
     return package
-
-
-def _keep(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as err:  # an unwritable cache folder only costs the next command the same time
-        log.info("could not keep %s: %s", path, err)
 
 
 def _existing_paths(name: str, value, base: Path):

@@ -8,6 +8,7 @@ from timing.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -209,3 +210,16 @@ def test_the_workbook_re_runs_only_what_a_lexicon_or_corpus_edit_reaches(tmp_pat
     assert run() == ["charts", "ingest", "rhetoric", "tag"]
     records = json.loads((out / "data" / cache.RECORDS).read_text())["stages"]
     assert all(r["fingerprint"] and r["computed"] for r in records.values())
+
+
+def test_kept_files_survive_many_writers_at_once(tmp_path, monkeypatch, caplog):
+    # threads of one process keep the same file at once (the runner and its report thread both check the model)
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("FRAMING_CACHE", str(tmp_path))
+    with caplog.at_level(logging.INFO, logger="analysis.cache"), ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: cache.keep("models/same.json", f'{{"writer": {i % 2}}}' * 2000), range(64)))
+    assert "could not keep" not in caplog.text  # no writer lost its file to another's
+    assert cache.kept("models/same.json") in ('{"writer": 0}' * 2000, '{"writer": 1}' * 2000)
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["same.json"]  # no temporary file left
+    assert cache.kept("models/absent.json") is None

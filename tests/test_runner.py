@@ -83,6 +83,8 @@ def test_parameters_are_parsed_never_evaluated(pipeline):
         stages.coerce("n", "__import__('os').getpid()", "int")
     assert stages.coerce("corpus", "a, b", "list") == ["a", "b"]
     assert stages.coerce("corpus", '["x y", "z"]', "list") == ["x y", "z"]
+    # a parameter declared without a type (``x = "a"``) takes the string as it is
+    assert stages.coerce("x", "abc", "None") == stages.coerce("x", "abc", "") == "abc"
 
 
 def test_a_run_publishes_tables_reports_and_executed_notebooks(pipeline, tmp_path, caplog):
@@ -92,6 +94,9 @@ def test_a_run_publishes_tables_reports_and_executed_notebooks(pipeline, tmp_pat
     wrote = [r.getMessage() for r in caplog.records if r.getMessage().startswith("wrote report")]
     assert wrote == [f"wrote report {out / 'reports' / name}" for name in ("01_make.html", "index.html",
                                                                           "methods.html")], "where they are published"
+    inside = os.path.join(out / runner.STATE, "run-")
+    assert not [r.getMessage() for r in caplog.records if r.name == "papermill" and inside in r.getMessage()], \
+        "papermill's 'Output Notebook: ...' does not name the run folder"
     assert _ids(out) == ["2"]
     assert (out / "reports" / "01_make.html").exists() and (out / "reports" / "index.html").exists()
     executed = nbformat.read(str(out / "reports" / "notebooks" / "01_make.ipynb"), as_version=4)
