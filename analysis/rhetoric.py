@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from spacy.about import __version__ as spacy_version
 from spacy.attrs import IDX, LEMMA, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.about import __version__ as spacy_version
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -203,7 +203,6 @@ class LexiconMatcher:
             for a, b in family.windows(mask, _near(mask, starts, len(doc)), counted):
                 found += [(key, a + start, a + end) for key, start, end in family.matcher(doc[a:b])]
         return found
-
 
     def _anchored(self, keys: np.ndarray) -> Iterator[tuple[_Family, np.ndarray]]:
         """Each family with its anchor mask over the doc's tokens (rows of its LOWER, LEMMA array)."""

@@ -65,32 +65,26 @@ def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable, initargs:
     with concurrent.futures.ProcessPoolExecutor(spawned, mp_context=context, initializer=_setup,
                                                 initargs=(setup,)) as pool:
         todo = iter(jobs)
-        pending: collections.deque = collections.deque(
-            pool.submit(work, *job) for job in itertools.islice(todo, ahead * spawned))
+        pending: collections.deque = collections.deque(  # (future, whether this process did the job)
+            (pool.submit(work, *job), False) for job in itertools.islice(todo, ahead * spawned))
         while pending:
-            head = pending[0]
+            head, here = pending[0]
             if local is not None and not head.done():
                 job = next(todo, None)
                 if job is not None:  # work here while the workers work
-                    pending.append(_Done(local(*job)))
+                    pending.append((_done(local(*job)), True))
                     continue
             pending.popleft()
-            if not isinstance(head, _Done):
-                pending.extend(pool.submit(work, *job) for job in itertools.islice(todo, 1))
+            if not here:  # a worker is free: hand it the next job
+                pending.extend((pool.submit(work, *job), False) for job in itertools.islice(todo, 1))
             yield head.result()
 
 
-class _Done:
-    """A job done in this process, standing in the queue of futures."""
-
-    def __init__(self, result):
-        self._result = result
-
-    def done(self) -> bool:
-        return True
-
-    def result(self):
-        return self._result
+def _done(result) -> concurrent.futures.Future:
+    """A job done in this process, as a finished future in the queue of the workers' futures."""
+    future = concurrent.futures.Future()
+    future.set_result(result)
+    return future
 
 
 def _setup(setup: bytes) -> None:
