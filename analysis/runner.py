@@ -237,6 +237,7 @@ def lock(out: Path, *, wait: bool = False) -> Iterator[None]:
     path = out / STATE / "lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by the stage kernels
+    held = False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -247,19 +248,46 @@ def lock(out: Path, *, wait: bool = False) -> Iterator[None]:
                               f"pass --wait to start when it has") from None
             log.info("waiting for the run writing to %s (%s) to finish", out, holder)
             fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": _now()}).encode(), 0)
+        held = True
+        state = json.dumps({"pid": os.getpid(), "since": _now()}).encode()
+        os.pwrite(fd, state, 0)
+        os.ftruncate(fd, len(state))
         yield
     finally:
+        if held:  # emptied while still held, so no later reader takes a finished run's id for the holder's
+            os.ftruncate(fd, 0)
         os.close(fd)  # closing the descriptor releases the flock
 
 
-def _holder(fd: int) -> str:
+def _holder(fd: int, *, patience: float = 2.0) -> str:
+    """Who holds the lock, read from the file. The holder writes its id just after taking the lock, and a killed
+    run leaves its id behind, so an empty, partly written or dead id is read again for up to ``patience`` s."""
+    deadline = time.monotonic() + patience
+    while True:
+        state = _state(fd)
+        if state is not None and _alive(state["pid"]):
+            return f"process {state['pid']}, running since {state['since']}"
+        if time.monotonic() > deadline:
+            return "a process that is starting"
+        time.sleep(0.02)
+
+
+def _state(fd: int) -> dict | None:
     try:
         state = json.loads(os.pread(fd, 4096, 0) or b"{}")
-        return f"process {state['pid']}, running since {state['since']}"
-    except (ValueError, KeyError):
-        return "a process that is starting"
+    except ValueError:
+        return None
+    return state if isinstance(state, dict) and isinstance(state.get("pid"), int) and "since" in state else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _now() -> str:

@@ -1,12 +1,14 @@
 """The runner and CLI on a small pipeline of real notebooks: checks before running, publication, failures, kills."""
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -268,7 +270,27 @@ def test_a_stale_lock_from_a_dead_process_is_taken_over(pipeline, tmp_path):
     (out / runner.STATE).mkdir(parents=True)
     (out / runner.STATE / "lock").write_text(json.dumps({"pid": int(dead.stdout), "since": "2020-01-01T00:00:00Z"}))
     assert _run(out) == 0
-    assert json.loads((out / runner.STATE / "lock").read_text())["pid"] == os.getpid()
+    with runner.lock(out):
+        assert json.loads((out / runner.STATE / "lock").read_text())["pid"] == os.getpid()
+    assert (out / runner.STATE / "lock").read_text() == ""  # a finished run leaves no id behind
+
+
+def test_a_run_that_has_only_just_taken_the_lock_is_named(tmp_path):
+    # the holder writes its id a moment after taking the lock; a run refused in that moment waits to read it
+    out = tmp_path / "out"
+    (out / runner.STATE).mkdir(parents=True)
+    fd = os.open(out / runner.STATE / "lock", os.O_RDWR | os.O_CREAT)
+    state = json.dumps({"pid": os.getpid(), "since": "2026-01-01T00:00:00Z"}).encode()
+    writer = threading.Timer(0.3, os.pwrite, (fd, state, 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        writer.start()
+        with pytest.raises(runner.RunBusy, match=f"another framing run \\(process {os.getpid()}, running since"):
+            with runner.lock(out):
+                pass
+    finally:
+        writer.join()
+        os.close(fd)
 
 
 def test_an_output_folder_that_cannot_be_written_is_named(pipeline, tmp_path, caplog):
