@@ -255,13 +255,21 @@ def test_two_runs_into_one_folder_never_interleave(pipeline, tmp_path, caplog):
     assert _consistent(out) in ("1", "2")
     waiting = _start(pipeline, out, "-p", "n=3", "-p", "sleep=4")
     lock = out / runner.STATE / "lock"
-    while time.time() < deadline + 120 and json.loads(lock.read_text() or "{}").get("pid") != waiting.pid:
+    while time.time() < deadline + 120 and _holder_pid(lock) != waiting.pid:
         time.sleep(0.1)
     with caplog.at_level(logging.INFO, logger="analysis.runner"):
         assert _run(out, "-p", "n=4", "--wait") == 0  # waits for the running one, then runs
     assert f"waiting for the run writing to {out} (process {waiting.pid}" in caplog.text
     assert waiting.wait(timeout=300) == 0
     assert _consistent(out) == "4"
+
+
+def _holder_pid(lock: Path) -> int | None:
+    fd = os.open(lock, os.O_RDONLY)
+    try:
+        return (runner._state(fd) or {}).get("pid")  # None while the file is empty or being written
+    finally:
+        os.close(fd)
 
 
 def test_a_stale_lock_from_a_dead_process_is_taken_over(pipeline, tmp_path):
