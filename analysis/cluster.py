@@ -25,13 +25,11 @@ threads runs its partitions one after another (a spaCy pipeline is not shared be
 """
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import itertools
 import logging
 import os
-import shutil
 import tempfile
 import threading
 import uuid
@@ -216,12 +214,26 @@ def _model(name: str) -> Language:
 
 @cache
 def _alias_file(text: str) -> str:
-    """A worker-local copy of the alias table the client sent (``tagging.run`` reads a path), written once."""
-    folder = Path(tempfile.mkdtemp(prefix="framing-aliases-"))
-    atexit.register(shutil.rmtree, folder, True)
+    """A worker-local copy of the alias table the client sent (``tagging.run`` reads a path), written once into
+    the worker's own scratch folder, which Dask removes when the worker closes or, after a killed worker, when
+    the next one starts (a folder of our own would outlive a worker that is killed, as they are at shutdown)."""
+    folder = Path(_scratch()) / "framing-aliases"
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:16]}.yaml"
-    path.write_text(text, encoding="utf-8")
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)  # complete or absent for a task on another thread
     return str(path)
+
+
+def _scratch() -> str:
+    from distributed import get_worker  # only on a worker: the client needs no distributed import for this
+
+    try:
+        return get_worker().local_directory
+    except ValueError:  # called outside a worker task (a test): the system's temporary folder
+        return tempfile.gettempdir()
 
 
 # ------------------------------------------------------------------------------------------ on the client

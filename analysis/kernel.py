@@ -36,8 +36,14 @@ START_TIMEOUT = 60.0  # seconds for the kernel to answer the reset before a stag
 # scan only what was made since, not spaCy's and pandas' hundreds of thousands of objects again (0.1-0.2 s a
 # reset). A frozen object is still freed when nothing refers to it; only a reference cycle among objects that
 # outlived a stage would stay until the kernel ends.
+#
+# The reset also strips the module ``__main__`` (the namespace) of the ``__spec__``, ``__loader__``, ``__package__``
+# and ``__doc__`` a new session has: without ``__spec__``, a stage could not start a ``spawn`` worker
+# process (multiprocessing reads ``__main__.__spec__``), so they are put back.
 PREPARE = """\
-get_ipython().reset(new_session=True)
+(lambda shell, kept: (shell.reset(new_session=True), shell.user_ns.update(kept)))(get_ipython(), {{
+    key: value for key, value in get_ipython().user_ns.items()
+    if key in ("__spec__", "__loader__", "__package__", "__doc__")}})
 __import__("os").chdir({cwd!r})
 __import__("gc").collect()
 __import__("gc").freeze()

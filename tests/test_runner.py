@@ -343,13 +343,15 @@ FIRST = ["import os, sys, weakref, pandas as pd\nfrom analysis import tables",
          "open(os.path.join(data_dir, 'first.pid'), 'w').write(str(os.getpid()))\nheld  # kept by the output cache too",
          "tables.write(tables.conform(pd.DataFrame({'article_id': [str(n)]}), 'articles', fill=True), 'articles', "
          "data_dir)"]
-SECOND = ["import json, os, sys\nfrom analysis import tables",
+SECOND = ["import concurrent.futures, json, multiprocessing, os, sys\nfrom analysis import tables",
           "probe = getattr(sys.modules['analysis'], 'probe', None)\n"
           "seen = {'leaked': 'leaked' in globals() or 'held' in globals(),\n"
           "        'freed': probe is not None and probe() is None,\n"
           "        'same_kernel': open(os.path.join(data_dir, 'first.pid')).read() == str(os.getpid()),\n"
           "        'cwd': os.getcwd(), 'progress': os.environ['FRAMING_PROGRESS'],\n"
-          "        'articles': tables.read('articles', data_dir)['article_id'].tolist()}",
+          "        'articles': tables.read('articles', data_dir)['article_id'].tolist()}\n"
+          "with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn')) as pool:\n"
+          "    seen['spawned'] = pool.submit(abs, -2).result() == 2  # as the tagging stage starts its workers",
           "if fail:\n    raise ValueError('boom in the second stage')",
           "if exit:\n    os._exit(3)",
           "json.dump(seen, open(os.path.join(data_dir, 'kernel.json'), 'w'))\nseen"]
@@ -386,6 +388,7 @@ def test_the_stages_of_a_run_share_one_kernel_and_none_sees_another_stages_varia
     assert not seen["leaked"], "a variable of the first stage is gone when the second starts"
     assert seen["freed"], "what the first stage held (in a cycle and in the output cache) was collected"
     assert seen["cwd"] == str(two_stages / "nb") and seen["progress"] == "0" and seen["articles"] == ["7"]
+    assert seen["spawned"], "a stage after the reset can start worker processes (n_process > 1)"
     executed = nbformat.read(str(out / "reports" / "notebooks" / "02_second.ipynb"), as_version=4)
     counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1)), "each stage's execution counts start at 1, as in a new kernel"
