@@ -373,12 +373,13 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
     opening with one of these words). The voice is a function, called when wanted: most n-grams are never
     looked at, and a sentence without quote marks needs no pairing of marks."""
     marks: list | None = None
+    by_pair: dict = {}
 
     def voice_of(s: int, e: int) -> str:
         nonlocal marks
         if marks is None:
             marks = voice.quoted_segments(text) if any(ch in text for ch in voice.MARK_CHARS) else []
-        return _marked(text, s, e, marks) if marks else "narrator"
+        return _marked(text, s, e, marks, by_pair) if marks else "narrator"
 
     for term, s, e in grams.of(found, text, longest=max_words, firsts=firsts):
         if " " not in term and (term.lower() in known or _singular(term.lower()) in known):
@@ -413,11 +414,19 @@ def _word_strength(word: str) -> float:
     return min(1.0, abs(vader.get(word, 0.0)) / 4) * 0.75
 
 
-def _marked(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
-    """Voice of text[start:end] from the quote marks around it in its sentence (narrator when none)."""
-    if not any(o < start and c >= end for o, c in marks):
+def _marked(text: str, start: int, end: int, marks: list[tuple[int, int]], by_pair: dict | None = None) -> str:
+    """Voice of text[start:end] from the quote marks around it in its sentence (narrator when none). In a
+    sentence of one line, ``voice.classify`` reads only the innermost pair of marks around the words, so its
+    answer is kept per pair in ``by_pair``: every n-gram inside a quotation gets the same one."""
+    inside = [(o, c) for o, c in marks if o < start and c >= end]
+    if not inside:
         return "narrator"
-    return voice.classify(text, start, end, sentence=(0, len(text)))["voice"]
+    if by_pair is None or "\n" in text:
+        return voice.classify(text, start, end, sentence=(0, len(text)))["voice"]
+    pair = min(inside, key=lambda oc: oc[1] - oc[0])  # the pair voice.classify takes (the first of the narrowest)
+    if pair not in by_pair:
+        by_pair[pair] = voice.classify(text, start, end, sentence=(0, len(text)))["voice"]
+    return by_pair[pair]
 
 
 def _keyness(term: str, words: Counter, n_tokens: int, reference: Counter, n_general: int) -> float:

@@ -131,6 +131,7 @@ _DOUBLE_OPEN, _DOUBLE_CLOSE, _DOUBLE_ANY = "“„«", "”»", '"'
 _SINGLE_OPEN, _SINGLE_CLOSE, _SINGLE_ANY = "‘‚‹", "’›", "'`´"
 MARK_CHARS = _DOUBLE_OPEN + _DOUBLE_CLOSE + _DOUBLE_ANY + _SINGLE_OPEN + _SINGLE_CLOSE + _SINGLE_ANY  # what pairs
 _OPENERS_BEFORE = "([{—–-/" + "“„«‘‚‹\"'"
+_MARK = re.compile(f"[{re.escape(MARK_CHARS)}]")
 
 
 def quoted_segments(text: str) -> list[tuple[int, int]]:
@@ -142,13 +143,9 @@ def quoted_segments(text: str) -> list[tuple[int, int]]:
     """
     stacks: dict[str, list[int]] = {"double": [], "single": []}
     pairs: list[tuple[int, int]] = []
-    for i, ch in enumerate(text):
-        if ch in _DOUBLE_OPEN + _DOUBLE_CLOSE + _DOUBLE_ANY:
-            kind = "double"
-        elif ch in _SINGLE_OPEN + _SINGLE_CLOSE + _SINGLE_ANY:
-            kind = "single"
-        else:
-            continue
+    for found in _MARK.finditer(text):  # only the marks: a loop over every character cost seconds a corpus
+        i, ch = found.start(), found.group()
+        kind = "double" if ch in _DOUBLE_OPEN + _DOUBLE_CLOSE + _DOUBLE_ANY else "single"
         prev = text[i - 1] if i else " "
         nxt = text[i + 1] if i + 1 < len(text) else " "
         if kind == "single" and prev.isalnum() and nxt.isalnum():
