@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
+import gc
 import itertools
 import logging
 import multiprocessing
@@ -122,6 +123,10 @@ def _setup(setup: bytes) -> None:
     start, initargs = pickle.loads(setup)
     if start is not None:
         start(*initargs)
+    # What the set-up made (the pipeline, the matchers) lives as long as the worker: frozen, the collector's full
+    # passes no longer walk it (as analysis.kernel does in a stage's kernel; about 3 % of a tagging worker's CPU).
+    gc.collect()
+    gc.freeze()
 
 
 def portable(err: Exception) -> Exception:
