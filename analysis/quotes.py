@@ -1389,9 +1389,14 @@ def sentence_voice(doc: Doc, quotes: list[Quote], *, spans: list[tuple[int, int]
     ``quotes`` of the quote covering most of it (``quote_id``, -1 for narrator) and that quote's ``speaker``.
 
     Sentences are ``spans`` if given, else ``sentence_spans(doc)``. A sentence is quoted when quotes of any kind
-    (an indirect quote covers its reported clause) cover half its characters, or when all it says besides a
-    direct or indirect quote is a short attribution holding the cue (``X said in a statement that ...``;
-    ``[of] NATO," the ministry emphasized.`` after a misplaced sentence break).
+    (an indirect quote covers its reported clause) cover at least half of its words, else narrator: the
+    sentences table measures how much of an article is in the outlet's own words, and the attribution itself
+    ("Senator Hale said in a statement on Monday that") is the outlet's wording, so a long attribution around
+    a short reported clause leaves the sentence the narrator's. (The quote row still carries the clause, and a
+    phrase inside it is that speaker's paraphrase: ``voice.classify`` decides by the quotes table, not by this
+    column.) A piece the parser split off a quoted sentence belongs to its quote: a lone quote mark, or the
+    quote's last words with only the attribution after them (``[of] NATO," the ministry emphasized.``). The rule is the sentence-voice definition of PolNeAR (Newell, Margolin & Ruths 2018), counted in
+    words; ``bench/validate_attribution.py`` scores it.
     """
     text = doc.text  # a property that joins every token: read it once
     chosen = _pieces(doc, text) if spans is None else list(spans)
@@ -1436,8 +1441,8 @@ def _voice(text: str, sent_id: int, start: int, end: int, marks: list[tuple[int,
     hits = [(min(e, end) - max(s, start), k) for s, e, k in marks if s < end + near and e > start - near]
     best = max(hits, default=(0, -1))[1]
     gaps = _gaps(marks, start, end)
-    quoted = best >= 0 and (sum(e - s for s, e in gaps) <= (end - start) / 2 or near > 0
-                            or _attribution_only(text, gaps, quotes[best]))
+    quoted = best >= 0 and (near > 0 or _reported_share(text, gaps, start, end) >= 0.5
+                            or _split_tail(text, gaps, quotes[best], start))
     return {"sent_id": sent_id, "start": start, "end": end, "voice": "quoted" if quoted else "narrator",
             "quote_id": best if quoted else -1, "speaker": quotes[best].speaker if quoted else ""}
 
@@ -1454,14 +1459,22 @@ def _gaps(marks: list[tuple[int, int, int]], start: int, end: int) -> list[tuple
     return gaps + [(reach, end)] if reach < end else gaps
 
 
-def _attribution_only(text: str, gaps: list[tuple[int, int]], quote: Quote) -> bool:
+_WORD = re.compile(r"\w+")
+
+
+def _reported_share(text: str, gaps: list[tuple[int, int]], start: int, end: int) -> float:
+    """The share of the words of ``text[start:end]`` that lie inside quotes (outside every gap)."""
+    total = len(_WORD.findall(text, start, end))
+    own = sum(len(_WORD.findall(text, s, e)) for s, e in gaps)
+    return (total - own) / total if total else 0.0
+
+
+def _split_tail(text: str, gaps: list[tuple[int, int]], quote: Quote, start: int) -> bool:
+    """``[of] NATO," the ministry emphasized.``: the parser broke a quoted sentence before its last words, and what
+    the piece says besides them is only the attribution (the cue and a few words): it belongs to the quote."""
     rest = " ".join(text[s:e] for s, e in gaps)
-    # "X said in a statement that <clause>" and "<quote>, said Kim Yo Jong, the leader's sister" are reported
-    # speech as a whole: the words outside the quote are only its attribution.
-    words = len(re.findall(r"\w+", rest))
-    if quote.kind == "direct" and quote.speaker and not quote.cue and ":" in rest:
-        return words <= 8  # 'Ola Brandt, Nordic Daily: "..."'
-    return quote.kind != "partial" and bool(quote.cue) and quote.cue.lower() in rest.lower() and words <= 12
+    return quote.kind == "direct" and quote.start < start and bool(quote.cue) and \
+        quote.cue.lower() in rest.lower() and len(_WORD.findall(rest)) <= 8
 
 
 def to_frame(quotes: list[Quote], *, article_id: str) -> pd.DataFrame:
