@@ -78,9 +78,10 @@ def lexicon(path: str | os.PathLike | None = None) -> dict[str, str]:
 
 
 def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
-    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases", "object_reports", "view_nouns"}:
-        raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' and optionally 'object_reports' "
-                           f"and 'view_nouns' (see the packaged {LEXICON})")
+    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases", "object_reports", "view_nouns",
+                                                     "cited_records"}:
+        raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' and optionally 'object_reports', "
+                           f"'view_nouns' and 'cited_records' (see the packaged {LEXICON})")
     found: dict[str, str] = {}
     for section in ("verbs", "phrases"):
         for stance, entries in (raw.get(section) or {}).items():
@@ -105,6 +106,14 @@ def view_nouns(path: str | os.PathLike | None = None) -> frozenset[str]:
     """Nouns that attribute a clause to their owner ("in the ministry's words, ...", "X's view is that ..."): the
     ``view_nouns`` section of a reporting-verb lexicon (default: the packaged one), as lemmas."""
     return _section(path, "view_nouns")
+
+
+@cache
+def cited_records(path: str | os.PathLike | None = None) -> frozenset[str]:
+    """Records and counts that "according to" can cite as the source of a clause ("according to a CNN tally", "according
+    to Census data"): the ``cited_records`` section of a reporting-verb lexicon (default: the packaged one), as
+    lemmas."""
+    return _section(path, "cited_records")
 
 
 def _section(path: str | os.PathLike | None, name: str) -> frozenset[str]:
@@ -260,7 +269,11 @@ def _phrase_hits(ctx: _Ctx, cues: _Cues) -> list[_Phrase]:
     found = [_Phrase(sl.start, sl.stop - 1, m.group(), " ".join(m.group().lower().split()))
              for m, sl in hits if sl.stop > sl.start]
     # "according to our judgment", "according to plan": only a source that can speak makes the phrase a cue.
-    return [p for p in found if ctx.doc[p.last].lower_ not in _OBJECT_PREPS or _speaker_like(_phrase_speaker(ctx, p))]
+    return [p for p in found if ctx.doc[p.last].lower_ not in _OBJECT_PREPS or _cited(_phrase_speaker(ctx, p))]
+
+
+def _cited(source: Token | None) -> bool:
+    return _speaker_like(source) or source is not None and source.lemma_.lower() in cited_records()
 
 
 def _tokens(ctx: _Ctx, start: int, end: int) -> slice:
@@ -959,10 +972,12 @@ def _reported_by_phrase(ctx: _Ctx, phrase: _Phrase) -> _Draft | None:
     if head.i == anchor.i or not phrase.lemma.startswith("according"):
         return None  # "said, as quoted by KCNA": the other phrases qualify a reporting verb, which reports by itself
     first, last = head.left_edge.i, head.right_edge.i
+    while last > first and ctx.doc[last].is_punct:
+        last -= 1  # "<clause>, according to X." ends at X, not at the period
     if anchor.left_edge.i <= first:
         first = anchor.right_edge.i + 1
-    elif anchor.right_edge.i >= last:
-        last = anchor.left_edge.i - 1
+    elif anchor.i > head.i:
+        last = anchor.left_edge.i - 1  # "<clause>, according to X, but <more>": the rest is the narrator's again
     span = _trim(ctx, first, last, near=anchor.i)
     return span and _Draft(*span, kind="indirect", cue=phrase.cue, cue_lemma=phrase.lemma,
                            who=_phrase_speaker(ctx, phrase))

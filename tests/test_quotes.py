@@ -214,6 +214,28 @@ def test_according_to_needs_a_source_that_can_speak(nlp):
     assert run(nlp, "The strike might be launched according to our judgment and decision.") == []
 
 
+@pytest.mark.parametrize("text, source, clause, sentence", [
+    ("The fleet sailed 400 km in the first week of the exercise, according to a Navy tally.", "a Navy tally",
+     "The fleet sailed 400 km in the first week of the exercise", "quoted"),
+    ("Ola Brandt had worked at the port since 2004, according to his online profile.", "his online profile",
+     "Ola Brandt had worked at the port since 2004", "quoted"),
+    # the words after the phrase are the narrator's again, and with the attribution they are half the sentence
+    ("Exports fell by 3 percent in the spring, according to customs data, but the summer was better.", "customs data",
+     "Exports fell by 3 percent in the spring", "narrator"),
+])
+def test_according_to_a_record_reports_the_clause_before_it(nlp, text, source, clause, sentence):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == [("indirect", source, clause)]
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == sentence
+
+
+def test_the_cited_records_come_from_the_lexicon(tmp_path):
+    path = tmp_path / "cues.yaml"
+    path.write_text("verbs: {neutral: [say]}\nphrases: {}\ncited_records: [Ledger]\n", encoding="utf-8")
+    assert quotes.cited_records(path) == frozenset({"ledger"}) and "tally" in quotes.cited_records()
+
+
 @pytest.mark.parametrize("text", ['"We will respond to any provocation with force," as quoted by KCNA.',
                                   'The ministry issued a warning, as quoted by KCNA: "We will respond."'])
 def test_as_quoted_by(nlp, text):
