@@ -836,7 +836,7 @@ _NAME_COLON = re.compile(r"(?P<name>[A-Z][\w.'’-]*(?:[^\S\n]+[A-Z][\w.'’-]*)
 
 def _headline_claim(ctx: _Ctx, para: tuple[int, int]) -> _Draft | None:
     """``Pence: Gennifer Flowers Won't Be at Debate``: a paragraph (a headline, a transcript line) opening with a short
-    capitalised name and a colon reports what follows, up to its first sentence end, as that name's claim. A
+    capitalised name and a colon reports what follows, to the paragraph's end, as that name's claim. A
     paragraph label ("UPDATE:", "Watch:"; the ``labels`` of ``analysis/data/speakers.yaml``) is no speaker."""
     found = _NAME_COLON.match(ctx.text, para[0], para[1])
     if found is None or " ".join(found["name"].lower().split()) in speaker_words().labels:
@@ -845,9 +845,11 @@ def _headline_claim(ctx: _Ctx, para: tuple[int, int]) -> _Draft | None:
     if not len(name) or any(t.pos_ in ("VERB", "AUX") for t in name):
         return None
     first = _token_at(ctx, found.end())
-    stop = _sentence(ctx, first)[1]
-    span = None if ctx.inside[first] else _trim(ctx, first, stop - 1, near=first)
-    if span is None or len(ctx.doc[first:stop]) < 3:
+    if ctx.inside[first] or _sentence(ctx, first)[1] - first < 3:
+        return None
+    # "MATTHEWS: <sentence>. <sentence>.": a transcript line is the speaker's to the end of the paragraph
+    span = _trim(ctx, first, _tokens(ctx, *para).stop - 1, near=first)
+    if span is None:
         return None
     return _Draft(*span, kind="indirect", who=_root(list(name)))  # no verb: like the roundup form, no cue
 

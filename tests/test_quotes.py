@@ -625,6 +625,18 @@ def test_a_headline_name_and_colon_report_the_claim_after_it(nlp):
     assert [v["voice"] for v in quotes.sentence_voice(doc, found)][:2] == ["quoted", "narrator"]
 
 
+def test_a_transcript_line_is_the_speakers_to_the_paragraph_end(nlp):
+    text = ("BRANDT: The drills were planned months ago. Nobody in Oslo was surprised by them.\n"
+            "The interview ended there.")
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == [
+        ("indirect", "BRANDT", "The drills were planned months ago. Nobody in Oslo was surprised by them")]
+    voices = {text[v["start"]:v["end"]]: v["voice"] for v in quotes.sentence_voice(doc, found)}
+    assert voices["Nobody in Oslo was surprised by them."] == "quoted"
+    assert voices["The interview ended there."] == "narrator"
+
+
 def test_a_call_for_something_is_the_callers_view(nlp):
     doc = nlp("In July, the Nordic Council called for a moratorium on the drills.")
     found = quotes.extract(doc)
