@@ -79,9 +79,9 @@ def lexicon(path: str | os.PathLike | None = None) -> dict[str, str]:
 
 def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
     if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases", "object_reports", "view_nouns",
-                                                     "cited_records"}:
+                                                     "cited_records", "record_findings"}:
         raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' and optionally 'object_reports', "
-                           f"'view_nouns' and 'cited_records' (see the packaged {LEXICON})")
+                           f"'view_nouns', 'cited_records' and 'record_findings' (see the packaged {LEXICON})")
     found: dict[str, str] = {}
     for section in ("verbs", "phrases"):
         for stance, entries in (raw.get(section) or {}).items():
@@ -114,6 +114,13 @@ def cited_records(path: str | os.PathLike | None = None) -> frozenset[str]:
     to Census data"): the ``cited_records`` section of a reporting-verb lexicon (default: the packaged one), as
     lemmas."""
     return _section(path, "cited_records")
+
+
+@cache
+def record_findings(path: str | os.PathLike | None = None) -> frozenset[str]:
+    """Verbs whose direct object is a record's finding when a record is their subject ("a poll showed a close race"):
+    the ``record_findings`` section of a reporting-verb lexicon (default: the packaged one), as lemmas."""
+    return _section(path, "record_findings")
 
 
 def _section(path: str | os.PathLike | None, name: str) -> frozenset[str]:
@@ -957,14 +964,23 @@ def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
             return obj.left_edge.i, tail[0].right_edge.i
         # "Trump is promising lower taxes", "stressed the need to bolster ...": the object is what was said.
         # Only a report that was made: not "will demand", "refused to disclose" (a base form).
-        content = obj.i > verb.i and verb.lemma_.lower() in object_reports() and obj.pos_ == "NOUN" \
-            and verb.tag_ != "VB"
+        content = obj.i > verb.i and obj.pos_ == "NOUN" and verb.tag_ != "VB" and (
+            verb.lemma_.lower() in object_reports() or _record_finding(verb))
         return (obj.left_edge.i, obj.right_edge.i) if content else None
     demands = _AGAINST_PREPS + (("for",) if verb.lemma_.lower() in _DEMAND_VERBS else ())
     preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in demands and c.i > verb.i]
     if preps and any(g.dep_ in ("pobj", "pcomp") for g in preps[0].children):  # "called for taxing X" too
         return preps[0].i, preps[0].right_edge.i
     return None
+
+
+def _record_finding(verb: Token) -> bool:
+    """"A CNN poll showed a one-point race", "the audit found no record of it": what a poll, study or record finds
+    (``record_findings`` with a subject among ``cited_records`` or the documents) is its finding, not the narrator's
+    fact; a person's "found the keys" is no report."""
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    return verb.lemma_.lower() in record_findings() and subject is not None and (
+        subject.lemma_.lower() in cited_records() or subject.lemma_.lower() in _DOCUMENTS)
 
 
 def _reported_by_phrase(ctx: _Ctx, phrase: _Phrase) -> _Draft | None:

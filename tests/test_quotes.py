@@ -625,6 +625,21 @@ def test_a_headline_name_and_colon_report_the_claim_after_it(nlp):
     assert [v["voice"] for v in quotes.sentence_voice(doc, found)][:2] == ["quoted", "narrator"]
 
 
+@pytest.mark.parametrize("text, reported", [
+    ("A Nordic Daily poll showed a narrow lead for the coalition among young voters.",
+     "a narrow lead for the coalition among young voters"),
+    ("The audit found no record of the payments to the shipyard.", "no record of the payments to the shipyard"),
+    # a person or body finding or showing something reports nothing
+    ("The harbour police found the missing boat near the northern pier.", None),
+    ("The minister showed the visitors the new harbour and the ferry terminal.", None),
+])
+def test_what_a_poll_or_record_finds_is_its_finding(nlp, text, reported):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [q.text for q in found] == ([reported] if reported else [])
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if reported else "narrator")
+
+
 def test_a_transcript_line_is_the_speakers_to_the_paragraph_end(nlp):
     text = ("BRANDT: The drills were planned months ago. Nobody in Oslo was surprised by them.\n"
             "The interview ended there.")
