@@ -823,8 +823,9 @@ def _inherit(ctx: _Ctx, drafts: list[_Draft]) -> None:
 def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draft]]:
     """Reported speech: the clause a reporting verb or "according to" introduces; returns (kept, dropped), where
     dropped clauses are mostly quoted already, though their speakers still count for resolving pronouns."""
-    used = {d.cue_token for d in marked if d.kind == "direct"}
-    drafts = [d for i in sorted(ctx.cues) if i not in used and not ctx.inside[i] for d in _reported(ctx, i)]
+    # The cue of a direct quote reports a clause too: mostly the quote itself (dropped below), but in 'A cashier who
+    # "steals a handful of $20s" is held accountable, Warren said.' a clause of which the quote is a small part.
+    drafts = [d for i in sorted(ctx.cues) if not ctx.inside[i] for d in _reported(ctx, i)]
     drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
     drafts += [_reported_as_view(ctx, ctx.doc[int(i)]) for i in np.flatnonzero(np.isin(ctx.lemmas, _view_hashes()))
                if not ctx.inside[int(i)]]

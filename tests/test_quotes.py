@@ -640,6 +640,17 @@ def test_what_a_poll_or_record_finds_is_its_finding(nlp, text, reported):
     assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if reported else "narrator")
 
 
+def test_the_cue_of_a_short_quote_still_reports_the_clause_around_it(nlp):
+    # the parse takes the quoted words for a sentence of their own, so they are a direct quote with the cue "said"
+    text = "A clerk who “steals a handful of coins” is sent to prison at once, Ola Brandt said."
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker) for q in found if q.text == "steals a handful of coins"] == [("direct", "Ola Brandt")]
+    assert [(q.kind, q.speaker, q.text) for q in found if q.kind == "indirect"] == [
+        ("indirect", "Ola Brandt", "A clerk who “steals a handful of coins” is sent to prison at once")]
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == "quoted"
+
+
 def test_a_transcript_line_is_the_speakers_to_the_paragraph_end(nlp):
     text = ("BRANDT: The drills were planned months ago. Nobody in Oslo was surprised by them.\n"
             "The interview ended there.")
