@@ -651,6 +651,24 @@ def test_the_cue_of_a_short_quote_still_reports_the_clause_around_it(nlp):
     assert quotes.sentence_voice(doc, found)[0]["voice"] == "quoted"
 
 
+@pytest.mark.parametrize("text, speaker, reported, kind", [
+    ("The two governments agreed that the drills should be scaled back.", "The two governments",
+     "the drills should be scaled back", "neutral"),
+    ("Ola Brandt proposed that the fleet be cut by a third.", "Ola Brandt", "the fleet be cut by a third", "neutral"),
+    ("The inquiry concluded that the port had been badly run.", "The inquiry", "the port had been badly run",
+     "endorsing"),
+    # without a clause they report nothing
+    ("The two sides agreed to a ceasefire on Monday.", None, None, None),
+    ("The summit concluded on Monday with a dinner.", None, None, None),
+])
+def test_agreeing_proposing_and_concluding_report_their_clause(nlp, text, speaker, reported, kind):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text, stance.classify(q.cue_lemma)) for q in found] == (
+        [("indirect", speaker, reported, kind)] if speaker else [])
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if speaker else "narrator")
+
+
 def test_a_transcript_line_is_the_speakers_to_the_paragraph_end(nlp):
     text = ("BRANDT: The drills were planned months ago. Nobody in Oslo was surprised by them.\n"
             "The interview ended there.")
