@@ -78,9 +78,10 @@ def lexicon(path: str | os.PathLike | None = None) -> dict[str, str]:
 
 
 def _validated(raw: dict, *, name: str = LEXICON) -> dict[str, str]:
-    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases", "object_reports", "view_nouns"}:
-        raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' and optionally 'object_reports' "
-                           f"and 'view_nouns' (see the packaged {LEXICON})")
+    if not isinstance(raw, dict) or not set(raw) <= {"verbs", "phrases", "object_reports", "view_nouns",
+                                                     "cited_records", "record_findings"}:
+        raise LexiconError(f"{name}: expected the sections 'verbs' and 'phrases' and optionally 'object_reports', "
+                           f"'view_nouns', 'cited_records' and 'record_findings' (see the packaged {LEXICON})")
     found: dict[str, str] = {}
     for section in ("verbs", "phrases"):
         for stance, entries in (raw.get(section) or {}).items():
@@ -105,6 +106,21 @@ def view_nouns(path: str | os.PathLike | None = None) -> frozenset[str]:
     """Nouns that attribute a clause to their owner ("in the ministry's words, ...", "X's view is that ..."): the
     ``view_nouns`` section of a reporting-verb lexicon (default: the packaged one), as lemmas."""
     return _section(path, "view_nouns")
+
+
+@cache
+def cited_records(path: str | os.PathLike | None = None) -> frozenset[str]:
+    """Records and counts that "according to" can cite as the source of a clause ("according to a CNN tally", "according
+    to Census data"): the ``cited_records`` section of a reporting-verb lexicon (default: the packaged one), as
+    lemmas."""
+    return _section(path, "cited_records")
+
+
+@cache
+def record_findings(path: str | os.PathLike | None = None) -> frozenset[str]:
+    """Verbs whose direct object is a record's finding when a record is their subject ("a poll showed a close race"):
+    the ``record_findings`` section of a reporting-verb lexicon (default: the packaged one), as lemmas."""
+    return _section(path, "record_findings")
 
 
 def _section(path: str | os.PathLike | None, name: str) -> frozenset[str]:
@@ -260,7 +276,11 @@ def _phrase_hits(ctx: _Ctx, cues: _Cues) -> list[_Phrase]:
     found = [_Phrase(sl.start, sl.stop - 1, m.group(), " ".join(m.group().lower().split()))
              for m, sl in hits if sl.stop > sl.start]
     # "according to our judgment", "according to plan": only a source that can speak makes the phrase a cue.
-    return [p for p in found if ctx.doc[p.last].lower_ not in _OBJECT_PREPS or _speaker_like(_phrase_speaker(ctx, p))]
+    return [p for p in found if ctx.doc[p.last].lower_ not in _OBJECT_PREPS or _cited(_phrase_speaker(ctx, p))]
+
+
+def _cited(source: Token | None) -> bool:
+    return _speaker_like(source) or source is not None and source.lemma_.lower() in cited_records()
 
 
 def _tokens(ctx: _Ctx, start: int, end: int) -> slice:
@@ -803,8 +823,9 @@ def _inherit(ctx: _Ctx, drafts: list[_Draft]) -> None:
 def _indirect(ctx: _Ctx, marked: list[_Draft]) -> tuple[list[_Draft], list[_Draft]]:
     """Reported speech: the clause a reporting verb or "according to" introduces; returns (kept, dropped), where
     dropped clauses are mostly quoted already, though their speakers still count for resolving pronouns."""
-    used = {d.cue_token for d in marked if d.kind == "direct"}
-    drafts = [d for i in sorted(ctx.cues) if i not in used and not ctx.inside[i] for d in _reported(ctx, i)]
+    # The cue of a direct quote reports a clause too: mostly the quote itself (dropped below), but in 'A cashier who
+    # "steals a handful of $20s" is held accountable, Warren said.' a clause of which the quote is a small part.
+    drafts = [d for i in sorted(ctx.cues) if not ctx.inside[i] for d in _reported(ctx, i)]
     drafts += [_reported_by_phrase(ctx, p) for p in ctx.phrases if not ctx.inside[p.first]]
     drafts += [_reported_as_view(ctx, ctx.doc[int(i)]) for i in np.flatnonzero(np.isin(ctx.lemmas, _view_hashes()))
                if not ctx.inside[int(i)]]
@@ -823,7 +844,7 @@ _NAME_COLON = re.compile(r"(?P<name>[A-Z][\w.'’-]*(?:[^\S\n]+[A-Z][\w.'’-]*)
 
 def _headline_claim(ctx: _Ctx, para: tuple[int, int]) -> _Draft | None:
     """``Pence: Gennifer Flowers Won't Be at Debate``: a paragraph (a headline, a transcript line) opening with a short
-    capitalised name and a colon reports what follows, up to its first sentence end, as that name's claim. A
+    capitalised name and a colon reports what follows, to the paragraph's end, as that name's claim. A
     paragraph label ("UPDATE:", "Watch:"; the ``labels`` of ``analysis/data/speakers.yaml``) is no speaker."""
     found = _NAME_COLON.match(ctx.text, para[0], para[1])
     if found is None or " ".join(found["name"].lower().split()) in speaker_words().labels:
@@ -832,9 +853,11 @@ def _headline_claim(ctx: _Ctx, para: tuple[int, int]) -> _Draft | None:
     if not len(name) or any(t.pos_ in ("VERB", "AUX") for t in name):
         return None
     first = _token_at(ctx, found.end())
-    stop = _sentence(ctx, first)[1]
-    span = None if ctx.inside[first] else _trim(ctx, first, stop - 1, near=first)
-    if span is None or len(ctx.doc[first:stop]) < 3:
+    if ctx.inside[first] or _sentence(ctx, first)[1] - first < 3:
+        return None
+    # "MATTHEWS: <sentence>. <sentence>.": a transcript line is the speaker's to the end of the paragraph
+    span = _trim(ctx, first, _tokens(ctx, *para).stop - 1, near=first)
+    if span is None:
         return None
     return _Draft(*span, kind="indirect", who=_root(list(name)))  # no verb: like the roundup form, no cue
 
@@ -942,14 +965,23 @@ def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
             return obj.left_edge.i, tail[0].right_edge.i
         # "Trump is promising lower taxes", "stressed the need to bolster ...": the object is what was said.
         # Only a report that was made: not "will demand", "refused to disclose" (a base form).
-        content = obj.i > verb.i and verb.lemma_.lower() in object_reports() and obj.pos_ == "NOUN" \
-            and verb.tag_ != "VB"
+        content = obj.i > verb.i and obj.pos_ == "NOUN" and verb.tag_ != "VB" and (
+            verb.lemma_.lower() in object_reports() or _record_finding(verb))
         return (obj.left_edge.i, obj.right_edge.i) if content else None
     demands = _AGAINST_PREPS + (("for",) if verb.lemma_.lower() in _DEMAND_VERBS else ())
     preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in demands and c.i > verb.i]
     if preps and any(g.dep_ in ("pobj", "pcomp") for g in preps[0].children):  # "called for taxing X" too
         return preps[0].i, preps[0].right_edge.i
     return None
+
+
+def _record_finding(verb: Token) -> bool:
+    """"A CNN poll showed a one-point race", "the audit found no record of it": what a poll, study or record finds
+    (``record_findings`` with a subject among ``cited_records`` or the documents) is its finding, not the narrator's
+    fact; a person's "found the keys" is no report."""
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    return verb.lemma_.lower() in record_findings() and subject is not None and (
+        subject.lemma_.lower() in cited_records() or subject.lemma_.lower() in _DOCUMENTS)
 
 
 def _reported_by_phrase(ctx: _Ctx, phrase: _Phrase) -> _Draft | None:
@@ -959,10 +991,12 @@ def _reported_by_phrase(ctx: _Ctx, phrase: _Phrase) -> _Draft | None:
     if head.i == anchor.i or not phrase.lemma.startswith("according"):
         return None  # "said, as quoted by KCNA": the other phrases qualify a reporting verb, which reports by itself
     first, last = head.left_edge.i, head.right_edge.i
+    while last > first and ctx.doc[last].is_punct:
+        last -= 1  # "<clause>, according to X." ends at X, not at the period
     if anchor.left_edge.i <= first:
         first = anchor.right_edge.i + 1
-    elif anchor.right_edge.i >= last:
-        last = anchor.left_edge.i - 1
+    elif anchor.i > head.i:
+        last = anchor.left_edge.i - 1  # "<clause>, according to X, but <more>": the rest is the narrator's again
     span = _trim(ctx, first, last, near=anchor.i)
     return span and _Draft(*span, kind="indirect", cue=phrase.cue, cue_lemma=phrase.lemma,
                            who=_phrase_speaker(ctx, phrase))
@@ -1389,9 +1423,14 @@ def sentence_voice(doc: Doc, quotes: list[Quote], *, spans: list[tuple[int, int]
     ``quotes`` of the quote covering most of it (``quote_id``, -1 for narrator) and that quote's ``speaker``.
 
     Sentences are ``spans`` if given, else ``sentence_spans(doc)``. A sentence is quoted when quotes of any kind
-    (an indirect quote covers its reported clause) cover half its characters, or when all it says besides a
-    direct or indirect quote is a short attribution holding the cue (``X said in a statement that ...``;
-    ``[of] NATO," the ministry emphasized.`` after a misplaced sentence break).
+    (an indirect quote covers its reported clause) cover at least half of its words, else narrator: the
+    sentences table measures how much of an article is in the outlet's own words, and the attribution itself
+    ("Senator Hale said in a statement on Monday that") is the outlet's wording, so a long attribution around
+    a short reported clause leaves the sentence the narrator's. (The quote row still carries the clause, and a
+    phrase inside it is that speaker's paraphrase: ``voice.classify`` decides by the quotes table, not by this
+    column.) A piece the parser split off a quoted sentence belongs to its quote: a lone quote mark, or the
+    quote's last words with only the attribution after them (``[of] NATO," the ministry emphasized.``). The rule is the sentence-voice definition of PolNeAR (Newell, Margolin & Ruths 2018), counted in
+    words; ``bench/validate_attribution.py`` scores it.
     """
     text = doc.text  # a property that joins every token: read it once
     chosen = _pieces(doc, text) if spans is None else list(spans)
@@ -1436,8 +1475,8 @@ def _voice(text: str, sent_id: int, start: int, end: int, marks: list[tuple[int,
     hits = [(min(e, end) - max(s, start), k) for s, e, k in marks if s < end + near and e > start - near]
     best = max(hits, default=(0, -1))[1]
     gaps = _gaps(marks, start, end)
-    quoted = best >= 0 and (sum(e - s for s, e in gaps) <= (end - start) / 2 or near > 0
-                            or _attribution_only(text, gaps, quotes[best]))
+    quoted = best >= 0 and (near > 0 or _reported_share(text, gaps, start, end) >= 0.5
+                            or _split_tail(text, gaps, quotes[best], start))
     return {"sent_id": sent_id, "start": start, "end": end, "voice": "quoted" if quoted else "narrator",
             "quote_id": best if quoted else -1, "speaker": quotes[best].speaker if quoted else ""}
 
@@ -1454,14 +1493,22 @@ def _gaps(marks: list[tuple[int, int, int]], start: int, end: int) -> list[tuple
     return gaps + [(reach, end)] if reach < end else gaps
 
 
-def _attribution_only(text: str, gaps: list[tuple[int, int]], quote: Quote) -> bool:
+_WORD = re.compile(r"\w+")
+
+
+def _reported_share(text: str, gaps: list[tuple[int, int]], start: int, end: int) -> float:
+    """The share of the words of ``text[start:end]`` that lie inside quotes (outside every gap)."""
+    total = len(_WORD.findall(text, start, end))
+    own = sum(len(_WORD.findall(text, s, e)) for s, e in gaps)
+    return (total - own) / total if total else 0.0
+
+
+def _split_tail(text: str, gaps: list[tuple[int, int]], quote: Quote, start: int) -> bool:
+    """``[of] NATO," the ministry emphasized.``: the parser broke a quoted sentence before its last words, and what
+    the piece says besides them is only the attribution (the cue and a few words): it belongs to the quote."""
     rest = " ".join(text[s:e] for s, e in gaps)
-    # "X said in a statement that <clause>" and "<quote>, said Kim Yo Jong, the leader's sister" are reported
-    # speech as a whole: the words outside the quote are only its attribution.
-    words = len(re.findall(r"\w+", rest))
-    if quote.kind == "direct" and quote.speaker and not quote.cue and ":" in rest:
-        return words <= 8  # 'Ola Brandt, Nordic Daily: "..."'
-    return quote.kind != "partial" and bool(quote.cue) and quote.cue.lower() in rest.lower() and words <= 12
+    return quote.kind == "direct" and quote.start < start and bool(quote.cue) and \
+        quote.cue.lower() in rest.lower() and len(_WORD.findall(rest)) <= 8
 
 
 def to_frame(quotes: list[Quote], *, article_id: str) -> pd.DataFrame:

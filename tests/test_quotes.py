@@ -214,6 +214,28 @@ def test_according_to_needs_a_source_that_can_speak(nlp):
     assert run(nlp, "The strike might be launched according to our judgment and decision.") == []
 
 
+@pytest.mark.parametrize("text, source, clause, sentence", [
+    ("The fleet sailed 400 km in the first week of the exercise, according to a Navy tally.", "a Navy tally",
+     "The fleet sailed 400 km in the first week of the exercise", "quoted"),
+    ("Ola Brandt had worked at the port since 2004, according to his online profile.", "his online profile",
+     "Ola Brandt had worked at the port since 2004", "quoted"),
+    # the words after the phrase are the narrator's again, and with the attribution they are half the sentence
+    ("Exports fell by 3 percent in the spring, according to customs data, but the summer was better.", "customs data",
+     "Exports fell by 3 percent in the spring", "narrator"),
+])
+def test_according_to_a_record_reports_the_clause_before_it(nlp, text, source, clause, sentence):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == [("indirect", source, clause)]
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == sentence
+
+
+def test_the_cited_records_come_from_the_lexicon(tmp_path):
+    path = tmp_path / "cues.yaml"
+    path.write_text("verbs: {neutral: [say]}\nphrases: {}\ncited_records: [Ledger]\n", encoding="utf-8")
+    assert quotes.cited_records(path) == frozenset({"ledger"}) and "tally" in quotes.cited_records()
+
+
 @pytest.mark.parametrize("text", ['"We will respond to any provocation with force," as quoted by KCNA.',
                                   'The ministry issued a warning, as quoted by KCNA: "We will respond."'])
 def test_as_quoted_by(nlp, text):
@@ -451,8 +473,8 @@ def test_an_unresolved_pronoun_stays_the_speaker(nlp):
     ("North Korea railed against the new alliance.", "North Korea", "against the new alliance"),
     ("Seoul accused Tokyo of plotting a war.", "Seoul", "Tokyo of plotting a war"),
     ("According to the ministry, the drills threaten the region.", "the ministry", "the drills threaten the region"),
-    ("North Korea's foreign ministry insists the drills are a threat.", "North Korea's foreign ministry",
-     "the drills are a threat"),
+    ("North Korea's foreign ministry insists the drills are a threat to the region.",
+     "North Korea's foreign ministry", "the drills are a threat to the region"),
 ])
 def test_a_reported_view_is_the_actors_voice(nlp, text, speaker, reported):
     doc = nlp(text)
@@ -551,7 +573,7 @@ def test_a_roundup_quote_takes_the_name_after_any_quotation_dash(nlp, text):
 
 @pytest.mark.parametrize("text, speaker, reported", [
     # the tagger took the verb for a plural noun; the parse still gives it a subject and a clause
-    ("But Lena Ostrova claims that the drills should stop.", "Lena Ostrova", "the drills should stop"),
+    ("But Lena Ostrova claims that the drills should stop at once.", "Lena Ostrova", "the drills should stop"),
     # the reported clause hung on the verb as an adverbial clause with its own subject
     ("Tom Baker said on Monday he would not accept the offer.", "Tom Baker", "he would not accept the offer"),
     # a few quoted words inside the reported clause leave it reported
@@ -576,7 +598,7 @@ def test_they_is_not_one_named_person(nlp):
 @pytest.mark.parametrize("text, speaker, reported", [
     ("Lena Ostrova wants to triple the size of the volunteer corps.", "Lena Ostrova", "to triple the size"),
     ("The campaign plans to send the former president to Ohio.", "The campaign", "to send the former president"),
-    ("A poll released in August found that most voters back the plan.", "A poll", "most voters back the plan"),
+    ("A poll found that most voters in the state back the plan.", "A poll", "most voters in the state back"),
 ])
 def test_intentions_and_findings_are_their_holders_voice(nlp, text, speaker, reported):
     doc = nlp(text)
@@ -601,6 +623,62 @@ def test_a_headline_name_and_colon_report_the_claim_after_it(nlp):
         ("indirect", "Pence", "Flowers Won't Be at the Debate"),
         ("direct", "Ola Brandt", "The summit changed nothing.")]
     assert [v["voice"] for v in quotes.sentence_voice(doc, found)][:2] == ["quoted", "narrator"]
+
+
+@pytest.mark.parametrize("text, reported", [
+    ("A Nordic Daily poll showed a narrow lead for the coalition among young voters.",
+     "a narrow lead for the coalition among young voters"),
+    ("The audit found no record of the payments to the shipyard.", "no record of the payments to the shipyard"),
+    # a person or body finding or showing something reports nothing
+    ("The harbour police found the missing boat near the northern pier.", None),
+    ("The minister showed the visitors the new harbour and the ferry terminal.", None),
+])
+def test_what_a_poll_or_record_finds_is_its_finding(nlp, text, reported):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [q.text for q in found] == ([reported] if reported else [])
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if reported else "narrator")
+
+
+def test_the_cue_of_a_short_quote_still_reports_the_clause_around_it(nlp):
+    # the parse takes the quoted words for a sentence of their own, so they are a direct quote with the cue "said"
+    text = "A clerk who “steals a handful of coins” is sent to prison at once, Ola Brandt said."
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker) for q in found if q.text == "steals a handful of coins"] == [("direct", "Ola Brandt")]
+    assert [(q.kind, q.speaker, q.text) for q in found if q.kind == "indirect"] == [
+        ("indirect", "Ola Brandt", "A clerk who “steals a handful of coins” is sent to prison at once")]
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == "quoted"
+
+
+@pytest.mark.parametrize("text, speaker, reported, kind", [
+    ("The two governments agreed that the drills should be scaled back.", "The two governments",
+     "the drills should be scaled back", "neutral"),
+    ("Ola Brandt proposed that the fleet be cut by a third.", "Ola Brandt", "the fleet be cut by a third", "neutral"),
+    ("The inquiry concluded that the port had been badly run.", "The inquiry", "the port had been badly run",
+     "endorsing"),
+    # without a clause they report nothing
+    ("The two sides agreed to a ceasefire on Monday.", None, None, None),
+    ("The summit concluded on Monday with a dinner.", None, None, None),
+])
+def test_agreeing_proposing_and_concluding_report_their_clause(nlp, text, speaker, reported, kind):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text, stance.classify(q.cue_lemma)) for q in found] == (
+        [("indirect", speaker, reported, kind)] if speaker else [])
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if speaker else "narrator")
+
+
+def test_a_transcript_line_is_the_speakers_to_the_paragraph_end(nlp):
+    text = ("BRANDT: The drills were planned months ago. Nobody in Oslo was surprised by them.\n"
+            "The interview ended there.")
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [(q.kind, q.speaker, q.text) for q in found] == [
+        ("indirect", "BRANDT", "The drills were planned months ago. Nobody in Oslo was surprised by them")]
+    voices = {text[v["start"]:v["end"]]: v["voice"] for v in quotes.sentence_voice(doc, found)}
+    assert voices["Nobody in Oslo was surprised by them."] == "quoted"
+    assert voices["The interview ended there."] == "narrator"
 
 
 def test_a_call_for_something_is_the_callers_view(nlp):
@@ -660,7 +738,8 @@ def test_every_infinitive_of_a_wish_is_reported(nlp, who, wish):
 
 @pytest.mark.parametrize("text, reported", [
     ("The minister is promising lower taxes and more jobs.", "lower taxes and more jobs"),
-    ("The agency denied the allegations on Monday.", "the allegations"),
+    ("The agency denied the allegations of fraud against its director.", "the allegations of fraud against its "
+                                                                          "director"),
     ("Nordic Daily stressed the need to cut the fleet.", "the need to cut the fleet"),
     # not a report that was made, an endorsing verb (the narrator states the plan), an addressee
     ("The moderators will demand more details.", None),
