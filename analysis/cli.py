@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import logging
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -164,8 +165,8 @@ def _new_story(args) -> int:
         raise profiles.ProfileError(f"profile name {args.name!r}: use lower-case letters, digits, - and _")
     folder = starter.make(args.name, corpus=args.corpus, folder=Path(args.out or profiles.root() / args.name),
                           model=args.model, force=args.force, limit=args.limit)
-    log.info("starter profile written to %s: read it, prune it, then run `framing run --story %s`", folder,
-             folder if args.out else args.name)
+    log.info("starter profile written to %s: read it, prune it, then run `framing run --story %s --corpus %s`",
+             folder, folder if args.out else args.name, " ".join(shlex.quote(str(p)) for p in args.corpus))
     return 0
 
 

@@ -381,7 +381,8 @@ def _header(starter: Starter, what: str) -> str:
     return (f"# {what} of the story profile {starter.name!r}: a STARTER written by `framing new-story` on "
             f"{date.today().isoformat()}\n# from {starter.corpus} ({starter.n_articles} articles). Each entry "
             f"shows its counts and two example sentences:\n# read them, delete what does not belong to the story, "
-            f"rename and regroup, then run\n# `framing run --story {starter.name}`.\n")
+            f"rename and regroup, then run it on that corpus:\n# `framing run --story {starter.name} --corpus "
+            f"<the corpus above>` (without --corpus a run reads seeds/).\n")
 
 
 def _comment(text: str, indent: str) -> str:
