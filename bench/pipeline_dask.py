@@ -72,8 +72,9 @@ def _timed(articles, *, workers: int) -> dict:
         cluster.tag(articles, data, scheduler=local.scheduler_address, partition_size=PARTITION_SIZE)
         tagged = time.perf_counter()
         sentences, quotes = tables.read("sentences", data), tables.read("quotes", data)
+        # data_dir as the rhetoric notebook passes it: each task gets its partition's stored parse, no re-parse
         scanned = cluster.scan(articles, scheduler=local.scheduler_address, sentences=sentences, quotes=quotes,
-                               failed=failures.Recorder("rhetoric"), partition_size=PARTITION_SIZE)
+                               failed=failures.Recorder("rhetoric"), partition_size=PARTITION_SIZE, data_dir=data)
         done = time.perf_counter()
         out = {name: tables.read(name, data) for name in tagging.TABLES}
     out.update(hits=scanned.hits, counts=scanned.counts, frames=scanned.frames)
