@@ -20,7 +20,7 @@ from functools import cache
 
 import pandas as pd
 
-from analysis import concordance, keyness, models, patterns, tables, voice, workers
+from analysis import concordance, keyness, patterns, tables, voice
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class _Evidence:
 def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd.DataFrame | None = None,
                mentions: pd.DataFrame | None = None, min_count: int = 3, min_articles: int = 2,
                min_g2: float = 10.83, min_strength: float = 0.3, max_words: int = 3,
-               limit: int | None = 200, n_process: int = 1) -> pd.DataFrame:
+               limit: int | None = 200) -> pd.DataFrame:
     """Terms (one to ``max_words`` words) outside the lexicon that look loaded, best first, with their evidence.
 
     ``sentences`` is the tagging stage's table (article_id, text; start, sent_id and voice used when present),
@@ -95,16 +95,10 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
     example_2. ``score`` = max(strength, scare_quote_rate) x (1 + quoted_rate / 2) x (1 + min(actor_lift, 2) / 4)
     x log2(1 + count): evaluative first, then how much the corpus uses it, with a bonus for quoted and
     actor-directed use.
-
-    The sentences are read in pieces of whole articles, in ``n_process`` processes (0: one per core, as
-    ``models.processes`` decides for a corpus of this size; see ``DISCOVERY_COST``); the result does not depend
-    on it.
     """
     known = _lexicon_words(lexicon or {})
-    n_articles = sentences["article_id"].nunique() if len(sentences) else 0
-    processes = models.processes(n_process, texts=n_articles // DISCOVERY_COST) if n_articles else 1
     evidence, words, actor_share = _collect(sentences, hits=hits, mentions=mentions, known=known,
-                                            max_words=max_words, min_strength=min_strength, processes=processes)
+                                            max_words=max_words, min_strength=min_strength)
     reference, n_general = patterns.general_english()
     n_tokens = max(sum(words.values()), 1)
     rows = []
@@ -246,113 +240,39 @@ def _content(word: str) -> bool:
     return keyness.is_acronym(word) or (len(word) >= 3 and word.lower() not in _stop_words())
 
 
-DISCOVERY_COST = 3
-"""Discovery reads an article in about 0.01 CPU s (AllSides, bench/pipeline_parse.py --rhetoric-steps), and a
-worker process costs about 1.5 CPU s to start (Python, pandas and the sentiment lexicons) while this process reads
-too: ``models.processes`` is asked with a third of the articles, so a second process starts from 300 articles on,
-where the half it takes over repays its start-up."""
-
-
-def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_words: int, min_strength: float,
-             processes: int = 1):
+def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_words: int, min_strength: float):
     """Evidence per candidate term, the word counts and token count of the corpus, and the share of its sentences
     naming an actor. Only terms with an evaluative word, or scare-quoted somewhere, are followed (a second pass
-    counts every use of the latter): following every n-gram of a large corpus would not fit in memory. Both
-    passes read pieces of whole articles in ``processes`` processes (``analysis.workers``, the same workers for
-    both), and the pieces' evidence is added up in corpus order, so the result is the same as one process's."""
+    counts every use of the latter): following every n-gram of a large corpus would not fit in memory."""
     covered = _covered(hits)
     with_actor = set()
     if mentions is not None and len(mentions):
         named = mentions[mentions["actor"].fillna("") != ""] if "actor" in mentions else mentions
         with_actor = set(zip(named["article_id"].astype(str), named["sent_id"]))
-    rows, options = list(_rows(sentences)), (frozenset(known), max_words, min_strength)
-    pieces = [(piece, {a: covered[a] for a in {r[0] for r in piece} if a in covered},
-               {key for key in ((r[0], r[3]) for r in piece) if key in with_actor})
-              for piece in _pieces(rows, processes=processes)]
-    total = _Pass()
-    with workers.pool(processes) as pool:
-        for part in workers.ordered((piece + options for piece in pieces), work=_first_pass, processes=processes,
-                                    local=_first_pass, pool=pool):
-            total.add(part)
-        if total.scared:
-            scared = frozenset(total.scared)
-            for part in workers.ordered((piece + (scared,) + options[:2] for piece in pieces), work=_second_pass,
-                                        processes=processes, local=_second_pass, pool=pool):
-                total.add(part)
-    return total.evidence, total.words, (total.n_actor / total.n_sents if total.n_sents else 0.0)
-
-
-@dataclass
-class _Pass:
-    """What the first pass found in some sentences: evidence per evaluative term, word counts, the other terms
-    seen in scare quotes, and the number of sentences (naming an actor)."""
-
-    evidence: dict = field(default_factory=lambda: defaultdict(_Evidence))
-    words: Counter = field(default_factory=Counter)
-    scared: set = field(default_factory=set)
-    n_sents: int = 0
-    n_actor: int = 0
-
-    def add(self, other: _Pass) -> None:
-        """Add ``other``, the sentences after these: examples stay the first two distinct ones in corpus order."""
-        for term, ev in other.evidence.items():
-            mine = self.evidence[term]
-            mine.count, mine.scare, mine.quoted = mine.count + ev.count, mine.scare + ev.scare, mine.quoted + ev.quoted
-            mine.with_actor += ev.with_actor
-            mine.articles |= ev.articles
-            mine.examples += [x for x in ev.examples if x not in mine.examples][:2 - len(mine.examples)]
-        self.words.update(other.words)
-        self.scared |= other.scared
-        self.n_sents, self.n_actor = self.n_sents + other.n_sents, self.n_actor + other.n_actor
-
-
-def _pieces(rows: list[tuple], *, processes: int) -> Iterator[list[tuple]]:
-    """``rows`` in pieces of whole articles: all of them for one process, else ``workers.chunks`` of a quarter of
-    a process's share of the articles."""
-    if processes == 1:
-        yield rows
-        return
-    firsts = [k for k in range(len(rows)) if k == 0 or rows[k][0] != rows[k - 1][0]] + [len(rows)]
-    n = len(firsts) - 1
-    for a, b in workers.chunks(n, max(1, -(-n // (processes * 4))), processes=processes):
-        yield rows[firsts[a]:firsts[b]]
-
-
-def _first_pass(rows: list[tuple], covered: dict, with_actor: set, known: frozenset, max_words: int,
-                min_strength: float) -> _Pass:
-    """The evidence of the evaluative terms of ``rows`` (``_rows``), and the other terms they scare-quote."""
-    found_in = _Pass()
-    grams, strong = _GRAMS, _STRONG.setdefault(min_strength, {})  # word -> evaluative (``_strong``)
-    for aid, base, text, sent_id, sent_voice in rows:
+    words, evidence, scared = Counter(), defaultdict(_Evidence), set()
+    grams = _Grams()
+    strong: dict[str, bool] = {}  # word -> evaluative (``_evaluative`` of a term: any of its words)
+    n_sents = n_actor = 0
+    for aid, base, text, sent_id, sent_voice in _rows(sentences):
         found = grams.words(text)
-        found_in.words.update(w for w, _, _ in found)
+        words.update(w for w, _, _ in found)
+        n_sents += 1
         actor = (aid, sent_id) in with_actor
-        found_in.n_sents, found_in.n_actor = found_in.n_sents + 1, found_in.n_actor + actor
+        n_actor += actor
         for term, kind in _uses(found, text, grams=grams, max_words=max_words, known=known,
                                 spans=covered.get(aid, ()), base=base):
             if _strong(term, strong, min_strength):
-                _record(found_in.evidence[term], aid, text, kind(), sent_voice, actor)
+                _record(evidence[term], aid, text, kind(), sent_voice, actor)
             elif kind() == "scare_quote":
-                found_in.scared.add(term)
-    return found_in
-
-
-# A process's word forms, kinds and strengths, kept from piece to piece (and run to run): most words of a piece were
-# met in the pieces before it.
-_GRAMS = _Grams()
-_STRONG: dict[float, dict[str, bool]] = {}
-
-
-def _second_pass(rows: list[tuple], covered: dict, with_actor: set, scared: frozenset, known: frozenset,
-                 max_words: int) -> _Pass:
-    """The evidence of every use in ``rows`` of the terms the first pass found only scare-quoted (``scared``)."""
-    found_in, firsts = _Pass(), {term.split(" ")[0] for term in scared}
-    for aid, base, text, sent_id, sent_voice in rows:
-        for term, kind in _uses(_GRAMS.words(text), text, grams=_GRAMS, max_words=max_words, known=known,
-                                spans=covered.get(aid, ()), base=base, firsts=firsts):
-            if term in scared:
-                _record(found_in.evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor)
-    return found_in
+                scared.add(term)
+    if scared:
+        firsts = {term.split(" ")[0] for term in scared}
+        for aid, base, text, sent_id, sent_voice in _rows(sentences):
+            for term, kind in _uses(grams.words(text), text, grams=grams, max_words=max_words, known=known,
+                                    spans=covered.get(aid, ()), base=base, firsts=firsts):
+                if term in scared:
+                    _record(evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor)
+    return evidence, words, (n_actor / n_sents if n_sents else 0.0)
 
 
 def _strong(term: str, strong: dict[str, bool], min_strength: float) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-import contextlib
 import gc
 import itertools
 import logging
@@ -45,57 +44,30 @@ def chunks(n: int, size: int, *, processes: int = 1) -> list[tuple[int, int]]:
             + [(k, min(k + piece, n)) for k in range(cut, n, piece)])
 
 
-def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable | None = None, initargs: tuple = (),
-            processes: int, ahead: int = AHEAD, local: Callable | None = None,
-            pool: concurrent.futures.Executor | None = None) -> Iterator:
+def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable, initargs: tuple, processes: int,
+            ahead: int = AHEAD, local: Callable | None = None) -> Iterator:
     """``work(*job)`` for every job in ``processes`` processes, yielded in the order of ``jobs``.
 
-    Worker processes are spawned; each runs ``start(*initargs)`` (when given) once before its first job
-    (``initargs`` are pickled once, here). With ``local`` (this process's own equivalent of ``work``, already set
-    up), this process is one of the ``processes``: it takes the next job itself whenever the result it must yield
-    next is not ready, so only ``processes - 1`` workers are started (one start-up and one copy of the pipeline
-    fewer) and no core idles while this process waits. ``jobs`` is consumed lazily, at most ``ahead`` jobs per
-    worker out at once, so neither the jobs nor their results pile up, however long the corpus. ``work`` and
-    ``start`` must be module-level functions. With ``pool`` (from ``pool()``, already holding the workers), its
-    workers take the jobs and stay up for the next call; ``start`` and ``initargs`` are then the pool's. An
-    exception raised by a job is raised here (a worker's when its turn comes); a pool this call started is then
-    shut down.
+    Worker processes are spawned; each runs ``start(*initargs)`` once before its first job (``initargs`` are
+    pickled once, here). With ``local`` (this process's own equivalent of ``work``, already set up), this process
+    is one of the ``processes``: it takes the next job itself whenever the result it must yield next is not
+    ready, so only ``processes - 1`` workers are started (one start-up and one copy of the pipeline fewer) and no
+    core idles while this process waits. ``jobs`` is consumed lazily, at most ``ahead`` jobs per worker out at
+    once, so neither the jobs nor their results pile up, however long the corpus. ``work`` and ``start`` must be
+    module-level functions. An exception raised by a job is raised here (a worker's when its turn comes); the
+    pool is then shut down.
     """
     spawned = processes - 1 if local is not None else processes
     if spawned < 1:
         yield from (local(*job) for job in jobs) if local is not None else ()
         return
-    if pool is not None:
-        yield from _ordered(pool, iter(jobs), work=work, local=local, ahead=ahead * spawned)
-        return
-    with _pool(spawned, start=start, initargs=initargs) as started:
-        yield from _ordered(started, iter(jobs), work=work, local=local, ahead=ahead * spawned)
-
-
-@contextlib.contextmanager
-def pool(processes: int, *, local: bool = True, start: Callable | None = None,
-         initargs: tuple = ()) -> Iterator[concurrent.futures.Executor | None]:
-    """Workers kept up for several ``ordered`` calls with the same ``processes`` (``local``: this process is one
-    of them), so that each call does not pay for their start; None when there are none to start."""
-    spawned = processes - 1 if local else processes
-    if spawned < 1:
-        yield None
-        return
-    with _pool(spawned, start=start, initargs=initargs) as started:
-        yield started
-
-
-def _pool(spawned: int, *, start: Callable | None, initargs: tuple) -> concurrent.futures.ProcessPoolExecutor:
     context = multiprocessing.get_context("spawn")  # fork would copy the parent's threads and open files
     setup = pickle.dumps((start, initargs), protocol=pickle.HIGHEST_PROTOCOL)  # once, not once per worker
-    return concurrent.futures.ProcessPoolExecutor(spawned, mp_context=context, initializer=_setup, initargs=(setup,))
-
-
-def _ordered(pool: concurrent.futures.Executor, todo: Iterator[tuple], *, work: Callable,
-             local: Callable | None, ahead: int) -> Iterator:
-    pending: collections.deque = collections.deque(  # (future, whether this process did the job)
-        (pool.submit(work, *job), False) for job in itertools.islice(todo, ahead))
-    try:
+    with concurrent.futures.ProcessPoolExecutor(spawned, mp_context=context, initializer=_setup,
+                                                initargs=(setup,)) as pool:
+        todo = iter(jobs)
+        pending: collections.deque = collections.deque(  # (future, whether this process did the job)
+            (pool.submit(work, *job), False) for job in itertools.islice(todo, ahead * spawned))
         while pending:
             head, here = pending[0]
             if local is not None and not head.done():
@@ -107,9 +79,6 @@ def _ordered(pool: concurrent.futures.Executor, todo: Iterator[tuple], *, work: 
             if not here:  # a worker is free: hand it the next job
                 pending.extend((pool.submit(work, *job), False) for job in itertools.islice(todo, 1))
             yield head.result()
-    finally:
-        for future, _ in pending:  # stopped early: a kept pool must not go on with this call's jobs
-            future.cancel()
 
 
 def _done(result) -> concurrent.futures.Future:
@@ -121,8 +90,7 @@ def _done(result) -> concurrent.futures.Future:
 
 def _setup(setup: bytes) -> None:
     start, initargs = pickle.loads(setup)
-    if start is not None:
-        start(*initargs)
+    start(*initargs)
     # What the set-up made (the pipeline, the matchers) lives as long as the worker: frozen, the collector's full
     # passes no longer walk it (as analysis.kernel does in a stage's kernel; about 3 % of a tagging worker's CPU).
     gc.collect()

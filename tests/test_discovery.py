@@ -125,18 +125,3 @@ def test_the_fast_ngrams_are_the_terms_the_rule_defines(seed_texts):
                         if (g := _gram_by_definition(found, i, n, text)) is not None]
             assert list(grams.of(found, text, longest=3, shortest=shortest)) == expected
     assert ("act of the aggression", 3, 24) in grams.of(discovery._words(texts[-4]), texts[-4], longest=4)
-
-
-def test_two_processes_find_what_one_finds(seed_texts, lex):
-    # Each seed paragraph an article, so the corpus is read in many pieces: evidence, counts, examples and the
-    # scare-quoted terms counted in the second pass add up across pieces as in one pass.
-    paragraphs = [line for text in seed_texts.values() for line in text.splitlines() if line.strip()]
-    texts = NEUTRAL[:2] + paragraphs + ['They signed a "fisheries" deal.', 'Another "fisheries" deal followed.']
-    sentences = corpus(texts, [f"p{k // 2}" for k in range(len(texts))])
-    assert len(list(discovery._pieces(list(discovery._rows(sentences)), processes=2))) > 4
-    one = discovery.candidates(sentences, lexicon=lex, min_count=2, min_g2=0, n_process=1)
-    two = discovery.candidates(sentences, lexicon=lex, min_count=2, min_g2=0, n_process=2)
-    assert len(one) > 20
-    fisheries = one.set_index("term").loc["fisheries"]  # a neutral word: its plain uses come from the second pass
-    assert fisheries["count"] == 4 and fisheries["scare_quote_rate"] == 0.5
-    pd.testing.assert_frame_equal(one, two)

@@ -61,21 +61,6 @@ def test_an_error_that_cannot_be_pickled_comes_back_as_its_type_and_message():
     assert isinstance(sent, RuntimeError) and str(sent) == "_Unpicklable: no parse"
 
 
-def test_a_pool_serves_several_calls_with_the_same_workers_also_after_one_stopped_early():
-    with workers.pool(3, start=_setup, initargs=("pooled",)) as pool:
-        first = list(workers.ordered([(0.1, k) for k in range(4)], work=_echo_after, processes=3, pool=pool))
-        stopped = workers.ordered([(0.3, k) for k in range(12)], work=_echo_after, processes=3, pool=pool)
-        assert next(stopped)[0] == 0
-        stopped.close()  # the consumer stops: its jobs not yet started are cancelled, the pool goes on
-        second = list(workers.ordered([(0.0, k) for k in range(4)], work=_echo_after, processes=3, pool=pool))
-    assert [v for v, _, _ in first] == [0, 1, 2, 3] == [v for v, _, _ in second]
-    assert {tag for _, tag, _ in first + second} == {"pooled"}
-    pids = {pid for _, _, pid in first + second}
-    assert len(pids) <= 2 and os.getpid() not in pids  # the pool's two workers, not new ones per call
-    with workers.pool(1) as none:
-        assert none is None  # this process alone: no worker to start
-
-
 def test_this_process_takes_jobs_too_when_given_its_own_work():
     _setup("here")  # this process's set-up, as a stage does before handing it its local work
     jobs = [(0.3, k) for k in range(8)]
