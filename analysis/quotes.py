@@ -1427,8 +1427,8 @@ def sentence_voice(doc: Doc, quotes: list[Quote], *, spans: list[tuple[int, int]
     (an indirect quote covers its reported clause) cover at least half of its words, the sentence-voice
     definition of PolNeAR (Newell, Margolin & Ruths 2018) counted in words; or when all it says besides the
     quote is a short attribution holding the cue, at most 12 words of which at most 4 are not the speaker's or
-    the cue's ("X's foreign ministry insists the drills are a threat", '"It is over," Ola Brandt said of the talks.'; ``_attribution_only``); or when it is a lone
-    quote mark the parser split off. Else narrator: the sentences table measures how much of an article is in
+    the cue's ("X's foreign ministry insists the drills are a threat", '"It is over," Ola Brandt said of the
+    talks.'; ``_attribution_only``); or when it is a lone quote mark the parser split off. Else narrator: the sentences table measures how much of an article is in
     the outlet's own words, and a long attribution (the outlet's wording, with its context and description)
     around a short reported clause is mostly the outlet's. The quote row still carries the clause, and a phrase
     inside it is that speaker's paraphrase (``voice.classify`` decides by the quotes table, not by this column).

@@ -634,10 +634,7 @@ def test_a_headline_name_and_colon_report_the_claim_after_it(nlp):
     ("The minister showed the visitors the new harbour and the ferry terminal.", None),
 ])
 def test_what_a_poll_or_record_finds_is_its_finding(nlp, text, reported):
-    doc = nlp(text)
-    found = quotes.extract(doc)
-    assert [q.text for q in found] == ([reported] if reported else [])
-    assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if reported else "narrator")
+    _reports_only(nlp, text, reported)
 
 
 def test_the_cue_of_a_short_quote_still_reports_the_clause_around_it(nlp):
@@ -746,6 +743,11 @@ def test_every_infinitive_of_a_wish_is_reported(nlp, who, wish):
     ("The minister praised the mayor on Monday.", None),
 ])
 def test_the_object_of_a_speech_act_is_what_was_said(nlp, text, reported):
+    _reports_only(nlp, text, reported)
+
+
+def _reports_only(nlp, text: str, reported: str | None) -> None:
+    """``text`` holds exactly the reported clause ``reported`` (none when None), and its sentence's voice follows."""
     doc = nlp(text)
     found = quotes.extract(doc)
     assert [q.text for q in found] == ([reported] if reported else [])
