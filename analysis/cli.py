@@ -87,7 +87,8 @@ def _run_parser(sub) -> None:
     run.add_argument("--stages", metavar="A,B", help="run only these stages (their inputs must exist in OUT/data)")
     run.add_argument("--story", metavar="NAME|PATH", help="story profile: a name under analysis/data/profiles "
                      f"({', '.join(profiles.names())}) or a profile folder; '' for none (default: the profile "
-                     "written for the corpus, asian-nato for seeds/, else none)")
+                     "written for the corpus, asian-nato for seeds/, else none; with --stages and no --corpus, the profile "
+                     "the run's tables were made with)")
     run.add_argument("--strict", action="store_true",
                      help=f"exit with status {EXIT_FAILED_ARTICLES} when any article failed (the run still completes "
                           f"and publishes; the failures table lists them)")
@@ -116,9 +117,8 @@ def _stage_list(*, with_params: bool = False) -> str:
 def _run(args) -> int:
     names = [n.strip() for n in args.stages.split(",")] if args.stages else None
     assignments = stages.parse_assignments(args.param)
-    if "story" not in assignments and any("story" in s.parameters for s in stages.select(names)):
-        story = _story(args, names)
-        assignments["story"] = str(profiles.folder(story)) if story.strip() else ""
+    if args.story is not None:
+        assignments["story"] = args.story
     plan = runner.plan(corpus=args.corpus, out=args.out, profile=args.profile, assignments=assignments,
                        stage_names=names, force=args.force, scheduler=args.scheduler)
     index = runner.execute(plan, wait=args.wait)
@@ -134,35 +134,12 @@ def _run(args) -> int:
     return EXIT_FAILED_ARTICLES if args.strict and len(failed) else 0
 
 
-def _story(args, names: list[str] | None) -> str:
-    """The story profile of a run: ``--story``; else, when only later stages re-run on earlier tables, the profile
-    those tables were made with (so tag and rhetoric never mix profiles); else the corpus's default profile."""
-    if args.story is not None:
-        return args.story
-    if not args.corpus and names and "ingest" not in names:
-        previous = _previous_story(Path(args.out or stages.ROOT))
-        if previous is not None:
-            return previous
-    return profiles.default_for(args.corpus)
-
-
-def _previous_story(out: Path) -> str | None:
-    import nbformat
-
-    for stage in stages.all_stages():
-        executed = out / "reports" / "notebooks" / stage.notebook.name
-        if "story" in stage.parameters and executed.is_file():
-            recorded = nbformat.read(str(executed), as_version=4).metadata.get("papermill", {}).get("parameters", {})
-            if "story" in recorded:
-                return str(recorded["story"])
-    return None
-
-
 def _new_story(args) -> int:
     from analysis import starter
 
-    if not profiles.NAME.match(args.name):
-        raise profiles.ProfileError(f"profile name {args.name!r}: use lower-case letters, digits, - and _")
+    if not profiles.NAME.match(args.name) or args.name == profiles.AUTO:
+        raise profiles.ProfileError(f"profile name {args.name!r}: use lower-case letters, digits, - and _ (and not "
+                                    f"{profiles.AUTO!r}, which the notebooks read as the run's own profile)")
     folder = starter.make(args.name, corpus=args.corpus, folder=Path(args.out or profiles.root() / args.name),
                           model=args.model, force=args.force, limit=args.limit)
     log.info("starter profile written to %s: read it, prune it, then run `framing run --story %s --corpus %s`",

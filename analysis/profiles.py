@@ -32,6 +32,7 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FILES = {"phrases": "phrases.yaml", "actors": "actors.yaml", "hostile_terms": "hostile_terms.yaml"}
 KEYS = {"name", "description", "corpus", "kwic_queries", *FILES}
 GENERAL = "general"
+AUTO = "auto"  # a notebook's ``story`` default: the profile the run's own tables were made with
 
 
 class ProfileError(ValueError):
@@ -123,6 +124,62 @@ def default_for(corpus: list[str] | None) -> str:
     for name in names():
         profile = load(name)
         if profile.corpus and {(project / profile.corpus).resolve()} == wanted:
+            return name
+    return ""
+
+
+def recorded(data_dir: str | Path) -> str | None:
+    """The story profile the ``framing run`` that wrote ``data_dir`` (``OUT/data``) used, as its executed stage
+    notebooks in ``OUT/reports/notebooks`` record it (papermill's parameters, the first stage that takes one);
+    None when no executed notebook beside ``data_dir`` records a story, or when its articles table is not the one
+    that run's ingest stage wrote (an ingest re-run by hand since: the record would be another corpus's)."""
+    import nbformat
+
+    from analysis import cache
+
+    made = cache.read(data_dir).get("ingest", {}).get("outputs", {}).get("articles")
+    if made is None or made != cache.file_digest(Path(data_dir) / "articles.parquet"):
+        return None
+    executed = Path(data_dir).parent / "reports" / "notebooks"
+    for path in sorted(executed.glob("*.ipynb")) if executed.is_dir() else ():
+        parameters = nbformat.read(str(path), as_version=4).metadata.get("papermill", {}).get("parameters", {})
+        if "story" in parameters:
+            return str(parameters["story"])
+    return None
+
+
+def resolve(story: str, *, data_dir: str | Path) -> str:
+    """``story`` as a notebook should use it: unchanged, unless it is ``"auto"`` (the notebooks' default).
+
+    ``"auto"`` gives the profile the run in ``data_dir`` was made with (``recorded``), else the shipped profile
+    whose corpus holds every article of ``data_dir``'s articles table (``seeds/`` -> ``asian-nato``), else ``""``
+    (no profile). So a stage notebook run by hand, in JupyterLab or with papermill, on a run of another corpus
+    applies that run's profile, not the seeds' one. ``framing run`` always passes the story it resolved itself.
+    """
+    if str(story).strip() != AUTO:
+        return story
+    previous = recorded(data_dir)
+    if previous is not None:
+        log.info("story 'auto': %r, the profile the run in %s was made with", previous, data_dir)
+        return previous
+    found = _holding(data_dir)
+    log.info("story 'auto': %r, the shipped profile for this corpus (none recorded in %s)", found, data_dir)
+    return found
+
+
+def _holding(data_dir: str | Path) -> str:
+    """The shipped profile whose ``corpus`` folder holds every article's source file, else ``""``. Ingestion shows
+    a file as ``<corpus folder name>/<path inside it>`` (``seeds/000_x.txt``), so that path must name an existing
+    file under the profile's corpus folder."""
+    import pandas as pd
+
+    shown = pd.read_parquet(Path(data_dir) / "articles.parquet", columns=["source_path"])["source_path"]
+    shown = [str(p) for p in shown.dropna().unique()]
+    project = root().parents[2]
+    for name in names():
+        corpus = (project / load(name).corpus).resolve() if load(name).corpus else None
+        if corpus and shown and all(p.startswith(f"{corpus.name}/") and (corpus.parent / p).is_file()
+                                    for p in shown):
             return name
     return ""
 

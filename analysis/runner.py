@@ -32,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import cache, kernel, progress, stages
+from analysis import cache, kernel, profiles, progress, stages
 
 # papermill, nbformat and the method cards are imported when a stage executes: a run that reuses every stage
 # needs none of them. The report and failures modules (pandas, pyarrow) are imported once the first stage that
@@ -97,12 +97,24 @@ def plan(*, corpus: list[str] | None = None, out: str | os.PathLike | None = Non
             raise stages.ParameterError(f"--scheduler: none of the selected stages ({', '.join(s.name for s in selected)}) "
                                         f"can run on a Dask cluster (no notebook declares a {SCHEDULER!r} parameter)")
         values[SCHEDULER] = scheduler
+    out_dir = Path(out or stages.ROOT).resolve()
+    if any("story" in s.parameters for s in selected):
+        values["story"] = _story(str(values.get("story", profiles.AUTO)), selected, corpus, out_dir)
     strict = set(assignments or {}) | ({"corpus"} if corpus else set())
     params = stages.resolve(selected, values, strict=strict)
-    out_dir = Path(out or stages.ROOT).resolve()
     _check_writable(out_dir)
     _check_inputs(selected, out_dir)
     return Plan(selected, params, out_dir, values.get("corpus", []), force)
+
+
+def _story(story: str, selected: list, corpus: list[str] | None, out: Path) -> str:
+    """The run's story profile as a folder path ("" for none). ``auto`` (a stage notebook's default): when only
+    later stages re-run on earlier tables, the profile those tables were made with (so tag and rhetoric never mix
+    profiles); else the corpus's shipped profile (``seeds/`` -> ``asian-nato``), else none."""
+    if story.strip() == profiles.AUTO:
+        previous = None if corpus or any(s.name == "ingest" for s in selected) else profiles.recorded(out / "data")
+        story = previous if previous is not None else profiles.default_for(corpus)
+    return str(profiles.folder(story)) if story.strip() else ""
 
 
 def _check_writable(out: Path) -> None:

@@ -51,21 +51,29 @@ def test_status_finishes_an_interrupted_publication(tmp_path, capsys):
 
 
 def test_re_running_later_stages_keeps_the_story_the_tables_were_made_with(tmp_path):
-    import argparse
-
     import nbformat
 
-    from analysis import cli
+    from analysis import profiles
 
+    for name in ("articles", "sentences", "quotes", "mentions"):  # the tables the later stages read
+        (tmp_path / "data").mkdir(exist_ok=True)
+        (tmp_path / "data" / f"{name}.parquet").write_bytes(name.encode())
+    made = {"articles": cache.file_digest(tmp_path / "data" / "articles.parquet")}
+    cache.write({"ingest": {"outputs": made}}, tmp_path / "data")  # as the run that made them recorded it
     executed = tmp_path / "reports" / "notebooks" / "02_tag.ipynb"
     executed.parent.mkdir(parents=True)
     nb = nbformat.v4.new_notebook()
     nb.metadata["papermill"] = {"parameters": {"story": ""}}  # the earlier run used no story profile
     nbformat.write(nb, str(executed))
-    later = argparse.Namespace(story=None, corpus=None, out=str(tmp_path))
-    assert cli._story(later, ["rhetoric", "charts"]) == ""
-    assert cli._story(argparse.Namespace(story="gun-policy", corpus=None, out=str(tmp_path)), ["rhetoric"]) == "gun-policy"
-    assert cli._story(later, None) == "asian-nato"  # a whole run on the default corpus, seeds/
+
+    def story(**options) -> str:
+        return runner.plan(out=tmp_path, **options).parameters["rhetoric"]["story"]
+
+    assert story(stage_names=["rhetoric", "charts"]) == ""
+    assert story(stage_names=["rhetoric"], assignments={"story": "asian-nato"}) == \
+        str(profiles.folder("asian-nato"))
+    assert story() == str(profiles.folder("asian-nato"))  # a whole run on the default corpus, seeds/
+    assert story(corpus=[str(tmp_path / "data")]) == ""  # another corpus: no shipped profile is its own
 
 
 def test_run_documents_force_and_scheduler(capsys):

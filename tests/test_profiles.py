@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import patterns, profiles, rhetoric
+from analysis import cache, patterns, profiles, rhetoric
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "profiles"
 GENERAL = FIXTURES / "general_lexicon.yaml"
@@ -54,6 +54,31 @@ def test_the_seed_profile_is_the_default_for_the_seeds_only(seeds_dir, tmp_path)
     assert profiles.default_for([str(seeds_dir)]) == "asian-nato"
     assert profiles.default_for([str(tmp_path)]) == ""
     assert profiles.default_for([str(seeds_dir), str(tmp_path)]) == ""
+
+
+def test_a_notebook_run_by_hand_takes_the_story_of_its_run_not_the_seeds_one(seeds_dir, tmp_path):
+    import nbformat
+
+    data = tmp_path / "data"
+    data.mkdir()
+    seeds = [f"seeds/{p.name}" for p in sorted(seeds_dir.glob("*.txt"))[:3]]
+    pd.DataFrame({"source_path": seeds}).to_parquet(data / "articles.parquet")
+    assert profiles.resolve("auto", data_dir=data) == "asian-nato"  # the seeds' own articles
+    pd.DataFrame({"source_path": seeds + ["allsides/x.txt"]}).to_parquet(data / "articles.parquet")
+    assert profiles.resolve("auto", data_dir=data) == ""  # another corpus: no shipped profile is its own
+    pd.DataFrame({"source_path": ["seeds/not_a_seed_file.txt"]}).to_parquet(data / "articles.parquet")
+    assert profiles.resolve("auto", data_dir=data) == ""  # a folder named seeds elsewhere is not the seeds
+    executed = tmp_path / "reports" / "notebooks" / "02_tag.ipynb"
+    executed.parent.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"parameters": {"story": str(FIXTURES / "guns")}}  # what `framing run` used
+    nbformat.write(nb, str(executed))
+    assert profiles.resolve("auto", data_dir=data) == ""  # the run recorded no articles table: not its record
+    cache.write({"ingest": {"outputs": {"articles": cache.file_digest(data / "articles.parquet")}}}, data)
+    assert profiles.resolve("auto", data_dir=data) == str(FIXTURES / "guns")
+    pd.DataFrame({"source_path": seeds}).to_parquet(data / "articles.parquet")  # ingest re-run by hand on seeds
+    assert profiles.resolve("auto", data_dir=data) == "asian-nato"
+    assert profiles.resolve("", data_dir=data) == "" and profiles.resolve("asian-nato", data_dir=data) == "asian-nato"
 
 
 def test_the_general_lexicon_is_matched_with_the_story_families_and_hits_say_which(nlp):
