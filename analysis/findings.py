@@ -25,16 +25,18 @@ VOICE_WORDS = {"narrator": "in an outlet's own voice", "direct_quote": "in direc
                "paraphrase": "in reported speech"}
 EVIDENCE = ["outlet", "article_id", "voice", "speaker", "sentence"]
 NO_SPEAKER = "(no speaker found)"
+FIRST_PERSON = {"i", "we", "me", "us"}  # a speaker the writer is: never inside quote marks (quotes.py)
 
 
 @dataclass
 class Finding:
-    """One finding: ``text`` (plain sentence), ``n`` (what it counts), ``thin`` (rests on one hit or article),
+    """One finding: ``text`` (plain sentence), ``n`` (what it counts; None for a warning, which counts nothing),
+    ``thin`` (rests on one hit or article),
     ``evidence`` (rows of ``EVIDENCE``: the sentences behind it) or ``see`` (a report link, ``page#anchor``)."""
 
     key: str
     text: str
-    n: int
+    n: int | None
     thin: bool = False
     evidence: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVIDENCE))
     see: str = ""
@@ -55,7 +57,7 @@ def all_findings(data_dir: str | Path, *, top: int = 3) -> list[Finding]:
 def profile_fit(data_dir: Path, *, top: int = 3) -> list[Finding]:
     """Where the story profile does not fit the corpus (``analysis/profiles.py``), said first."""
     fit = tables.read("profile_fit", data_dir)
-    return [Finding(f"fit-{k}", f"Warning: {finding}", 0) for k, finding in enumerate(fit.loc[~fit["fits"], "finding"])]
+    return [Finding(f"fit-{k}", f"Warning: {finding}", None) for k, finding in enumerate(fit.loc[~fit["fits"], "finding"])]
 
 
 def _most(outlets: dict, top: int) -> str:
@@ -152,7 +154,8 @@ def quoted_speakers(data_dir: Path, *, top: int = 3) -> list[Finding]:
     introduce it (``quotes.cue_lemma``)."""
     quotes, articles = tables.read("quotes", data_dir), tables.read("articles", data_dir)
     who = quotes["speaker_actor"].where(quotes["speaker_actor"] != "", quotes["speaker"])
-    quotes = quotes.assign(who=who)[who != ""]
+    # "I think ..." outside quote marks is the writer's own view (an opinion piece), not a quoted source
+    quotes = quotes.assign(who=who)[(who != "") & ~who.str.lower().isin(FIRST_PERSON)]
     if quotes.empty:
         return []
     sentences = tables.read("sentences", data_dir)

@@ -511,7 +511,8 @@ def _finding_item(finding) -> str:
         link = f' <a href="{html.escape(finding.see)}">see the report</a>'
     else:
         link = ""
-    return f'<li{css}><span class="fw-n">n = {finding.n:,}</span> {html.escape(finding.text)}{link}</li>'
+    count = "" if finding.n is None else f'<span class="fw-n">n = {finding.n:,}</span> '
+    return f'<li{css}>{count}{html.escape(finding.text)}{link}</li>'
 
 
 def _appendix(found) -> str:

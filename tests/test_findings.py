@@ -97,6 +97,14 @@ def test_most_quoted_speakers_with_their_reporting_verbs(run):
     assert north_korea.thin and "accuse (1)" in north_korea.text
 
 
+def test_the_writer_s_own_i_think_is_no_quoted_source(run):
+    quotes = tables.read("quotes", run)
+    mine = quotes.iloc[[0, 0, 0]].assign(quote_id=["a1/q7", "a1/q8", "a1/q9"], speaker=["I", "We", "I"],
+                                         speaker_actor="", cue="think", cue_lemma="think")
+    tables.write(pd.concat([quotes, mine], ignore_index=True), "quotes", run)
+    assert [f.text.split(" is quoted")[0] for f in findings.quoted_speakers(run)] == ["KCNA", "North Korea"]
+
+
 def test_corpus_counts_non_english_exclusions_and_no_failures_table(run):
     (corpus,) = findings.corpus(run)
     assert corpus.n == 3
