@@ -692,6 +692,17 @@ class Boilerplate:
     kickers: frozenset = frozenset()
     cross_reference: re.Pattern | None = None
     cross_reference_needs: tuple = ()
+    gallery: Gallery | None = None
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """A photo gallery pasted into the text: its first line opens with ``open``; its last line ends with the
+    ``close`` marker of its last caption (two equal numbers: "Hide Caption 22 of 22"), at most ``max_lines`` on."""
+
+    open: re.Pattern
+    close: re.Pattern
+    max_lines: int
 
 
 def boilerplate(path: str | os.PathLike | None = None) -> Boilerplate:
@@ -733,7 +744,21 @@ def _compile(source: str, raw: str) -> Boilerplate:
                        {str(k): str(v) for k, v in (spec.get("agencies") or {}).items()},
                        frozenset(str(w).lower() for w in spec.get("outlet_words") or []),
                        frozenset(str(w) for w in spec.get("kickers") or []), compiled("cross_reference"),
-                       tuple(str(w) for w in spec.get("cross_reference_needs") or []))
+                       tuple(str(w) for w in spec.get("cross_reference_needs") or []), _gallery(source, spec))
+
+
+def _gallery(source: str, spec: dict) -> Gallery | None:
+    gallery = spec.get("gallery") or {}
+    if not gallery:
+        return None
+    try:
+        close = re.compile(str(gallery["close"]))
+        opened = re.compile(str(gallery["open"]))
+    except (KeyError, re.error) as err:
+        raise ValueError(f"{source}: gallery needs valid `open` and `close` regular expressions: {err}") from None
+    if close.groups != 2:
+        raise ValueError(f"{source}: gallery `close` must capture two numbers (caption k of n), got {close.pattern!r}")
+    return Gallery(opened, close, int(gallery.get("max_lines", 60)))
 
 
 def strip_boilerplate(text: str, *, patterns: Boilerplate | None = None, navigation: bool = True,
@@ -759,6 +784,8 @@ def strip_boilerplate(text: str, *, patterns: Boilerplate | None = None, navigat
                 lines[i], cut = _cut(patterns.cross_reference, line)
                 removed += [(i, "cross_reference", piece) for piece in cut]
                 keep[i] = bool(lines[i].strip()) or not cut
+        if patterns.gallery is not None:
+            removed += _galleries(lines, keep, patterns.gallery)
     if end:
         removed += _peel_end(lines, keep, patterns)
     kept = "\n".join(line for line, k in zip(lines, keep) if k)
@@ -766,6 +793,33 @@ def strip_boilerplate(text: str, *, patterns: Boilerplate | None = None, navigat
 
 
 _MAX_XREF_LINE = 20_000  # cross-reference patterns are searched in lines up to this long (see boilerplate.yaml)
+
+
+def _galleries(lines: list[str], keep: list[bool], gallery: Gallery) -> list[tuple[int, str, str]]:
+    """Remove each whole photo gallery (its lines, from its opening line to its last caption's marker), then any
+    marker left in a line (a gallery cut short by the scrape); updates ``lines`` and ``keep`` in place."""
+    removed, i = [], 0
+    while i < len(lines):
+        end = _gallery_end(lines, keep, i, gallery) if keep[i] and gallery.open.match(lines[i].strip()) else None
+        for j in range(i, i if end is None else end + 1):
+            keep[j], piece = False, lines[j].strip()
+            removed += [(j, "gallery", piece)] if piece else []
+        i = i + 1 if end is None else end + 1
+    for j, line in enumerate(lines):
+        if keep[j] and gallery.close.search(line):
+            lines[j], cut = _cut(gallery.close, line)
+            removed += [(j, "gallery", piece) for piece in cut]
+            keep[j] = bool(lines[j].strip())
+    return removed
+
+
+def _gallery_end(lines: list[str], keep: list[bool], start: int, gallery: Gallery) -> int | None:
+    """The line that closes the gallery opened at ``start``: it ends with a marker of equal numbers."""
+    for j in range(start, min(len(lines), start + gallery.max_lines)):
+        last = list(gallery.close.finditer(lines[j].rstrip())) if keep[j] else []
+        if last and last[-1].end() == len(lines[j].rstrip()) and last[-1][1] == last[-1][2]:
+            return j
+    return None
 
 
 def _cut(pattern: re.Pattern, line: str) -> tuple[str, list[str]]:
