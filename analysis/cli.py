@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     story.add_argument("--out", metavar="DIR", help="the profile folder (default: analysis/data/profiles/NAME)")
     story.add_argument("--model", default="en_core_web_sm", help="spaCy pipeline for tagging the corpus")
     story.add_argument("--limit", type=int, metavar="N", help="use only the first N English articles")
+    story.add_argument("--n-process", type=int, default=0, metavar="N",
+                       help="processes for tagging (default 0: one per core, as framing run chooses)")
     story.add_argument("--force", action="store_true", help="overwrite a profile already in the folder")
     story.set_defaults(func=_new_story)
     return parser
@@ -141,7 +143,7 @@ def _new_story(args) -> int:
         raise profiles.ProfileError(f"profile name {args.name!r}: use lower-case letters, digits, - and _ (and not "
                                     f"{profiles.AUTO!r}, which the notebooks read as the run's own profile)")
     folder = starter.make(args.name, corpus=args.corpus, folder=Path(args.out or profiles.root() / args.name),
-                          model=args.model, force=args.force, limit=args.limit)
+                          model=args.model, force=args.force, limit=args.limit, n_process=args.n_process)
     log.info("starter profile written to %s: read it, prune it, then run `framing run --story %s --corpus %s`",
              folder, folder if args.out else args.name, " ".join(shlex.quote(str(p)) for p in args.corpus))
     return 0

@@ -80,9 +80,10 @@ class Starter:
 
 
 def make(name: str, *, corpus: list[str], folder: Path, model: str = "en_core_web_sm", force: bool = False,
-         limit: int | None = None) -> Path:
-    """Ingest and tag ``corpus`` (the first ``limit`` English articles), ``build`` a starter and ``write`` it to
-    ``folder``; returns the folder. Raises ``FileExistsError`` before any work when the folder holds a profile."""
+         limit: int | None = None, n_process: int = 0) -> Path:
+    """Ingest and tag ``corpus`` (the first ``limit`` English articles, on ``n_process`` processes, 0: as
+    ``framing run`` chooses, ``models.processes``), ``build`` a starter and ``write`` it to ``folder``; returns the
+    folder. Raises ``FileExistsError`` before any work when the folder holds a profile."""
     from analysis import corpus as corpora, models, tagging
 
     if (folder / "profile.yaml").exists() and not force:
@@ -93,7 +94,7 @@ def make(name: str, *, corpus: list[str], folder: Path, model: str = "en_core_we
         raise ValueError(f"no English article in {', '.join(corpus)}: nothing to build a profile from")
     nlp = models.load(model)
     with tempfile.TemporaryDirectory() as tmp:
-        tagging.stream(articles, tmp, nlp=nlp)
+        tagging.stream(articles, tmp, nlp=nlp, n_process=n_process, store_parse=False)
         tagged = tagging.read(tmp)
     made = build(name, corpus=", ".join(corpus), sentences=tagged.sentences, mentions=tagged.mentions,
                  n_articles=len(articles), nlp=nlp)

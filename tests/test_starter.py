@@ -123,3 +123,15 @@ def test_a_speaker_without_an_entity_label_is_a_person(nlp):
     sentences = pd.DataFrame(columns=["article_id", "sent_id", "text"])
     assert [(a.name, a.type) for a in starter.actors(empty, sentences, parsed=parsed)] == [
         ("Okonkwo-Baptiste", "person")]
+
+
+def test_new_story_tags_on_several_processes_and_writes_a_profile_that_loads(seeds_dir, tmp_path):
+    from analysis import cli
+
+    folder = tmp_path / "seed-story"
+    assert cli.main(["new-story", "seed-story", "--corpus", str(seeds_dir), "--out", str(folder),
+                     "--n-process", "2"]) == 0
+    profile = profiles.load(folder)
+    assert profile.name == "seed-story" and profile.actors is not None
+    assert "North Korea" in profile.actors.read_text(encoding="utf-8")  # the seeds' main actor, from their parse
+    assert cli.main(["new-story", "auto", "--corpus", str(seeds_dir), "--out", str(tmp_path / "x")]) != 0
