@@ -258,13 +258,20 @@ def _chunk_term(span: Span, shouted: list[tuple[int, int]]) -> str:
     return " ".join(_term(t, shouted) for t in span if _is_content(t, shouted))
 
 
+def groupable(articles: pd.DataFrame, *, by: str) -> str:
+    """``by`` when ``articles`` has that column to group by; else a KeyError naming the columns it has (the
+    rhetoric notebook asks before its scan, so a misspelt ``keyness_by`` fails in seconds, not after it)."""
+    if by not in articles.columns:
+        raise KeyError(f"articles has no column {by!r} to group by; columns: {', '.join(articles.columns)}")
+    return by
+
+
 def _encode(counts: pd.DataFrame, articles: pd.DataFrame, *, by: str) -> tuple[dict, pd.Index, pd.Index]:
     """Counts as integer arrays (article, group, term codes and n), with the group labels and the vocabulary.
 
     Everything after this works on integers: factorising the term strings once is the only string work.
     """
-    if by not in articles.columns:
-        raise KeyError(f"articles has no column {by!r} to group by; columns: {', '.join(articles.columns)}")
+    groupable(articles, by=by)
     labels = articles[by].fillna("").astype(str).replace("", UNKNOWN)
     group_of = pd.Series(labels.to_numpy(), index=articles["article_id"].astype(str).to_numpy())
     group_of = group_of[~group_of.index.duplicated()]

@@ -99,6 +99,9 @@ def test_any_grouping_column(counts):
     assert set(table["group"]) == {"left", "right"}
     with pytest.raises(KeyError, match="no column 'topic'"):
         keyness.compare(counts, ARTICLES, by="topic")
+    assert keyness.groupable(ARTICLES, by="bias") == "bias"
+    with pytest.raises(KeyError, match="no column 'topic'.*columns: .*outlet"):  # what the notebook asks first
+        keyness.groupable(ARTICLES, by="topic")
 
 
 def test_one_group_is_an_error(counts):
