@@ -26,10 +26,11 @@ import json
 import logging
 import os
 import platform
-import tempfile
 import time
 from functools import cache
 from pathlib import Path
+
+from analysis import files
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,7 @@ def read(data_dir: str | os.PathLike) -> dict[str, dict]:
 
 def write(records: dict[str, dict], data_dir: str | os.PathLike) -> Path:
     """Write ``records`` into ``data_dir`` (atomically: a reader sees the old records or the new ones)."""
-    path = Path(data_dir) / RECORDS
-    tmp = path.with_name(f".{RECORDS}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"stages": records}, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return files.write_text(Path(data_dir) / RECORDS, json.dumps({"stages": records}, indent=2, sort_keys=True))
 
 
 def fingerprint(stage, params: dict, data_dir: str | os.PathLike, *, failures: dict[str, str]) -> tuple[str, dict]:
@@ -181,11 +178,7 @@ def keep(name: str, text: str) -> None:
     path = folder() / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # a name of its own per writer: two threads of one process may keep the same file at once
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
+        files.write_text(path, text)
     except OSError as err:
         log.info("could not keep %s in %s: %s", name, path.parent, err)
 

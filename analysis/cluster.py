@@ -44,7 +44,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 import analysis
-from analysis import actors, failures, frames, models, parses, profiles, progress, rhetoric, segments, tables, tagging
+from analysis import actors, failures, files, frames, models, parses, profiles, progress, rhetoric, segments, tables, tagging
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +221,7 @@ def _alias_file(text: str) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:16]}.yaml"
     if not path.exists():
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)  # complete or absent for a task on another thread
+        files.write_text(path, text)  # complete or absent for a task on another thread
     return str(path)
 
 

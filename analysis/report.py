@@ -14,7 +14,6 @@ import importlib.metadata as metadata
 import importlib.util
 import json
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -24,8 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import cache as caches, tables
-from analysis.cache import PACKAGES, folder as cache_folder, package_versions as versions  # noqa: F401 (report API)
+from analysis import cache as caches, files, tables
 
 # nbformat, nbconvert and altair are imported where they are used: every stage kernel imports this module for
 # ``setup`` and ``table_html``, and those three cost it seconds (altair and nbformat import jsonschema).
@@ -291,7 +289,7 @@ def _bundle(vl_version: str) -> str:
     """The Vega, Vega-Lite and vega-embed JavaScript, inlined in every page with charts.
 
     vl-convert builds it in about 4 s; it depends only on vl-convert's and Vega-Lite's versions, so it is kept
-    in the user's cache folder (``cache_folder``) and read from there by later runs."""
+    in the user's cache folder (``cache.folder``) and read from there by later runs."""
     key = f"vega-bundle-{metadata.version('vl-convert-python')}-vl{vl_version}.js"
     bundle = caches.kept(key)
     if bundle is None:
@@ -342,9 +340,7 @@ def restamp(page: str | Path, lines: dict[str, str]) -> Path:
     new = _COMPUTED.sub(lambda m: computed_span(html.unescape(m.group(1)), lines[html.unescape(m.group(1))])
                         if html.unescape(m.group(1)) in lines else m.group(0), text)
     if new != text:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(new, encoding="utf-8")
-        os.replace(tmp, path)
+        files.write_text(path, new)
     return path
 
 
@@ -399,7 +395,7 @@ def _plain(value) -> str:
 
 def provenance(data_dir: Path, params: dict) -> dict:
     """Where a report's numbers came from: corpus checksum, parameters, versions, git commit, run time."""
-    return {"corpus sha256": corpus_checksum(data_dir), "parameters": params, "packages": versions(),
+    return {"corpus sha256": corpus_checksum(data_dir), "parameters": params, "packages": caches.package_versions(),
             "spaCy model": _model_version(params.get("model", "en_core_web_sm")), "git commit": git_commit(),
             "run time (UTC)": _now()}
 

@@ -32,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import cache, kernel, profiles, progress, stages
+from analysis import cache, files, kernel, profiles, progress, stages
 
 # papermill, nbformat and the method cards are imported when a stage executes: a run that reuses every stage
 # needs none of them. The report and failures modules (pandas, pyarrow) are imported once the first stage that
@@ -509,7 +509,7 @@ def _publish(staging: Path, out: Path) -> None:
     swapped in one ``renameat2(RENAME_EXCHANGE)`` where the system has it (Linux), so it never disappears;
     elsewhere it is renamed aside, then the new one renamed in."""
     journal = out / STATE / "publish.json"
-    _write_atomic(journal, json.dumps({"set": staging.name, "staging": str(staging)}))
+    files.write_text(journal, json.dumps({"set": staging.name, "staging": str(staging)}), durable=True)
     _step("journal written")
     _finish(out, staging)
     journal.unlink()
@@ -574,20 +574,12 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def _mark(out: Path, status: str, **details) -> None:
     path = out / STATE / "last-run.json"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, json.dumps({"status": status, "pid": os.getpid(), "at": _now(), **details}, indent=2))
+        files.write_text(path, json.dumps({"status": status, "pid": os.getpid(), "at": _now(), **details}, indent=2),
+                        durable=True)
     except OSError as err:  # a full disk must not hide the error that is being reported
         log.warning("could not record the run's status in %s: %s", path, err)
 

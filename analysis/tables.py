@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from analysis import files
+
 log = logging.getLogger(__name__)
 
 _ARROW = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
@@ -121,7 +123,7 @@ class Appender:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.name}.", suffix=".tmp")
         os.close(fd)
-        os.chmod(self.tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; a table should get the user's usual mode
+        os.chmod(self.tmp, 0o666 & ~files.umask())  # mkstemp makes 0600 files; a table should get the user's usual mode
         self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
         return self
 
@@ -140,12 +142,6 @@ class Appender:
         finally:
             if os.path.exists(self.tmp):
                 os.remove(self.tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def read(name: str, data_dir: str | os.PathLike) -> pd.DataFrame:
