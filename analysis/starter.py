@@ -51,6 +51,7 @@ class Actor:
     type: str
     aliases: Counter = field(default_factory=Counter)
     examples: list = field(default_factory=list)
+    short: Counter = field(default_factory=Counter)  # forms that name it only in context ("the president")
 
     @property
     def count(self) -> int:
@@ -255,7 +256,7 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
     texts = dict(zip(zip(sentences["article_id"], sentences["sent_id"]), sentences["text"]))
     forms: Counter = Counter()
     kinds: dict[str, Counter] = defaultdict(Counter)
-    known: dict[str, str] = {}
+    resolved: dict[str, Counter] = defaultdict(Counter)
     examples: dict[str, list] = defaultdict(list)
     for aid, sid, text, label, actor, actor_type in zip(named["article_id"], named["sent_id"], named["text"],
                                                         named["ner_label"], named["actor"].fillna(""),
@@ -266,9 +267,17 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
         forms[form] += 1
         kinds[form][actor_type or TYPES.get(label, "organisation")] += 1
         if actor:
-            known[form] = actor
+            resolved[form.lower()][actor] += 1  # the alias table matches case-insensitively
         if len(examples[form]) < 2 and (sentence := texts.get((aid, sid), "")) not in examples[form]:
             examples[form].append(sentence)
+    # A form the alias table resolved to several actors ("the president": whoever was named last) names each only
+    # in context: a short form of each, never an alias of one (it would be that one in every year of the corpus).
+    shared = {form: found for form, found in resolved.items() if len(found) > 1}
+    known = {form: resolved[form.lower()].most_common(1)[0][0] for form in forms if form.lower() in resolved
+             and form.lower() not in shared}
+    for form in [f for f in forms if f.lower() in shared]:
+        del forms[form]
+    parsed = {form: found for form, found in parsed.items() if form.lower() not in shared}
     _retype(forms, kinds, parsed, tabled=set(named.loc[named["actor_type"].fillna("") != "", "text"].map(clean)))
     for form, found in parsed.items():
         examples[form] += [e for e in found.examples if e not in examples[form]][:2 - len(examples[form])]
@@ -284,6 +293,7 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
             continue
         kind = sum((kinds[m] for m in members), Counter()).most_common(1)[0][0]
         actor = Actor(known.get(head) or _display(members, forms), kind, Counter({m: forms[m] for m in members}))
+        actor.short = Counter({form: found[actor.name] for form, found in shared.items() if actor.name in found})
         for m in sorted(members, key=forms.get, reverse=True):
             actor.examples += [e for e in examples[m] if e not in actor.examples][:2 - len(actor.examples)]
         out.append(actor)
@@ -419,6 +429,10 @@ def _actors_yaml(starter: Starter) -> str:
             lines.append(f"    aliases: [{', '.join(_quoted(a) for a in plain)}]\n")
         if exact:
             lines.append(f"    exact: [{', '.join(_quoted(a) for a in exact)}]\n")
+        if actor.short:
+            shared = ", ".join(f"{s} {n}" for s, n in actor.short.most_common())
+            lines.append(f"    short: [{', '.join(_quoted(s) for s in sorted(actor.short))}]  # names it only in "
+                         f"context, the actor of this type named last ({shared} here)\n")
     return "".join(lines)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 
 from analysis import actors, patterns, profiles, starter
 
@@ -135,3 +136,24 @@ def test_new_story_tags_on_several_processes_and_writes_a_profile_that_loads(see
     assert profile.name == "seed-story" and profile.actors is not None
     assert "North Korea" in profile.actors.read_text(encoding="utf-8")  # the seeds' main actor, from their parse
     assert cli.main(["new-story", "auto", "--corpus", str(seeds_dir), "--out", str(tmp_path / "x")]) != 0
+
+
+def test_a_form_the_alias_table_gave_several_actors_is_a_short_form_of_each_never_an_alias(tmp_path):
+    rows = [("a", 0, "Barack Obama", "Barack Obama"), ("a", 1, "the president", "Barack Obama"),
+            ("a", 2, "President", "Barack Obama"), ("b", 3, "Donald Trump", "Donald Trump"),
+            ("b", 4, "the president", "Donald Trump"), ("b", 5, "Trump", "Donald Trump")]
+    sentences = pd.DataFrame({"article_id": [r[0] for r in rows], "sent_id": [r[1] for r in rows], "start": 0,
+                              "text": [f"Sentence about {r[2]}." for r in rows], "voice": "narrator"})
+    mentions = pd.DataFrame([{"article_id": a, "sent_id": s, "text": text, "ner_label": "", "actor": actor,
+                              "actor_type": "person"} for a, s, text, actor in rows])
+    found = {a.name: a for a in starter.actors(mentions, sentences)}
+    assert set(found) == {"Barack Obama", "Donald Trump"}  # "president" is no candidate actor of its own
+    assert "president" not in found["Barack Obama"].aliases and "president" not in found["Donald Trump"].aliases
+    assert found["Barack Obama"].short == {"president": 2} and found["Donald Trump"].short == {"president": 1}
+    assert found["Barack Obama"].aliases == {"Barack Obama": 1}  # "President" too is "president" to the table
+    made = starter.Starter("two", "test", 2, list(found.values()), pd.DataFrame(columns=["term"]),
+                           pd.DataFrame(columns=["term"]))
+    table = yaml.safe_load(starter._actors_yaml(made))["actors"]
+    assert table["Donald Trump"]["short"] == ["president"] and "president" not in table["Donald Trump"]["aliases"]
+    (tmp_path / "actors.yaml").write_text(starter._actors_yaml(made), encoding="utf-8")
+    assert set(actors.table(tmp_path / "actors.yaml").actors) == {"Barack Obama", "Donald Trump"}  # it loads
