@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 TYPES = {"PERSON": "person", "GPE": "state", "ORG": "organisation", "NORP": "organisation"}
 TYPE_CUES = "data/actor_types.yaml"
+SURNAME_SHARE = 0.05  # a full name's uses, as a share of its last word's, for that word to count as its surname
 SPEAKER = "speaker"  # parse evidence that a name speaks; its type comes from the entity label (person by default)
 _CAPITALISED = re.compile(r"\S\s+[A-Z]")  # a capital after the first word: a sentence that may hold a name
 _LEADING = re.compile(r"^(?:the|a|an)\s+", re.I)
@@ -319,7 +320,13 @@ def _retype(forms: Counter, kinds: dict[str, Counter], parsed: dict[str, Evidenc
         told = direct(form) or kinds.get(form) or Counter()
         return bool(told) and told.most_common(1)[0][0] == "person"
 
-    surnames = {f.split()[-1] for f in set(forms) | set(parsed) if len(f.split()) > 1 and person(f)}
+    # A full name may be a misread ("Chapo Trap House", "Mayotte Mexico" tagged PERSON, once each): its last word
+    # makes a surname only when the full name is used at least a SURNAME_SHARE as often as that word, so it does
+    # not make a person of the House or of Mexico, hundreds of uses the entity label calls otherwise.
+    full = {f: max(forms.get(f, 0), _uses(parsed, f)) for f in set(forms) | set(parsed)
+            if len(f.split()) > 1 and person(f)}
+    surnames = {f.split()[-1] for f, n in full.items()
+                if n >= SURNAME_SHARE * max(forms.get(f.split()[-1], 0), _uses(parsed, f.split()[-1]))}
     for form, found in parsed.items():
         if form in tabled:
             continue
@@ -329,6 +336,10 @@ def _retype(forms: Counter, kinds: dict[str, Counter], parsed: dict[str, Evidenc
         if form not in forms:
             forms[form] = found.uses
         kinds[form] = Counter({kind: forms[form]})
+
+
+def _uses(parsed: dict[str, Evidence], form: str) -> int:
+    return parsed[form].uses if form in parsed else 0
 
 
 def _cluster(forms: Counter, kinds: dict, known: dict) -> dict[str, set[str]]:
@@ -348,7 +359,9 @@ def _cluster(forms: Counter, kinds: dict, known: dict) -> dict[str, set[str]]:
     for form in longest_first:
         if form in owner:
             continue
-        parent = next((h for h in groups if _part_of(form, h, kinds)), None)
+        # the most used of the longer forms it may belong to: "DHS" is the Department of Homeland Security's, not
+        # a once-seen "internal Department of Homeland Security"'s
+        parent = max((h for h in groups if _part_of(form, h, kinds)), key=lambda h: (forms[h], h), default=None)
         if parent is None:
             groups[form] = {form}
             owner[form] = form

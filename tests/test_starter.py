@@ -1,6 +1,8 @@
 """Tests for analysis.starter: the starter profile `framing new-story` writes."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 import pytest
 import yaml
@@ -157,3 +159,20 @@ def test_a_form_the_alias_table_gave_several_actors_is_a_short_form_of_each_neve
     assert table["Donald Trump"]["short"] == ["president"] and "president" not in table["Donald Trump"]["aliases"]
     (tmp_path / "actors.yaml").write_text(starter._actors_yaml(made), encoding="utf-8")
     assert set(actors.table(tmp_path / "actors.yaml").actors) == {"Barack Obama", "Donald Trump"}  # it loads
+
+
+def test_a_misread_name_seen_once_neither_makes_a_person_of_a_body_nor_takes_its_acronym():
+    rows = ([("House", "ORG")] * 40 + [("Chapo Trap House", "PERSON")]
+            + [("Department of Homeland Security", "ORG")] * 3 + [("internal Department of Homeland Security", "ORG")]
+            + [("DHS", "ORG")] * 4
+            + [("Dana Hale", "PERSON")] + [("Hale", "ORG")] * 3)  # a surname the label misreads stays hers
+    sentences = pd.DataFrame({"article_id": "a", "sent_id": range(len(rows)), "start": 0,
+                              "text": [f"A sentence about {t}." for t, _ in rows], "voice": "narrator"})
+    mentions = pd.DataFrame([{"article_id": "a", "sent_id": k, "text": text, "ner_label": label, "actor": "",
+                              "actor_type": ""} for k, (text, label) in enumerate(rows)])
+    parsed = {"Hale": starter.Evidence(uses=3, types=Counter({starter.SPEAKER: 3})),
+              "House": starter.Evidence(uses=40, types=Counter({starter.SPEAKER: 1}))}
+    found = {a.name: a for a in starter.actors(mentions, sentences, parsed=parsed)}
+    assert dict(found["House"].aliases) == {"House": 40} and found["House"].type == "organisation"
+    assert dict(found["Department of Homeland Security"].aliases) == {"Department of Homeland Security": 3, "DHS": 4}
+    assert dict(found["Dana Hale"].aliases) == {"Dana Hale": 1, "Hale": 3} and found["Dana Hale"].type == "person"
