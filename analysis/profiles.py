@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FILES = {"phrases": "phrases.yaml", "actors": "actors.yaml", "hostile_terms": "hostile_terms.yaml"}
-KEYS = {"name", "description", "corpus", "kwic_queries", *FILES}
+KEYS = {"name", "description", "corpus", "kwic_queries", "starter", *FILES}
 GENERAL = "general"
 AUTO = "auto"  # a notebook's ``story`` default: the profile the run's own tables were made with
 
@@ -52,6 +52,7 @@ class Profile:
     phrases: Path | None = None
     actors: Path | None = None
     hostile_terms: Path | None = None
+    starter: bool = False  # written by `framing new-story` and not yet marked pruned
 
 
 def root() -> Path:
@@ -96,12 +97,15 @@ def load(story: str | Path | None) -> Profile:
     queries = spec.get("kwic_queries") or []
     if not isinstance(queries, list) or not all(isinstance(q, str) and q.strip() for q in queries):
         raise ProfileError(f"{where / 'profile.yaml'}: kwic_queries must be a list of non-empty strings")
+    if not isinstance(spec.get("starter", False), bool):
+        raise ProfileError(f"{where / 'profile.yaml'}: starter must be true or false (delete the line once pruned)")
     files = {key: _file(where, spec, key) for key in FILES}
     name = str(spec.get("name") or where.name)
     if not NAME.match(name):
         raise ProfileError(f"{where / 'profile.yaml'}: name {name!r} must be lower-case letters, digits, - and _")
     return Profile(name=name, folder=where, description=str(spec.get("description") or "").strip(),
-                   corpus=str(spec.get("corpus") or ""), kwic_queries=tuple(queries), **files)
+                   corpus=str(spec.get("corpus") or ""), kwic_queries=tuple(queries),
+                   starter=bool(spec.get("starter", False)), **files)
 
 
 def _file(where: Path, spec: dict, key: str) -> Path | None:
@@ -221,7 +225,9 @@ def fit(profile: Profile, *, articles: pd.DataFrame, hits: pd.DataFrame | None =
     * phrases: the share of English ``articles`` with a hit of the profile's own families (``hits.lexicon`` other
       than ``general``) must reach ``min_share``; only checked when the profile has phrase families;
     * actors: of the ``top`` most mentioned names (spaCy entities: people, organisations, places, groups), at most
-      ``max_unknown`` may be missing from the alias table in use (the profile's, else the shipped one).
+      ``max_unknown`` may be missing from the alias table in use (the profile's, else the shipped one);
+    * pruned: a starter profile (``starter: true``, which ``framing new-story`` writes) never fits, whatever the
+      other checks say: it fits its own corpus by construction, topic words and all.
 
     Columns: check, fits (bool), finding (a sentence; one that does not fit names ``framing new-story``).
     """
@@ -229,12 +235,21 @@ def fit(profile: Profile, *, articles: pd.DataFrame, hits: pd.DataFrame | None =
 
     from analysis import tables
 
-    rows = []
+    rows = [_unpruned(profile)] if profile.starter else []
     if profile.phrases is not None and hits is not None:
         rows.append(_phrase_fit(profile, articles, hits, min_share))
     if mentions is not None:
         rows.append(_actor_fit(profile, mentions, top, max_unknown))
     return tables.conform(pd.DataFrame([r for r in rows if r], columns=["check", "fits", "finding"]), "profile_fit")
+
+
+def _unpruned(profile: Profile) -> dict:
+    # A starter fits its own corpus by construction (its families are that corpus's words): say so before its fit.
+    return {"check": "pruned", "fits": False,
+            "finding": f"The story profile {profile.name!r} is a starter profile nobody has pruned yet (`starter: "
+                       f"true` in its profile.yaml): its phrase families still hold topic words and its actors every "
+                       f"frequent name, so the counts below describe the corpus's vocabulary more than its framing. "
+                       f"Read its files, delete what does not belong to the story, then delete that line."}
 
 
 def _phrase_fit(profile: Profile, articles: pd.DataFrame, hits: pd.DataFrame, min_share: float) -> dict:

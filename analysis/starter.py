@@ -421,6 +421,8 @@ def _profile_yaml(starter: Starter) -> str:
                                              f"here in a sentence or two.",
                               "phrases": "phrases.yaml", "actors": "actors.yaml",
                               "hostile_terms": "hostile_terms.yaml"}, sort_keys=False, width=110)
+            + "# The reports warn that this profile is unpruned while this line is here: delete it once you have\n"
+            + "# read the three files and deleted what does not belong to your story.\nstarter: true\n"
             + "# The most distinctive multi-word terms of the corpus (collocation G2), shown in context by the\n"
             + "# rhetoric report; add phrase families (family ids) as you write them.\nkwic_queries:\n"
             + "".join(f"  - {_quoted(q)}  # {n} uses, G2 {g:.0f}\n{_comment(e, '  ')}"

@@ -140,6 +140,23 @@ def test_fit_says_plainly_when_the_profiles_families_match_little():
     assert profiles.fit(profiles.Profile(), articles=_articles(10), hits=_hits([], "general")).empty
 
 
+def test_a_starter_profile_nobody_has_pruned_is_said_first_not_to_fit(tmp_path):
+    import shutil
+
+    folder = tmp_path / "mine"
+    shutil.copytree(profiles.folder("asian-nato"), folder)
+    spec = folder / "profile.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8") + "starter: true\n", encoding="utf-8")
+    unpruned = profiles.load(folder)
+    out = profiles.fit(unpruned, articles=_articles(10), hits=_hits(["a1", "a2", "a3"], "asian-nato"))
+    assert out[["check", "fits"]].values.tolist() == [["pruned", False], ["phrases", True]]
+    assert "nobody has pruned yet" in out["finding"][0] and "delete that line" in out["finding"][0]
+    spec.write_text(spec.read_text(encoding="utf-8").replace("starter: true\n", "starter: yes please\n"))
+    with pytest.raises(profiles.ProfileError, match="starter must be true or false"):
+        profiles.load(folder)
+    assert not profiles.load("asian-nato").starter
+
+
 def test_fit_names_the_key_actors_missing_from_the_alias_table():
     rows = [("NRA", "ORG", "")] * 5 + [("Obama", "PERSON", "")] * 4 + [("U.S.", "GPE", "United States")] * 3 + \
            [("the NRA's", "ORG", "")] + [("said", "", "")]

@@ -53,6 +53,7 @@ def test_a_starter_profile_is_written_with_counts_and_examples_and_loads(tagged,
     folder = starter.write(made, tmp_path / "guns")
     profile = profiles.load(folder)
     assert profile.name == "guns" and "universal background checks" in profile.kwic_queries
+    assert profile.starter  # until the user deletes the line: the reports warn that it is unpruned
     assert "Barack Obama" in actors.table(profile.actors).actors
     families = patterns.lexicon(profile.phrases)
     variants = {v["pattern"] for f in families.values() for v in f["variants"]}
