@@ -55,7 +55,7 @@ def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable, initargs:
     core idles while this process waits. ``jobs`` is consumed lazily, at most ``ahead`` jobs per worker out at
     once, so neither the jobs nor their results pile up, however long the corpus. ``work`` and ``start`` must be
     module-level functions. An exception raised by a job is raised here (a worker's when its turn comes); the
-    pool is then shut down.
+    jobs queued but not started are then cancelled and the pool shut down (it waits for the running ones).
     """
     spawned = processes - 1 if local is not None else processes
     if spawned < 1:
@@ -68,17 +68,21 @@ def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable, initargs:
         todo = iter(jobs)
         pending: collections.deque = collections.deque(  # (future, whether this process did the job)
             (pool.submit(work, *job), False) for job in itertools.islice(todo, ahead * spawned))
-        while pending:
-            head, here = pending[0]
-            if local is not None and not head.done():
-                job = next(todo, None)
-                if job is not None:  # work here while the workers work
-                    pending.append((_done(local(*job)), True))
-                    continue
-            pending.popleft()
-            if not here:  # a worker is free: hand it the next job
-                pending.extend((pool.submit(work, *job), False) for job in itertools.islice(todo, 1))
-            yield head.result()
+        try:
+            while pending:
+                head, here = pending[0]
+                if local is not None and not head.done():
+                    job = next(todo, None)
+                    if job is not None:  # work here while the workers work
+                        pending.append((_done(local(*job)), True))
+                        continue
+                pending.popleft()
+                if not here:  # a worker is free: hand it the next job
+                    pending.extend((pool.submit(work, *job), False) for job in itertools.islice(todo, 1))
+                yield head.result()
+        finally:  # an error, or a caller that stops early: the jobs no worker has taken yet never start
+            for future, _ in pending:
+                future.cancel()
 
 
 def _done(result) -> concurrent.futures.Future:

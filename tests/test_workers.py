@@ -82,3 +82,22 @@ def test_chunks_cover_the_corpus_in_order_and_shrink_at_the_end_for_workers():
     assert sizes[:13] == [63] * 13 and max(sizes[-8:]) == 16  # the last two chunks' worth in quarters
     assert workers.chunks(30, 20, processes=2) == [(0, 5), (5, 10), (10, 15), (15, 20), (20, 25), (25, 30)]
     assert workers.chunks(0, 20, processes=2) == [] == workers.chunks(0, 20)
+
+
+def _mark_after(delay: float, value: int, folder: str) -> int:
+    """Fails at once for a negative ``value``; else leaves a file named ``value`` in ``folder`` after ``delay`` s."""
+    if value < 0:
+        raise ValueError(f"job {value} failed")
+    time.sleep(delay)
+    with open(os.path.join(folder, str(value)), "w") as done:
+        done.write("ran")
+    return value
+
+
+def test_after_a_failing_job_the_jobs_no_worker_has_taken_never_run(tmp_path):
+    jobs = [(0.0, -1, str(tmp_path))] + [(0.3, k, str(tmp_path)) for k in range(6)]
+    with pytest.raises(ValueError, match="job -1 failed"):
+        list(workers.ordered(jobs, work=_mark_after, start=_setup, initargs=("x",), processes=1, ahead=7))
+    # The job the worker took next, and the two concurrent.futures had already queued for it, may run; the other
+    # three were cancelled (all six used to run before the error reached the caller).
+    assert len(os.listdir(tmp_path)) <= 3
