@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -244,7 +245,7 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
     """Evidence per candidate term, the word counts and token count of the corpus, and the share of its sentences
     naming an actor. Only terms with an evaluative word, or scare-quoted somewhere, are followed (a second pass
     counts every use of the latter): following every n-gram of a large corpus would not fit in memory."""
-    covered = _covered(hits)
+    covered, names = _spans(hits), _spans(mentions)
     with_actor = set()
     if mentions is not None and len(mentions):
         named = mentions[mentions["actor"].fillna("") != ""] if "actor" in mentions else mentions
@@ -260,7 +261,7 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
         actor = (aid, sent_id) in with_actor
         n_actor += actor
         for term, kind in _uses(found, text, grams=grams, max_words=max_words, known=known,
-                                spans=covered.get(aid, ()), base=base):
+                                spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base):
             if _strong(term, strong, min_strength):
                 _record(evidence[term], aid, text, kind(), sent_voice, actor)
             elif kind() == "scare_quote":
@@ -269,7 +270,8 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
         firsts = {term.split(" ")[0] for term in scared}
         for aid, base, text, sent_id, sent_voice in _rows(sentences):
             for term, kind in _uses(grams.words(text), text, grams=grams, max_words=max_words, known=known,
-                                    spans=covered.get(aid, ()), base=base, firsts=firsts):
+                                    spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base,
+                                    firsts=firsts):
                 if term in scared:
                     _record(evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor)
     return evidence, words, (n_actor / n_sents if n_sents else 0.0)
@@ -287,11 +289,13 @@ def _strong(term: str, strong: dict[str, bool], min_strength: float) -> bool:
     return False
 
 
-def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[str], spans, base: int,
-          firsts: set[str] | None = None):
+def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[str], spans: _Spans,
+          names: _Spans, base: int, firsts: set[str] | None = None):
     """(term, its voice from the marks) of every candidate n-gram of one sentence (with ``firsts``: only those
-    opening with one of these words). The voice is a function, called when wanted: most n-grams are never
-    looked at, and a sentence without quote marks needs no pairing of marks."""
+    opening with one of these words), but none inside a lexicon hit (``spans``) and none that is part of a name
+    (capitalised, inside a mention in ``names``: "United States", "Supreme Court" are no loaded terms; a
+    lower-case "regime" inside the alias "Pyongyang regime" still is). The voice is a function, called when
+    wanted: most n-grams are never looked at, and a sentence without quote marks needs no pairing of marks."""
     marks: list | None = None
     by_pair: dict = {}
 
@@ -304,8 +308,10 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
     for term, s, e in grams.of(found, text, longest=max_words, firsts=firsts):
         if " " not in term and (term.lower() in known or _singular(term.lower()) in known):
             continue
-        if any(a < base + e and base + s < b for a, b in spans):
+        if spans.overlaps(base + s, base + e):
             continue  # inside a lexicon hit: the lexicon already has it
+        if text[s].isupper() and names.overlaps(base + s, base + e) and all(w[:1].isupper() for w in text[s:e].split()):
+            continue
         yield term, (lambda s=s, e=e: voice_of(s, e))
 
 
@@ -391,12 +397,36 @@ def _lexicon_words(lexicon: dict) -> set[str]:
     return words
 
 
-def _covered(hits: pd.DataFrame | None) -> dict[str, list[tuple[int, int]]]:
-    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    if hits is not None and len(hits):
-        for aid, s, e in zip(hits["article_id"], hits["start"], hits["end"]):
-            out[str(aid)].append((int(s), int(e)))
-    return out
+class _Spans:
+    """Character spans of one article (lexicon hits, or mentions), merged where they overlap, for a test of
+    overlap in log time: an article has dozens of mentions and each sentence hundreds of n-grams."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()):
+        merged: list[list[int]] = []
+        for s, e in sorted(spans):
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        self.starts, self.ends = [s for s, _ in merged], [e for _, e in merged]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether ``start:end`` shares a character with a span."""
+        k = bisect_left(self.starts, end) - 1  # the last span starting before ``end``
+        return k >= 0 and self.ends[k] > start
+
+
+_NONE = _Spans()
+
+
+def _spans(table: pd.DataFrame | None) -> dict[str, _Spans]:
+    """The ``start``/``end`` spans of ``table`` (hits or mentions), per article."""
+    if table is None or not len(table) or "start" not in table:
+        return {}
+    found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for aid, s, e in zip(table["article_id"], table["start"], table["end"]):
+        found[str(aid)].append((int(s), int(e)))
+    return {aid: _Spans(spans) for aid, spans in found.items()}
 
 
 def _singular(word: str) -> str:

@@ -125,3 +125,18 @@ def test_the_fast_ngrams_are_the_terms_the_rule_defines(seed_texts):
                         if (g := _gram_by_definition(found, i, n, text)) is not None]
             assert list(grams.of(found, text, longest=3, shortest=shortest)) == expected
     assert ("act of the aggression", 3, 24) in grams.of(discovery._words(texts[-4]), texts[-4], longest=4)
+
+
+def test_words_of_a_name_are_no_candidates_but_a_loaded_word_inside_an_alias_is():
+    texts = ["The United States and the Pyongyang regime traded threats."] * 4 + ["Talks were held."] * 4
+    ids = list("abcdefgh")
+    spans = [(t.index(name), t.index(name) + len(name)) for t in texts[:4] for name in ("United States",
+                                                                                          "Pyongyang regime")]
+    mentions = pd.DataFrame({"article_id": [i for i in ids[:4] for _ in range(2)], "sent_id": 0,
+                             "start": [s for s, _ in spans], "end": [e for _, e in spans],
+                             "actor": ["United States", "North Korea"] * 4})
+    without = set(discovery.candidates(corpus(texts, ids), min_count=3, min_g2=0, min_strength=0.1)["term"])
+    named = set(discovery.candidates(corpus(texts, ids), mentions=mentions, min_count=3, min_g2=0,
+                                     min_strength=0.1)["term"])
+    assert {"united", "united states"} & without and not {"united", "united states"} & named  # a name's words
+    assert any("regime" in term.split() for term in named)  # lower case inside the alias: no name, still a term
