@@ -15,10 +15,16 @@ It prints words per second for both (wall clock, and CPU seconds of the measurin
 a shared machine when K is 1), their ratio, the peak resident memory (RSS high-water mark) of each process, and
 the highest RSS sampled in each fifth of the run (memory that grows with the corpus rises fifth after fifth);
 with K > 1 the largest worker's peak is shown too. Model loading and reading the corpus are not timed.
+
+``--steps`` (with K = 1) also times, in CPU seconds, the stage's own work on top of spaCy, step by step: each
+mention's target sentiment (``sentiment.mention_polarity``), quote extraction (``quotes.extract``), actor
+mentions (``actors.mentions``) and sentence voice (``quotes.sentence_voice``), each as a share of bare spaCy's
+CPU seconds on the same articles.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import resource
@@ -87,7 +93,32 @@ class _Sampler:
         return [round(part.max()) for part in np.array_split(np.array(self.samples), 5) if len(part)]
 
 
-def worker(mode: str, corpus: str, n: int, *, n_process: int, batch_size: int, model: str) -> dict:
+STEPS = (("sentiment", "mention_polarity"), ("quotes", "extract"), ("actors", "mentions"),
+         ("quotes", "sentence_voice"))
+
+
+def _timed(steps: dict) -> None:
+    """Wrap each function of ``STEPS`` (called through its module by the tagging stage) to add its CPU seconds
+    to ``steps``."""
+    import importlib
+
+    for module_name, name in STEPS:
+        module = importlib.import_module(f"analysis.{module_name}")
+        function = getattr(module, name)
+
+        @functools.wraps(function)
+        def timed(*args, _function=function, _key=f"{module_name}.{name}", **kwargs):
+            started = time.process_time()
+            try:
+                return _function(*args, **kwargs)
+            finally:
+                steps[_key] = steps.get(_key, 0.0) + time.process_time() - started
+
+        setattr(module, name, timed)
+
+
+def worker(mode: str, corpus: str, n: int, *, n_process: int, batch_size: int, model: str,
+           steps: bool = False) -> dict:
     """One measurement in this process; returns its figures."""
     sys.path.insert(0, str(ROOT))
     from analysis import models, tagging
@@ -98,6 +129,9 @@ def worker(mode: str, corpus: str, n: int, *, n_process: int, batch_size: int, m
     nlp = models.load(model)
     nlp("Warm up the pipeline once before timing.")
     loaded = _rss_mb()
+    timed: dict[str, float] = {}
+    if steps and mode == "stage":
+        _timed(timed)
     sampler = _Sampler()
     wall, cpu = time.perf_counter(), time.process_time()
     rows = {}
@@ -111,13 +145,14 @@ def worker(mode: str, corpus: str, n: int, *, n_process: int, batch_size: int, m
     return {"mode": mode, "n": len(texts), "words": words, "seconds": wall, "cpu_seconds": cpu,
             "wps": words / wall, "cpu_wps": words / cpu, "loaded_rss_mb": loaded, "rss_by_fifth_mb": sampler.fifths(),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "rows": rows}
+            "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "rows": rows,
+            "steps_cpu_seconds": timed}
 
 
 def measure(mode: str, args, n: int) -> dict:
     """Run one measurement in a fresh interpreter, so its memory peak is its own."""
     cmd = [sys.executable, __file__, args.corpus, "--worker", mode, "--n", str(n), "--n-process", str(args.n_process),
-           "--batch-size", str(args.batch_size), "--model", args.model]
+           "--batch-size", str(args.batch_size), "--model", args.model] + (["--steps"] if args.steps else [])
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr[-4000:]}")
@@ -132,11 +167,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="nlp.pipe batch size (the same for both)")
     parser.add_argument("--model", default="en_core_web_sm", help="spaCy pipeline")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--steps", action="store_true",
+                        help="also time the stage's own steps (CPU seconds; with --n-process 1)")
     parser.add_argument("--worker", choices=["bare", "stage"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.steps and args.n_process != 1:
+        parser.error("--steps times the steps in this process: use it with --n-process 1")
     if args.worker:
         print(json.dumps(worker(args.worker, args.corpus, args.n[0], n_process=args.n_process,
-                                batch_size=args.batch_size, model=args.model)))
+                                batch_size=args.batch_size, model=args.model, steps=args.steps)))
         return
     print(f"corpus {args.corpus}; model {args.model}; n_process {args.n_process}; batch_size {args.batch_size}")
     header = (f"{'articles':>8} {'words':>9} {'bare w/s':>9} {'stage w/s':>9} {'ratio':>6} {'cpu ratio':>9} "
@@ -157,6 +196,10 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['stage']['loaded_rss_mb']:.0f} MB (stage); stage rows {r['stage']['rows']}")
         print(f"  n={r['stage']['n']}: highest RSS in each fifth of the run, MB: bare {r['bare']['rss_by_fifth_mb']}, "
               f"stage {r['stage']['rss_by_fifth_mb']}")
+        bare_cpu, over = r["bare"]["cpu_seconds"], r["stage"]["cpu_seconds"] - r["bare"]["cpu_seconds"]
+        for step, cpu in r["stage"]["steps_cpu_seconds"].items():
+            print(f"  n={r['stage']['n']}: {step}: {cpu:.1f} CPU s, {cpu / bare_cpu:.1%} of bare spaCy's "
+                  f"{bare_cpu:.1f}, {cpu / over:.0%} of the stage's {over:.1f} on top of it")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
 
