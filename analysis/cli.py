@@ -89,8 +89,8 @@ def _run_parser(sub) -> None:
     run.add_argument("--stages", metavar="A,B", help="run only these stages (their inputs must exist in OUT/data)")
     run.add_argument("--story", metavar="NAME|PATH", help="story profile: a name under analysis/data/profiles "
                      f"({', '.join(profiles.names())}) or a profile folder; '' for none (default: the profile "
-                     "written for the corpus, asian-nato for seeds/, else none; with --stages and no --corpus, the profile "
-                     "the run's tables were made with)")
+                     "written for the corpus, asian-nato for seeds/, else none; with --stages and no --corpus, the "
+                     "profile the run's tables were made with)")
     run.add_argument("--strict", action="store_true",
                      help=f"exit with status {EXIT_FAILED_ARTICLES} when any article failed (the run still completes "
                           f"and publishes; the failures table lists them)")

@@ -796,7 +796,8 @@ def test_a_photo_gallery_pasted_into_the_text_goes_whole_and_its_quotes_with_it(
     body = ["The drills began on Monday, the ministry said.", "Talks are set to resume next week in Geneva."]
     one_line = ("Photos: The summit Photos: The summit Leaders meet in Hanoi on May 2. Hide Caption 1 of 2 "
                 "Photos: The summit \"We will not back down,\" the envoy said at the talks. Hide Caption 2 of 2")
-    over_lines = ["Photos: Who is running? Photos: Who is running? Ola Brandt, Hide Caption 1 of 3 Photos: Who is running?",
+    over_lines = ["Photos: Who is running? Photos: Who is running? Ola Brandt, Hide Caption 1 of 3 "
+                  "Photos: Who is running?",
                   '"I am running to win," Brandt told a rally in May.',
                   "Lena Ostrova announced her bid in June. Hide Caption 3 of 3"]
     not_one = "Photos: the ministry released new images of the site on Tuesday."  # no gallery marker follows

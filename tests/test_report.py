@@ -106,7 +106,8 @@ def test_the_index_leads_with_findings_linked_to_their_sentences(tmp_path):
     assert "1 of 3 articles have no named outlet" in page and "manifest" in page
     assert "with no named outlet" in page
     warning = findings.Finding("fit-0", "Warning: The story profile 'x' does not fit this corpus.", None)
-    assert report._finding_item(warning) == "<li>Warning: The story profile &#x27;x&#x27; does not fit this corpus.</li>"
+    assert report._finding_item(warning) == \
+        "<li>Warning: The story profile &#x27;x&#x27; does not fit this corpus.</li>"  # no "n = 0": it counts nothing
 
 
 
