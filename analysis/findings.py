@@ -111,14 +111,24 @@ def families(data_dir: Path, *, top: int = 3) -> list[Finding]:
         voices = mine["voice"].value_counts()
         split = ", ".join(f"{int(voices.get(v, 0))} {VOICE_WORDS[v]}" for v in VOICE_WORDS
                           if v == OWN_VOICE or voices.get(v, 0))
-        quoted = mine[mine["voice"].isin(QUOTED)]
-        whose = ", ".join(f"{s} ({k})" for s, k in quoted["speaker"].value_counts().head(top).items())
         text = (f"The phrase family “{family}” is used {_n(n, 'time')} in {_n(n_articles, 'article')} "
-                f"from {_n(mine['outlet'].nunique(), 'outlet')}: {split}."
-                + (f" The quotes that carry it are {whose}." if whose else ""))
+                f"from {_n(mine['outlet'].nunique(), 'outlet')}: {split}." + _carriers(mine, top))
         out.append(Finding(f"family-{family}", _thin_note(text, n, n_articles), n, thin=n == 1 or n_articles == 1,
                            evidence=mine))
     return out
+
+
+def _carriers(hits: pd.DataFrame, top: int) -> str:
+    """" The quotes that carry it are A (n), B (m); k uses in quotes with no speaker found.", for the uses of
+    ``hits`` in quotes and reported speech; those whose speaker was not found are counted apart, not listed as if
+    "(no speaker found)" were a speaker."""
+    speakers = hits.loc[hits["voice"].isin(QUOTED), "speaker"]
+    unnamed = int((speakers == NO_SPEAKER).sum())
+    whose = ", ".join(f"{s} ({k})" for s, k in speakers[speakers != NO_SPEAKER].value_counts().head(top).items())
+    missing = f"{_n(unnamed, 'use')} in quotes with no speaker found" if unnamed else ""
+    if whose:
+        return f" The quotes that carry it are {whose}" + (f"; {missing}." if missing else ".")
+    return f" It is carried by {missing}." if missing else ""
 
 
 def techniques(data_dir: Path, *, top: int = 3) -> list[Finding]:

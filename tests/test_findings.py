@@ -97,6 +97,16 @@ def test_most_quoted_speakers_with_their_reporting_verbs(run):
     assert north_korea.thin and "accuse (1)" in north_korea.text
 
 
+def test_quotes_whose_speaker_was_not_found_are_counted_apart_not_named_as_a_speaker(run):
+    hits = tables.read("hits", run)
+    unnamed = hits.iloc[[1, 1]].assign(speaker="", speaker_actor="", start=[40, 50], end=[45, 55])
+    tables.write(pd.concat([hits, unnamed], ignore_index=True), "hits", run)
+    nato = next(f for f in findings.families(run) if f.key == "family-asian_nato")
+    assert ("The quotes that carry it are KCNA (1), North Korea (1); 2 uses in quotes with no speaker found."
+            in nato.text)
+    assert findings.NO_SPEAKER not in nato.text
+
+
 def test_the_writer_s_own_i_think_is_no_quoted_source(run):
     quotes = tables.read("quotes", run)
     mine = quotes.iloc[[0, 0, 0]].assign(quote_id=["a1/q7", "a1/q8", "a1/q9"], speaker=["I", "We", "I"],
