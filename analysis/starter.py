@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import logging
 import re
+import shlex
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -79,6 +80,7 @@ class Starter:
     actors: list[Actor]
     candidates: pd.DataFrame
     phrases: pd.DataFrame
+    story: str = ""  # how `framing run --story` names it: its name when it is a shipped profile, else its folder
 
 
 def make(name: str, *, corpus: list[str], folder: Path, model: str = "en_core_web_sm", force: bool = False,
@@ -390,6 +392,8 @@ def write(starter: Starter, folder: Path, *, force: bool = False) -> Path:
     if (folder / "profile.yaml").exists() and not force:
         raise FileExistsError(f"{folder} already holds a profile; choose another NAME or --out, or pass --force")
     folder.mkdir(parents=True, exist_ok=True)
+    shipped = folder.resolve() == (profiles.root() / starter.name).resolve()
+    starter = replace(starter, story=starter.name if shipped else shlex.quote(str(folder)))
     (folder / "profile.yaml").write_text(_profile_yaml(starter), encoding="utf-8")
     (folder / "actors.yaml").write_text(_actors_yaml(starter), encoding="utf-8")
     (folder / "phrases.yaml").write_text(_phrases_yaml(starter), encoding="utf-8")
@@ -405,8 +409,8 @@ def _header(starter: Starter, what: str) -> str:
     return (f"# {what} of the story profile {starter.name!r}: a STARTER written by `framing new-story` on "
             f"{date.today().isoformat()}\n# from {starter.corpus} ({starter.n_articles} articles). Each entry "
             f"shows its counts and two example sentences:\n# read them, delete what does not belong to the story, "
-            f"rename and regroup, then run it on that corpus:\n# `framing run --story {starter.name} --corpus "
-            f"<the corpus above>` (without --corpus a run reads seeds/).\n")
+            f"rename and regroup, then run it on that corpus:\n# `framing run --story {starter.story or starter.name} "
+            f"--corpus <the corpus above>` (without --corpus a run reads seeds/).\n")
 
 
 def _comment(text: str, indent: str) -> str:

@@ -61,7 +61,8 @@ def test_a_starter_profile_is_written_with_counts_and_examples_and_loads(tagged,
     text = (folder / "phrases.yaml").read_text(encoding="utf-8")
     assert "uses in" in text and "#   e.g. The NRA called the proposal a reckless gamble" in text
     assert "# 4 mentions (NRA 3, National Rifle Association 1)" in (folder / "actors.yaml").read_text(encoding="utf-8")
-    assert "`framing run --story guns --corpus <the corpus above>`" in text  # not a run on seeds/
+    # not a run on seeds/, and the profile as --story finds it: written outside analysis/data/profiles, by folder
+    assert f"`framing run --story {folder} --corpus <the corpus above>`" in text
     with pytest.raises(FileExistsError, match="--force"):
         starter.write(made, folder)
 
