@@ -915,10 +915,14 @@ def _complement(verb: Token) -> tuple[int, int] | None:
     first, last = min(c.left_edge.i for c in right or comps), max(c.right_edge.i for c in right or comps)
     if not right:
         return first, min(last, verb.i - 1)  # "The talks failed, he said."
-    objects = [c.left_edge.i for c in kids if c.dep_ == "dobj" and verb.i < c.i < first]
-    first = max(min([first, *objects]), verb.i + 1)  # "claimed NATO was to blame": NATO is the verb's object
     clause = min(right, key=lambda c: c.left_edge.i)
     subject = next((g for g in clause.children if g.dep_ == "nsubj"), None)
+    # "claimed NATO was to blame": the parse made the clause's subject the verb's object. A finite clause with a
+    # subject of its own leaves the object out: "told delegates at the convention that P" reports P, not whom it
+    # was told to; "told his aides to find a way" orders the aides to, so they stay in.
+    objects = [] if _finite(clause) and any(g.dep_ in _SUBJECTS for g in clause.children) else [
+        c.left_edge.i for c in kids if c.dep_ == "dobj" and verb.i < c.i < first]
+    first = max(min([first, *objects]), verb.i + 1)
     if subject is not None and not any(g.dep_ == "mark" for g in clause.children) and all(
             g.dep_ in ("prep", "npadvmod") for g in clause.children if g.i < subject.left_edge.i):
         first = max(first, subject.left_edge.i)  # "said on Monday he would": when it was said, not what
@@ -926,6 +930,12 @@ def _complement(verb: Token) -> tuple[int, int] | None:
     if particle.dep_ == "prt" or particle.lower_ == "that" and particle.tag_ in ("IN", "WDT"):
         first += 1  # "pointed out that ...": neither the particle nor "that" is reported
     return first, last
+
+
+def _finite(verb: Token) -> bool:
+    """The verb heads a finite clause: it or one of its auxiliaries is a tensed form or a modal ("would go")."""
+    return verb.tag_ in ("VBD", "VBZ", "VBP", "MD") or any(
+        c.dep_ in ("aux", "auxpass") and c.tag_ in ("VBD", "VBZ", "VBP", "MD") for c in verb.children)
 
 
 def _unmarked_clause(verb: Token, child: Token) -> bool:

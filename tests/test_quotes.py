@@ -805,3 +805,21 @@ def test_a_clause_in_someones_words_or_view_is_theirs(nlp, text, speaker):
     assert [(q.kind, q.speaker, q.text) for q in found] == (
         [("indirect", speaker, "the drills are a rehearsal for invasion")] if speaker else [])
     assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if speaker else "narrator")
+
+
+@pytest.mark.parametrize("text, reported, voice", [
+    ("Ola Brandt told delegates at the fishing congress in Bergen on Monday that the quotas were fair.",
+     "the quotas were fair", "narrator"),
+    ("The envoy warned reporters in Oslo that the drills would go on.", "the drills would go on", "quoted"),
+    # an order: whom it was given to does what was said
+    ("The mayor told her aides to find a new site for the ferry terminal.",
+     "her aides to find a new site for the ferry terminal", "quoted"),
+    # the parse may make a clause's subject the verb's object: then it is still part of what was said
+    ("The ministry claimed NATO was to blame for the drills.", "NATO was to blame for the drills", "quoted"),
+])
+def test_whom_something_was_told_is_not_what_was_said(nlp, text, reported, voice):
+    # a long attribution around a short clause is the narrator's sentence: the addressee is the outlet's wording
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [q.text for q in found] == [reported]
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == voice
