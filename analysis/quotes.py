@@ -974,10 +974,12 @@ def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
                                                     and any(g.dep_ in ("pcomp", "pobj") for g in c.children))]
         if tail:
             return obj.left_edge.i, tail[0].right_edge.i
-        # "Trump is promising lower taxes", "stressed the need to bolster ...": the object is what was said.
-        # Only a report that was made: not "will demand", "refused to disclose" (a base form).
+        # "Trump is promising lower taxes", "stressed the need to bolster ...", "condemned the raids": the object is
+        # what was said or judged. Only a report that was made: not "will demand", "refused to disclose" (a base
+        # form); and not a person or group ("praised the mayor", "questioned the senators"), whom it was said of.
         content = obj.i > verb.i and obj.pos_ == "NOUN" and verb.tag_ != "VB" and (
-            verb.lemma_.lower() in object_reports() or _record_finding(verb))
+            verb.lemma_.lower() in object_reports() or _record_finding(verb)) and \
+            speaker_type(obj) not in ("person", "group")
         return (obj.left_edge.i, obj.right_edge.i) if content else None
     demands = _AGAINST_PREPS + (("for",) if verb.lemma_.lower() in _DEMAND_VERBS else ())
     preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in demands and c.i > verb.i]

@@ -741,6 +741,10 @@ def test_every_infinitive_of_a_wish_is_reported(nlp, who, wish):
     ("The moderators will demand more details.", None),
     ("The agency revealed the plan on Monday.", None),
     ("The minister praised the mayor on Monday.", None),
+    # a public judgment of a thing is the judge's view of it; of a person or group it reports nothing
+    ("The fishermen's union condemned the ministry's new fishing quotas.", "the ministry's new fishing quotas"),
+    ("Ola Brandt mocked the ministry's plan for a second ferry terminal.", "the ministry's plan for a second ferry terminal"),
+    ("The committee questioned the harbour master on Monday.", None),
 ])
 def test_the_object_of_a_speech_act_is_what_was_said(nlp, text, reported):
     _reports_only(nlp, text, reported)
