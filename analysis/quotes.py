@@ -917,11 +917,10 @@ def _complement(verb: Token) -> tuple[int, int] | None:
         return first, min(last, verb.i - 1)  # "The talks failed, he said."
     clause = min(right, key=lambda c: c.left_edge.i)
     subject = next((g for g in clause.children if g.dep_ == "nsubj"), None)
-    # "claimed NATO was to blame": the parse made the clause's subject the verb's object. A finite clause with a
-    # subject of its own leaves the object out: "told delegates at the convention that P" reports P, not whom it
-    # was told to; "told his aides to find a way" orders the aides to, so they stay in.
-    objects = [] if _finite(clause) and any(g.dep_ in _SUBJECTS for g in clause.children) else [
-        c.left_edge.i for c in kids if c.dep_ == "dobj" and verb.i < c.i < first]
+    # "claimed NATO was to blame": the parse made the clause's subject the verb's object. A finite clause that opens
+    # with "that" (whether, why ...) and has a subject of its own leaves the object out: "told delegates at the
+    # convention that P" reports P, not whom it was told to; "told his aides to find a way" orders the aides to.
+    objects = [] if _addressed(clause) else [c.left_edge.i for c in kids if c.dep_ == "dobj" and verb.i < c.i < first]
     first = max(min([first, *objects]), verb.i + 1)
     if subject is not None and not any(g.dep_ == "mark" for g in clause.children) and all(
             g.dep_ in ("prep", "npadvmod") for g in clause.children if g.i < subject.left_edge.i):
@@ -932,10 +931,14 @@ def _complement(verb: Token) -> tuple[int, int] | None:
     return first, last
 
 
-def _finite(verb: Token) -> bool:
-    """The verb heads a finite clause: it or one of its auxiliaries is a tensed form or a modal ("would go")."""
-    return verb.tag_ in ("VBD", "VBZ", "VBP", "MD") or any(
-        c.dep_ in ("aux", "auxpass") and c.tag_ in ("VBD", "VBZ", "VBP", "MD") for c in verb.children)
+def _addressed(clause: Token) -> bool:
+    """``clause`` is a finite clause with its own subject opening with a complementizer or wh-word ("that the
+    drills would go on", "whether HP should proceed"): what stands between it and its verb is whom it was said to."""
+    opener = clause.doc[clause.left_edge.i]
+    finite = clause.tag_ in ("VBD", "VBZ", "VBP", "MD") or any(
+        c.dep_ in ("aux", "auxpass") and c.tag_ in ("VBD", "VBZ", "VBP", "MD") for c in clause.children)
+    return finite and (opener.dep_ == "mark" or opener.tag_ in ("WDT", "WP", "WRB")) and any(
+        c.dep_ in _SUBJECTS for c in clause.children)
 
 
 def _unmarked_clause(verb: Token, child: Token) -> bool:
