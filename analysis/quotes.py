@@ -915,10 +915,13 @@ def _complement(verb: Token) -> tuple[int, int] | None:
     first, last = min(c.left_edge.i for c in right or comps), max(c.right_edge.i for c in right or comps)
     if not right:
         return first, min(last, verb.i - 1)  # "The talks failed, he said."
-    objects = [c.left_edge.i for c in kids if c.dep_ == "dobj" and verb.i < c.i < first]
-    first = max(min([first, *objects]), verb.i + 1)  # "claimed NATO was to blame": NATO is the verb's object
     clause = min(right, key=lambda c: c.left_edge.i)
     subject = next((g for g in clause.children if g.dep_ == "nsubj"), None)
+    # "claimed NATO was to blame": the parse made the clause's subject the verb's object. A finite clause that opens
+    # with "that" (whether, why ...) and has a subject of its own leaves the object out: "told delegates at the
+    # convention that P" reports P, not whom it was told to; "told his aides to find a way" orders the aides to.
+    objects = [] if _addressed(clause) else [c.left_edge.i for c in kids if c.dep_ == "dobj" and verb.i < c.i < first]
+    first = max(min([first, *objects]), verb.i + 1)
     if subject is not None and not any(g.dep_ == "mark" for g in clause.children) and all(
             g.dep_ in ("prep", "npadvmod") for g in clause.children if g.i < subject.left_edge.i):
         first = max(first, subject.left_edge.i)  # "said on Monday he would": when it was said, not what
@@ -926,6 +929,16 @@ def _complement(verb: Token) -> tuple[int, int] | None:
     if particle.dep_ == "prt" or particle.lower_ == "that" and particle.tag_ in ("IN", "WDT"):
         first += 1  # "pointed out that ...": neither the particle nor "that" is reported
     return first, last
+
+
+def _addressed(clause: Token) -> bool:
+    """``clause`` is a finite clause with its own subject opening with a complementizer or wh-word ("that the
+    drills would go on", "whether HP should proceed"): what stands between it and its verb is whom it was said to."""
+    opener = clause.doc[clause.left_edge.i]
+    finite = clause.tag_ in ("VBD", "VBZ", "VBP", "MD") or any(
+        c.dep_ in ("aux", "auxpass") and c.tag_ in ("VBD", "VBZ", "VBP", "MD") for c in clause.children)
+    return finite and (opener.dep_ == "mark" or opener.tag_ in ("WDT", "WP", "WRB")) and any(
+        c.dep_ in _SUBJECTS for c in clause.children)
 
 
 def _unmarked_clause(verb: Token, child: Token) -> bool:
@@ -964,10 +977,12 @@ def _charge(verb: Token, kids: list[Token]) -> tuple[int, int] | None:
                                                     and any(g.dep_ in ("pcomp", "pobj") for g in c.children))]
         if tail:
             return obj.left_edge.i, tail[0].right_edge.i
-        # "Trump is promising lower taxes", "stressed the need to bolster ...": the object is what was said.
-        # Only a report that was made: not "will demand", "refused to disclose" (a base form).
+        # "Trump is promising lower taxes", "stressed the need to bolster ...", "condemned the raids": the object is
+        # what was said or judged. Only a report that was made: not "will demand", "refused to disclose" (a base
+        # form); and not a person or group ("praised the mayor", "questioned the senators"), whom it was said of.
         content = obj.i > verb.i and obj.pos_ == "NOUN" and verb.tag_ != "VB" and (
-            verb.lemma_.lower() in object_reports() or _record_finding(verb))
+            verb.lemma_.lower() in object_reports() or _record_finding(verb)) and \
+            speaker_type(obj) not in ("person", "group")
         return (obj.left_edge.i, obj.right_edge.i) if content else None
     demands = _AGAINST_PREPS + (("for",) if verb.lemma_.lower() in _DEMAND_VERBS else ())
     preps = [c for c in kids if c.dep_ == "prep" and c.lower_ in demands and c.i > verb.i]

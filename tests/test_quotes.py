@@ -741,6 +741,10 @@ def test_every_infinitive_of_a_wish_is_reported(nlp, who, wish):
     ("The moderators will demand more details.", None),
     ("The agency revealed the plan on Monday.", None),
     ("The minister praised the mayor on Monday.", None),
+    # a public judgment of a thing is the judge's view of it; of a person or group it reports nothing
+    ("The fishermen's union condemned the ministry's new fishing quotas.", "the ministry's new fishing quotas"),
+    ("Ola Brandt mocked the ministry's plan for a second ferry terminal.", "the ministry's plan for a second ferry terminal"),
+    ("The committee questioned the harbour master on Monday.", None),
 ])
 def test_the_object_of_a_speech_act_is_what_was_said(nlp, text, reported):
     _reports_only(nlp, text, reported)
@@ -805,3 +809,21 @@ def test_a_clause_in_someones_words_or_view_is_theirs(nlp, text, speaker):
     assert [(q.kind, q.speaker, q.text) for q in found] == (
         [("indirect", speaker, "the drills are a rehearsal for invasion")] if speaker else [])
     assert quotes.sentence_voice(doc, found)[0]["voice"] == ("quoted" if speaker else "narrator")
+
+
+@pytest.mark.parametrize("text, reported, voice", [
+    ("Ola Brandt told delegates at the fishing congress in Bergen on Monday that the quotas were fair.",
+     "the quotas were fair", "narrator"),
+    ("The envoy warned reporters in Oslo that the drills would go on.", "the drills would go on", "quoted"),
+    # an order: whom it was given to does what was said
+    ("The mayor told her aides to find a new site for the ferry terminal.",
+     "her aides to find a new site for the ferry terminal", "quoted"),
+    # the parse may make a clause's subject the verb's object: then it is still part of what was said
+    ("The ministry claimed NATO was to blame for the drills.", "NATO was to blame for the drills", "quoted"),
+])
+def test_whom_something_was_told_is_not_what_was_said(nlp, text, reported, voice):
+    # a long attribution around a short clause is the narrator's sentence: the addressee is the outlet's wording
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    assert [q.text for q in found] == [reported]
+    assert quotes.sentence_voice(doc, found)[0]["voice"] == voice
