@@ -177,7 +177,10 @@ def _holding(data_dir: str | Path) -> str:
     file under the profile's corpus folder."""
     import pandas as pd
 
-    shown = pd.read_parquet(Path(data_dir) / "articles.parquet", columns=["source_path"])["source_path"]
+    path = Path(data_dir) / "articles.parquet"
+    if not path.is_file():  # no run there yet: the stage's own read of its inputs says so
+        return ""
+    shown = pd.read_parquet(path, columns=["source_path"])["source_path"]
     shown = [str(p) for p in shown.dropna().unique()]
     project = root().parents[2]
     for name in names():

@@ -61,6 +61,7 @@ def test_a_notebook_run_by_hand_takes_the_story_of_its_run_not_the_seeds_one(see
 
     data = tmp_path / "data"
     data.mkdir()
+    assert profiles.resolve("auto", data_dir=data) == ""  # nothing ingested yet: the notebook's read says so
     seeds = [f"seeds/{p.name}" for p in sorted(seeds_dir.glob("*.txt"))[:3]]
     pd.DataFrame({"source_path": seeds}).to_parquet(data / "articles.parquet")
     assert profiles.resolve("auto", data_dir=data) == "asian-nato"  # the seeds' own articles
