@@ -293,9 +293,10 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
           names: _Spans, base: int, firsts: set[str] | None = None):
     """(term, its voice from the marks) of every candidate n-gram of one sentence (with ``firsts``: only those
     opening with one of these words), but none inside a lexicon hit (``spans``) and none that is part of a name
-    (capitalised, inside a mention in ``names``: "United States", "Supreme Court" are no loaded terms; a
-    lower-case "regime" inside the alias "Pyongyang regime" still is). The voice is a function, called when
-    wanted: most n-grams are never looked at, and a sentence without quote marks needs no pairing of marks."""
+    (capitalised but for glue words, inside a mention in ``names``: "United States", "Supreme Court" are no
+    loaded terms; a lower-case "regime" inside the alias "Pyongyang regime" still is). The voice is a function,
+    called when wanted: most n-grams are never looked at, and a sentence without quote marks needs no pairing of
+    marks."""
     marks: list | None = None
     by_pair: dict = {}
 
@@ -310,7 +311,7 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
             continue
         if spans.overlaps(base + s, base + e):
             continue  # inside a lexicon hit: the lexicon already has it
-        if text[s].isupper() and names.overlaps(base + s, base + e) and all(w[:1].isupper() for w in text[s:e].split()):
+        if text[s].isupper() and names.overlaps(base + s, base + e) and _titled(text[s:e]):
             continue
         yield term, (lambda s=s, e=e: voice_of(s, e))
 
@@ -395,6 +396,11 @@ def _lexicon_words(lexicon: dict) -> set[str]:
                     spec = tokens[0].get("LEMMA") or tokens[0].get("LOWER")
                     words.update(w.lower() for w in spec["IN"])
     return words
+
+
+def _titled(surface: str) -> bool:
+    """Whether every word of ``surface`` is capitalised but glue words ("Department of Homeland Security")."""
+    return all(w[:1].isupper() or w.lower() in _GLUE for w in surface.split())
 
 
 class _Spans:

@@ -140,3 +140,15 @@ def test_words_of_a_name_are_no_candidates_but_a_loaded_word_inside_an_alias_is(
                                      min_strength=0.1)["term"])
     assert {"united", "united states"} & without and not {"united", "united states"} & named  # a name's words
     assert any("regime" in term.split() for term in named)  # lower case inside the alias: no name, still a term
+
+
+def test_a_name_with_glue_words_inside_a_mention_is_no_candidate():
+    texts = ["The Ministry of Truth issued a statement on the drills."] * 4 + ["Talks were held."] * 4
+    start = texts[0].index("Ministry")
+    mentions = pd.DataFrame({"article_id": list("abcd"), "sent_id": 0, "start": start,
+                             "end": start + len("Ministry of Truth"), "actor": "Ministry of Truth"})
+    without = set(discovery.candidates(corpus(texts, list("abcdefgh")), min_count=3, min_g2=0,
+                                       min_strength=0.1)["term"])
+    named = set(discovery.candidates(corpus(texts, list("abcdefgh")), mentions=mentions, min_count=3, min_g2=0,
+                                     min_strength=0.1)["term"])
+    assert "ministry of truth" in without and "ministry of truth" not in named
