@@ -57,7 +57,8 @@ def all_findings(data_dir: str | Path, *, top: int = 3) -> list[Finding]:
 def profile_fit(data_dir: Path, *, top: int = 3) -> list[Finding]:
     """Where the story profile does not fit the corpus (``analysis/profiles.py``), said first."""
     fit = tables.read("profile_fit", data_dir)
-    return [Finding(f"fit-{k}", f"Warning: {finding}", None) for k, finding in enumerate(fit.loc[~fit["fits"], "finding"])]
+    return [Finding(f"fit-{k}", f"Warning: {finding}", None)
+            for k, finding in enumerate(fit.loc[~fit["fits"], "finding"])]
 
 
 def _most(outlets: dict, top: int) -> str:
@@ -73,8 +74,10 @@ def corpus(data_dir: Path, *, top: int = 3) -> list[Finding]:
     """How many articles, from how many outlets; how many were excluded as non-English, failed, were skipped
     or flagged as duplicates."""
     articles, skipped = tables.read("articles", data_dir), tables.read("skipped", data_dir)
-    outlets = _outlets(articles)
-    parts = [f"{_n(len(articles), 'article')} from {_n(len(set(outlets.values())), 'outlet')}{_most(outlets, top)}"]
+    outlets, nameless = _outlets(articles), unnamed(articles)
+    named = {a: o for a, o, u in zip(articles["article_id"], outlets.values(), nameless) if not u}
+    parts = [f"{_n(len(articles), 'article')} from {_n(len(set(named.values())), 'named outlet')}{_most(named, top)}"
+             + (f" and {int(nameless.sum())} with no named outlet" if nameless.any() else "")]
     if "is_english" in articles and (~articles["is_english"]).any():
         parts.append(f"{_n(int((~articles['is_english']).sum()), 'article')} excluded from the analysis as "
                      "non-English")
@@ -211,6 +214,14 @@ def as_frame(data_dir: str | Path) -> pd.DataFrame:
     found = all_findings(data_dir)
     return pd.DataFrame({"finding": [f.text for f in found], "n": [f.n for f in found],
                          "thin": [f.thin for f in found]})
+
+
+def unnamed(articles: pd.DataFrame) -> pd.Series:
+    """Articles whose outlet nobody named (no manifest, field, metadata, text or dateline gave one): each has a label
+    of its own, never pooled, so they are no outlets to count."""
+    if "outlet_source" in articles:
+        return articles["outlet_source"].fillna("unknown").eq("unknown")
+    return articles["outlet"].fillna("").eq("")
 
 
 def _outlets(articles: pd.DataFrame) -> dict[str, str]:

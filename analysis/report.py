@@ -353,17 +353,12 @@ def corpus_summary(data_dir: Path) -> str:
     dates = articles.loc[articles["date"] != "", "date"]
     span = f"dated {dates.min()} to {dates.max()}" if len(dates) else "no full dates"
     undated = (articles["date"] == "").sum()
-    unnamed = _unnamed(articles)
+    from analysis import findings
+
+    unnamed = findings.unnamed(articles)
     outlets = articles.loc[~unnamed, "outlet"].nunique()
     return (f"Corpus: {len(articles)} articles from {outlets} named outlets ({unnamed.sum()} with no named "
             f"outlet), {span} ({undated} without a full date); {len(skipped)} inputs skipped.")
-
-
-def _unnamed(articles: pd.DataFrame) -> pd.Series:
-    """Articles whose outlet nobody named (no manifest, field, metadata, text or dateline gave one)."""
-    if "outlet_source" in articles:
-        return articles["outlet_source"].fillna("unknown").eq("unknown")
-    return articles["outlet"].fillna("").eq("")
 
 
 def unnamed_note(data_dir: Path) -> str:
@@ -372,7 +367,9 @@ def unnamed_note(data_dir: Path) -> str:
         articles = tables.read("articles", data_dir)
     except (FileNotFoundError, KeyError):
         return ""
-    n = int(_unnamed(articles).sum())
+    from analysis import findings
+
+    n = int(findings.unnamed(articles).sum())
     if not n:
         return ""
     them = "it is" if n == 1 else "each is"

@@ -120,7 +120,7 @@ def test_corpus_counts_non_english_exclusions_and_no_failures_table(run):
     assert corpus.n == 3
     assert "1 article excluded from the analysis as non-English" in corpus.text
     assert "failed" not in corpus.text
-    assert corpus.text.startswith("3 articles from 3 outlets;")  # one each: no outlet has "most"
+    assert corpus.text.startswith("3 articles from 2 named outlets and 1 with no named outlet;")  # no "most": one each
 
 
 def test_corpus_names_the_outlets_with_most_articles_only_when_they_have_more(run, tmp_path):
@@ -129,7 +129,8 @@ def test_corpus_names_the_outlets_with_most_articles_only_when_they_have_more(ru
     for name in ("skipped", "articles"):
         tables.write(more if name == "articles" else tables.read(name, run), name, tmp_path)
     (corpus,) = findings.corpus(tmp_path)
-    assert "4 articles from 3 outlets (most from Outlet A (2), " in corpus.text
+    assert "4 articles from 2 named outlets (most from Outlet A (2), Outlet B (1)) and 1 with no named outlet" in \
+        corpus.text
 
 
 def test_missing_tables_leave_their_findings_out(run):
