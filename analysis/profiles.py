@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -123,13 +124,17 @@ def default_for(corpus: list[str] | None) -> str:
 
     ``corpus`` is a run's list of paths; None or empty means the default corpus, ``seeds/``.
     """
+    wanted = {Path(p).resolve() for p in corpus} if corpus else {(root().parents[2] / "seeds").resolve()}
+    return next((name for name, folder in _shipped_corpora() if {folder} == wanted), "")
+
+
+def _shipped_corpora() -> Iterator[tuple[str, Path]]:
+    """(name, corpus folder) of each shipped profile written for a corpus of the project."""
     project = root().parents[2]
-    wanted = {Path(p).resolve() for p in corpus} if corpus else {(project / "seeds").resolve()}
     for name in names():
-        profile = load(name)
-        if profile.corpus and {(project / profile.corpus).resolve()} == wanted:
-            return name
-    return ""
+        corpus = load(name).corpus
+        if corpus:
+            yield name, (project / corpus).resolve()
 
 
 def recorded(data_dir: str | Path) -> str | None:
@@ -182,13 +187,8 @@ def _holding(data_dir: str | Path) -> str:
         return ""
     shown = pd.read_parquet(path, columns=["source_path"])["source_path"]
     shown = [str(p) for p in shown.dropna().unique()]
-    project = root().parents[2]
-    for name in names():
-        corpus = (project / load(name).corpus).resolve() if load(name).corpus else None
-        if corpus and shown and all(p.startswith(f"{corpus.name}/") and (corpus.parent / p).is_file()
-                                    for p in shown):
-            return name
-    return ""
+    return next((name for name, corpus in _shipped_corpora() if shown and all(
+        p.startswith(f"{corpus.name}/") and (corpus.parent / p).is_file() for p in shown)), "")
 
 
 def lexicon(profile: Profile, *, override: str | Path = "", general: str | Path | None = None) -> dict:
