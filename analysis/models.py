@@ -14,6 +14,8 @@ from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from . import workers
+
 log = logging.getLogger(__name__)
 
 # The official en_core_web_sm is not on PyPI; this is its byte-identical re-upload, pinned by hash in
@@ -80,16 +82,24 @@ def paragraph_sentences(doc: Doc) -> Doc:
 def load(name: str = "en_core_web_sm") -> Language:
     """Load spaCy pipeline ``name`` once per process (later calls return the same object).
 
-    A ``paragraph_sentences`` component is added before the parser, so line breaks always end a sentence.
+    A ``paragraph_sentences`` component is added before the parser, so line breaks always end a sentence. Worker
+    processes (``analysis.workers``) are sent the name, not a pickled copy: each loads the model itself, once.
     """
     for candidate in (name, FALLBACKS.get(name)):
         if candidate and available(candidate):
             if candidate != name:
                 log.info("%s is not installed; using %s, its PyPI re-upload", name, candidate)
-            return _with_paragraphs(spacy.load(candidate))
+            nlp = _with_paragraphs(spacy.load(candidate))
+            workers.by_reference(nlp, load, name, state=_state)
+            return nlp
     raise ModelNotFound(f"spaCy model {name!r} is not installed. Install it into the workbook's environment "
                         f"(for example `.venv/bin/python -m spacy download {name}`) or pass an installed "
                         f"model with -p model=NAME (installed: {', '.join(installed()) or 'none'}).")
+
+
+def _state(nlp: Language) -> tuple:
+    """What a notebook may change on a loaded pipeline (workers then get a pickled copy, not a fresh load)."""
+    return tuple(nlp.pipe_names), tuple(nlp.disabled), nlp.max_length, nlp.batch_size
 
 
 def _with_paragraphs(nlp: Language) -> Language:
@@ -114,7 +124,7 @@ modules and a batch of 32 ordinary articles peak at about 600 MB resident (bench
 headroom for a batch of longer articles."""
 TEXTS_PER_PROCESS = 100
 """A process is started for every this many articles, no more: a worker's start-up (a fresh interpreter, the
-imports, the pickled model and the alias matcher: about 2 CPU s) then stays under a tenth of its work (tagging
+imports, the model and the alias matcher: about 2 CPU s) then stays under a tenth of its work (tagging
 an ordinary news article takes about 0.25 CPU s with en_core_web_sm), and a small corpus is tagged in this
 process alone, with no start-up and no second copy of the model in memory."""
 

@@ -3,7 +3,7 @@ on two processes.
 
     python bench/pipeline_parse.py [CORPUS] [--quick] [--n-process 1] [--sizes SMALL LARGE] [--processes-at N]
                                    [--only speed|memory|processes] [--json OUT]
-    python bench/pipeline_parse.py --rhetoric-steps RUN/data [--n-process K]   # CPU s per rhetoric step
+    python bench/pipeline_parse.py --rhetoric-steps RUN/data [--n-process K] [--steps-of 02_tag]   # s per step
 
 CORPUS is a JSON Lines file (.jsonl or .jsonl.gz; the AllSides sample, ``allsides_sample_5000.jsonl.gz`` of the
 shared corpora); its first N articles are written to a scratch corpus for each size. Without CORPUS the five seeds
@@ -175,6 +175,9 @@ def _whole(corpus: str, data_dir: str, n_process: int) -> dict:
         begun = time.perf_counter()
         _execute(ROOT / "notebooks" / f"{name}.ipynb", params[name])
         times[name] = round(time.perf_counter() - begun, 1)
+    from analysis import workers
+
+    workers.close()  # as the run's kernel does when it ends: the kept workers exit, and their CPU is counted
     wall = time.perf_counter() - started
     import pandas as pd
 
@@ -215,10 +218,11 @@ def _bare(data_dir: str, n_process: int) -> dict:
     return {"wall": time.perf_counter() - started, "articles": len(texts), "cpu": _cpu()}
 
 
-def steps(run_dir: Path, *, n_process: int = 1) -> list[dict]:
-    """CPU and wall seconds of each code cell of the rhetoric notebook, run on a copy of ``run_dir`` (a run folder
-    whose tagging stage is done) in this process, the spaCy model loaded and TextBlob/VADER imported first as in
-    a whole run. ``children`` is the CPU of worker processes (with ``n_process`` > 1)."""
+def steps(run_dir: Path, *, n_process: int = 1, notebook: str = "03_rhetoric") -> list[dict]:
+    """CPU and wall seconds of each code cell of ``notebook`` (the rhetoric stage's by default, or the tagging
+    stage's), run on a copy of ``run_dir`` (a run folder whose stages before it are done) in this process, the
+    spaCy model loaded and TextBlob/VADER imported first as in a whole run. ``children`` is the CPU of worker
+    processes (with ``n_process`` > 1)."""
     import shutil
 
     sys.path.insert(0, str(ROOT))
@@ -228,7 +232,7 @@ def steps(run_dir: Path, *, n_process: int = 1) -> list[dict]:
     from analysis import models
 
     models.load("en_core_web_sm")
-    path, rows = ROOT / "notebooks" / "03_rhetoric.ipynb", []
+    path, rows = ROOT / "notebooks" / f"{notebook}.ipynb", []
     with tempfile.TemporaryDirectory(prefix="rhetoric-steps-") as tmp:
         data_dir = Path(tmp) / "data"
         shutil.copytree(run_dir, data_dir)
@@ -261,8 +265,18 @@ def _cells(path: Path, params: dict):
 
 
 def _children() -> float:
-    t = os.times()
-    return t.children_user + t.children_system
+    """CPU seconds of this process's worker processes: those that have ended, and the kept ones still running
+    (``analysis.workers`` keeps its workers from one stage to the next)."""
+    import psutil
+
+    t, running = os.times(), 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+            running += times.user + times.system
+        except psutil.Error:  # it ended meanwhile: os.times counts it once it is reaped
+            pass
+    return t.children_user + t.children_system + running
 
 
 def _cpu() -> float:
@@ -283,10 +297,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rhetoric-steps", type=Path, metavar="RUN_DATA_DIR",
                         help="only time each cell of the rhetoric notebook on a copy of this tagged run folder "
                              "(CPU s per step), with --n-process processes")
+    parser.add_argument("--steps-of", choices=NOTEBOOKS[1:3], default="03_rhetoric",
+                        help="with --rhetoric-steps: the notebook to time (02_tag re-tags the copy)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rhetoric_steps:
-        rows = steps(args.rhetoric_steps.resolve(), n_process=args.n_process)
+        rows = steps(args.rhetoric_steps.resolve(), n_process=args.n_process, notebook=args.steps_of)
         for r in rows:
             print(f"{r['cpu']:>7.2f} CPU s {r['children']:>7.2f} in workers {r['wall']:>7.2f} s wall  {r['step']}")
         print(f"{sum(r['cpu'] for r in rows):>7.2f} CPU s {sum(r['children'] for r in rows):>7.2f} in workers "

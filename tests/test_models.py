@@ -67,3 +67,24 @@ def test_processes_follow_the_cores_memory_and_corpus(monkeypatch, caplog):
     assert models.processes(3, texts=5) == 3
     with pytest.raises(ValueError, match="n_process must be 0"):
         models.processes(-1)
+
+
+def test_worker_processes_are_sent_a_loaded_models_name_not_the_model(nlp):
+    import io
+    import pickle
+
+    from analysis import workers
+
+    def sent(obj) -> bytes:
+        out = io.BytesIO()
+        workers._Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+        return out.getvalue()
+
+    assert len(sent((nlp, "aliases.yaml"))) < 500  # the name: each worker loads the model itself, once
+    assert pickle.loads(sent(models.load)) is models.load
+    nlp.max_length += 1  # a notebook changed the pipeline: workers get it as it is now
+    try:
+        assert len(sent(nlp)) > 1_000_000
+    finally:
+        nlp.max_length -= 1
+    assert len(sent(nlp)) < 500
