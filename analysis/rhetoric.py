@@ -598,11 +598,10 @@ def _in_batches(framed: list[pd.DataFrame], ids: list[str], *, chunk: int) -> pd
 
 RHETORIC_COST = 5
 """Scanning an article's stored parse costs about a fifteenth of tagging it (about 0.015 CPU s an AllSides article,
-bench/pipeline_parse.py), and a second process means one worker (a fresh one: spaCy imported, the pipeline loaded,
-both matchers compiled, about 3 CPU s; the tagging stage's kept worker, ``analysis.workers``: the matchers only)
-while this process scans too: so ``models.processes`` is asked with a fifth of the articles, and the worker is used
-from 1,000 articles on, where the half of the scan it takes over (about 7 CPU s) repays a fresh worker's start-up,
-which runs on the otherwise idle core."""
+bench/pipeline_parse.py), and a second process means one spawned worker (spaCy imported, the pipeline loaded,
+both matchers compiled: about 3 CPU s) while this process scans too: so ``models.processes`` is asked with a
+fifth of the articles, and the worker starts from 1,000 articles on, where the half of the scan it takes over
+(about 7 CPU s) repays its start-up, which runs on the otherwise idle core."""
 
 
 @dataclass

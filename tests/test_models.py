@@ -81,7 +81,6 @@ def test_worker_processes_are_sent_a_loaded_models_name_not_the_model(nlp):
         return out.getvalue()
 
     assert len(sent((nlp, "aliases.yaml"))) < 500  # the name: each worker loads the model itself, once
-    assert pickle.loads(sent(models.load)) is models.load
     nlp.max_length += 1  # a notebook changed the pipeline: workers get it as it is now
     try:
         assert len(sent(nlp)) > 1_000_000

@@ -103,32 +103,6 @@ def test_after_a_failing_job_the_jobs_no_worker_has_taken_never_run(tmp_path):
     assert len(os.listdir(tmp_path)) <= 3
 
 
-def _pids(n: int, tag: str) -> set[int]:
-    jobs = [(0.2, k) for k in range(4 * n)]
-    out = list(workers.ordered(jobs, work=_echo_after, start=_setup, initargs=(tag,), processes=n))
-    assert {t for _, t, _ in out} == {tag}  # each call's own set-up ran in the kept workers
-    return {pid for _, _, pid in out}
-
-
-def test_workers_are_kept_from_one_call_to_the_next_until_closed_or_idle(monkeypatch):
-    first = _pids(2, "tagging")
-    assert _pids(2, "rhetoric") == first  # the next stage gets the same processes, set up for it
-    assert _pids(1, "one") & first == set()  # another size: new workers
-    workers.close()
-    assert not workers._KEPT
-    monkeypatch.setattr(workers, "IDLE_SECONDS", 0.2)
-    kept = _pids(1, "idle")
-    time.sleep(1.0)
-    assert not workers._KEPT and _pids(1, "again") != kept  # the idle pool was shut down
-
-
-def test_after_a_failing_job_the_next_call_gets_fresh_workers():
-    before = _pids(1, "x")
-    with pytest.raises(ValueError, match="job -1 failed"):
-        list(workers.ordered([(0.0, -1)], work=_echo_after, start=_setup, initargs=("x",), processes=1))
-    assert _pids(1, "y").isdisjoint(before)
-
-
 class _Heavy:
     """Stands for the spaCy pipeline: cannot be pickled (a lock), and knows which process made it."""
 
@@ -143,31 +117,19 @@ def _make(name: str) -> _Heavy:
     return _MADE.setdefault(name, _Heavy(name))
 
 
-def _keep(heavy: _Heavy) -> None:
+def _keep(heavy) -> None:
     _STATE["heavy"] = heavy
 
 
-def _read(k: int) -> tuple[str, int, int, int]:
-    return _STATE["heavy"].name, _STATE["heavy"].pid, os.getpid(), len(_MADE)
+def _read(k: int) -> tuple[str, bool, int]:
+    return _STATE["heavy"].name, _STATE["heavy"].pid == os.getpid(), len(_MADE)
 
 
-def test_an_object_registered_by_reference_is_made_by_the_worker_once_not_pickled():
+def test_an_object_registered_by_reference_is_made_by_each_worker_not_pickled():
     heavy = _make("model-a")
     workers.by_reference(heavy, _make, "model-a")
-    for _ in range(2):  # two calls, as two stages: the worker makes it in the first and keeps it
-        out = list(workers.ordered([(k,) for k in range(3)], work=_read, start=_keep, initargs=(heavy,),
-                                   processes=1))
-        assert {(name, made_by == pid, count) for name, made_by, pid, count in out} == {("model-a", True, 1)}
-    workers.close()
-
-
-def test_a_registered_object_changed_after_loading_is_pickled_as_it_is_now():
-    made = _Picklable("model-b", ("tagger",))
-    workers.by_reference(made, _Picklable, "model-b", ("tagger",), state=lambda obj: obj.pipes)
-    made.pipes = ("tagger", "custom")  # a notebook added a component: a fresh load would lack it
-    out = list(workers.ordered([(k,) for k in range(2)], work=_pipes, start=_keep, initargs=(made,), processes=1))
-    assert out == [("tagger", "custom")] * 2
-    workers.close()
+    out = list(workers.ordered([(k,) for k in range(4)], work=_read, start=_keep, initargs=(heavy,), processes=2))
+    assert set(out) == {("model-a", True, 1)}  # made in the worker, once
 
 
 class _Picklable:
@@ -177,3 +139,11 @@ class _Picklable:
 
 def _pipes(k: int) -> tuple:
     return _STATE["heavy"].pipes
+
+
+def test_a_registered_object_changed_after_loading_is_pickled_as_it_is_now():
+    made = _Picklable("model-b", ("tagger",))
+    workers.by_reference(made, _Picklable, "model-b", ("tagger",), state=lambda obj: obj.pipes)
+    made.pipes = ("tagger", "custom")  # a notebook added a component: a fresh load would lack it
+    out = list(workers.ordered([(k,) for k in range(2)], work=_pipes, start=_keep, initargs=(made,), processes=1))
+    assert out == [("tagger", "custom")] * 2
