@@ -8,9 +8,11 @@ Each stage's **fingerprint** is a SHA-256 over everything its results depend on:
 * the rows earlier stages added to the ``failures`` table (later stages leave those articles out);
 * its parameters, except those pipeline.yaml declares as ``execution`` only (how it runs, not what it computes);
 * the content of every file or folder a parameter names (``paths`` and ``profiles`` in pipeline.yaml: the corpus,
-  the manifest, lexicons, alias tables, the story profile folder);
-* the notebook file, the ``analysis`` package's code and data files, the workbook's version, the versions of the
-  packages that shape the results (``PACKAGES``), the spaCy model's version and Python's.
+  the manifest, lexicons, alias tables, the story profile: its profile.yaml and the files of it the stage reads,
+  ``profile_parts``);
+* the notebook file, the ``analysis`` package's code and data files (story profiles apart), the workbook's
+  version, the versions of the packages that shape the results (``PACKAGES``), the spaCy model's version and
+  Python's.
 
 The records live in ``data/.framing-stages.json``, beside the tables they describe, so they are published with
 them in the same directory swap (``runner._publish``): a record never describes tables of another run. A stage
@@ -38,6 +40,7 @@ PACKAGES = ("pandas", "pyarrow", "altair", "vl-convert-python", "spacy", "textbl
             "nbconvert", "rapidfuzz", "datasketch", "trafilatura", "py3langid")  # the versions that shape results
 RECORDS = ".framing-stages.json"  # inside OUT/data: the fingerprint and provenance of every stage's results
 PACKAGE = Path(__file__).resolve().parent
+PROFILES = PACKAGE / "data" / "profiles"
 IMPLICIT_INPUTS = ("articles", "skipped")  # every stage report's header summarises the corpus from these
 _CHUNK = 1 << 20
 
@@ -69,7 +72,8 @@ def fingerprint(stage, params: dict, data_dir: str | os.PathLike, *, failures: d
     parts = {
         "notebook": file_digest(stage.notebook),
         "parameters": _digest_json({k: v for k, v in params.items() if k not in execution}),
-        "files": _digest_json({k: _value_digest(params[k], profile=k in rules.get("profiles", []))
+        "files": _digest_json({k: _value_digest(params[k], profile=k in rules.get("profiles", []),
+                                                parts=rules.get("profile_parts", {}).get(stage.name))
                                for k in sorted(params) if k in set(rules.get("paths", [])) | set(rules.get("profiles", []))}),
         "tables": _digest_json({name: file_digest(Path(data_dir) / f"{name}.parquet") for name in read_tables}),
         "failures": _digest_json(failures),
@@ -150,9 +154,14 @@ def forget() -> None:
 
 @cache
 def code_digest() -> str:
-    """SHA-256 of the ``analysis`` package: its code, its data files (lexicons, schemas, profiles, cards) and its
-    report templates. Editing any of them invalidates every stage."""
-    return file_digest(PACKAGE)
+    """SHA-256 of the ``analysis`` package: its code, its data files (lexicons, schemas, cards) and its report
+    templates. Editing any of them invalidates every stage. Story profiles (``analysis/data/profiles``, where
+    ``framing new-story`` writes by default) are left out: they are inputs, in the fingerprint of the stages that
+    read them (``profiles`` and ``profile_parts`` in pipeline.yaml), so pruning a profile's phrase families re-runs
+    the rhetoric and charts stages, not every stage."""
+    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and not p.is_relative_to(PROFILES))
+    return _digest_json({p.relative_to(PACKAGE).as_posix(): file_digest(p) for p in files})
 
 
 def folder() -> Path:
@@ -217,16 +226,32 @@ def _model_version(name: str) -> str:
         return f"{name} (not installed)"
 
 
-def _value_digest(value, *, profile: bool) -> str | list:
+def _value_digest(value, *, profile: bool, parts: list[str] | None = None) -> str | list:
     if isinstance(value, list):
-        return [_value_digest(v, profile=profile) for v in value]
+        return [_value_digest(v, profile=profile, parts=parts) for v in value]
     if value in ("", None):
         return ""
-    if profile and not Path(str(value)).exists():
-        from analysis import profiles
-
-        value = profiles.folder(str(value))
+    if profile:
+        return _profile_digest(str(value), parts)
     return file_digest(value)
+
+
+def _profile_digest(story: str, parts: list[str] | None) -> str:
+    """A story profile's digest for a stage that reads ``parts`` of it (``profile_parts`` in pipeline.yaml: e.g.
+    ``phrases``, ``actors``) besides its profile.yaml; all its files when ``parts`` is None, or when the profile
+    does not load (the stage then runs and reports why)."""
+    from analysis import profiles
+
+    where = Path(story) if Path(story).exists() else profiles.folder(story)
+    if parts is None:
+        return file_digest(where)
+    try:
+        profile = profiles.load(where)
+    except profiles.ProfileError:
+        return file_digest(where)
+    read = {part: getattr(profile, part) for part in parts}
+    return _digest_json({"profile.yaml": file_digest(where / "profile.yaml"),
+                         **{part: file_digest(path) if path is not None else "" for part, path in read.items()}})
 
 
 def frame_digest(df) -> str:

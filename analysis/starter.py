@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from analysis import actors as actors_module
 from analysis import discovery, patterns, profiles, progress
@@ -440,7 +441,9 @@ def _actors_yaml(starter: Starter) -> str:
         aliases = sorted(actor.aliases, key=lambda a: -actor.aliases[a])
         counts = ", ".join(f"{a} {actor.aliases[a]}" for a in aliases)
         exact = [a for a in aliases if a.isupper() and len(a) <= 4]
-        plain = [a for a in aliases if a not in exact]
+        # The table matches aliases whatever their case: a form that is a function word ("us", NER's misreading of
+        # the pronoun as the US) would make every "us" the actor. Its capitals, an acronym, stay exact.
+        plain = [a for a in aliases if a not in exact and a.lower() not in STOP_WORDS]
         lines.append(f"  {_quoted(actor.name)}:  # {actor.count} mentions ({counts})\n")
         lines += [_comment(e, "    ") for e in actor.examples]
         lines.append(f"    type: {actor.type}\n")

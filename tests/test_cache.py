@@ -171,6 +171,46 @@ def test_the_fingerprint_covers_code_versions_and_profile_files(pipeline, tmp_pa
         cache.fingerprint(stage, {"story": str(shipped)}, data, failures={})[1]["files"], "a name is its folder"
 
 
+def test_a_stage_fingerprints_only_the_files_of_the_profile_it_reads(tmp_path):
+    by_name = {s.name: s for s in stages.all_stages()}
+    profile = tmp_path / "profile"
+    shutil.copytree(ROOT / "analysis" / "data" / "profiles" / "asian-nato", profile)
+    (profile / "actors.yaml").write_text("actors: []\n", encoding="utf-8")  # the story's own alias table
+
+    def files(stage: str) -> str:
+        return cache.fingerprint(by_name[stage], {"story": str(profile)}, tmp_path / "data", failures={})[1]["files"]
+
+    before = {name: files(name) for name in ("tag", "rhetoric")}
+    (profile / "phrases.yaml").write_text((profile / "phrases.yaml").read_text() + "\n# pruned\n")
+    assert files("tag") == before["tag"]  # tagging does not read the phrase families (pipeline.yaml profile_parts)
+    assert files("rhetoric") != before["rhetoric"]
+    before = {name: files(name) for name in ("tag", "rhetoric")}
+    (profile / "actors.yaml").write_text("actors:\n  - {name: Seoul, type: state}\n", encoding="utf-8")
+    assert files("tag") != before["tag"] and files("rhetoric") != before["rhetoric"]
+
+
+def test_story_profiles_are_not_part_of_the_code_digest(tmp_path, monkeypatch):
+    package = tmp_path / "analysis"
+    (package / "data" / "profiles" / "mine").mkdir(parents=True)
+    (package / "stage.py").write_text("X = 1\n")
+    (package / "data" / "profiles" / "mine" / "phrases.yaml").write_text("families: []\n")
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    monkeypatch.setattr(cache, "PROFILES", package / "data" / "profiles")
+
+    def digest() -> str:
+        cache.code_digest.cache_clear()
+        return cache.code_digest()
+
+    try:
+        before = digest()
+        (package / "data" / "profiles" / "mine" / "phrases.yaml").write_text("families: [pruned]\n")
+        assert digest() == before  # a profile written by new-story into the package is an input, not code
+        (package / "stage.py").write_text("X = 2\n")
+        assert digest() != before
+    finally:
+        cache.code_digest.cache_clear()
+
+
 NEW_FAMILY = """
   - id: military_drills
     label: Military drills

@@ -5,6 +5,7 @@ from collections import Counter
 
 import pandas as pd
 import pytest
+import spacy
 import yaml
 
 from analysis import actors, patterns, profiles, starter
@@ -178,3 +179,18 @@ def test_a_misread_name_seen_once_neither_makes_a_person_of_a_body_nor_takes_its
     assert dict(found["House"].aliases) == {"House": 40} and found["House"].type == "organisation"
     assert dict(found["Department of Homeland Security"].aliases) == {"Department of Homeland Security": 3, "DHS": 4}
     assert dict(found["Dana Hale"].aliases) == {"Dana Hale": 1, "Hale": 3} and found["Dana Hale"].type == "person"
+
+
+def test_a_function_word_is_never_a_case_insensitive_alias(tmp_path):
+    # NER misreads the pronoun now and then ("against us" as a place): written as a plain alias, every "us" would
+    # become the United States; the acronym stays, matched in capitals only.
+    found = starter.Actor("United States", "state", Counter({"United States": 50, "US": 30, "us": 4, "May": 2}))
+    made = starter.Starter("s", "test", 1, [found], pd.DataFrame(columns=["term"]), pd.DataFrame(columns=["term"]))
+    (tmp_path / "actors.yaml").write_text(starter._actors_yaml(made), encoding="utf-8")
+    entry = yaml.safe_load((tmp_path / "actors.yaml").read_text(encoding="utf-8"))["actors"]["United States"]
+    assert entry["aliases"] == ["United States"] and entry["exact"] == ["US"]
+    nlp = spacy.blank("en")
+    matcher = actors.matcher(nlp, actors.table(tmp_path / "actors.yaml"))
+    doc = nlp("Let us be clear: the US may act, and the polls are against us.")
+    found, _ = actors.matches(doc, matcher=matcher)
+    assert [(doc.text[m.start:m.end], m.actor) for m in found] == [("US", "United States")]
