@@ -285,7 +285,7 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
     _retype(forms, kinds, parsed, tabled=set(named.loc[named["actor_type"].fillna("") != "", "text"].map(clean)))
     for form, found in parsed.items():
         examples[form] += [e for e in found.examples if e not in examples[form]][:2 - len(examples[form])]
-    clusters = _cluster(forms, kinds, known)
+    clusters, surnames = _cluster(forms, kinds, known)
     out, claimed = [], set()
     for head in sorted(clusters, key=lambda h: -sum(forms[m] for m in clusters[h])):
         # The alias table refuses a form under two actors; spellings differing only in case or hyphens are one.
@@ -298,6 +298,7 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
         kind = sum((kinds[m] for m in members), Counter()).most_common(1)[0][0]
         actor = Actor(known.get(head) or _display(members, forms), kind, Counter({m: forms[m] for m in members}))
         actor.short = Counter({form: found[actor.name] for form, found in shared.items() if actor.name in found})
+        actor.short.update({form: forms[form] for form, heads in surnames.items() if head in heads})
         for m in sorted(members, key=forms.get, reverse=True):
             actor.examples += [e for e in examples[m] if e not in actor.examples][:2 - len(actor.examples)]
         out.append(actor)
@@ -305,9 +306,10 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
 
 
 def _display(members: set[str], forms: Counter) -> str:
-    """An actor's name: its most frequent multi-word alias ("Harry Reid" over "Senate Majority Leader Harry
-    Reid" and "Reid"), else its most frequent alias."""
-    multi = [m for m in members if " " in m] or list(members)
+    """An actor's name: its most frequent multi-word alias that is not a title and a surname ("Harry Reid" over
+    "Senate Majority Leader Harry Reid", "Mr. Reid" and "Reid"), else its most frequent alias."""
+    multi = ([m for m in members if " " in m and not _titled(m, m.split()[-1])]
+             or [m for m in members if " " in m] or list(members))
     return max(multi, key=lambda m: (forms[m], -len(m), m))
 
 
@@ -345,10 +347,14 @@ def _uses(parsed: dict[str, Evidence], form: str) -> int:
     return parsed[form].uses if form in parsed else 0
 
 
-def _cluster(forms: Counter, kinds: dict, known: dict) -> dict[str, set[str]]:
+def _cluster(forms: Counter, kinds: dict, known: dict) -> tuple[dict[str, set[str]], dict[str, list[str]]]:
     """Group surface forms: a form joins a longer form whose last word it is (a surname: "Biden" -> "Joe
     Biden") or whose initials it spells (an acronym: "NRA" -> "National Rifle Association"), and forms the alias
-    table gave the same actor go together. The head of a group is its most frequent multi-word form."""
+    table gave the same actor go together. The head of a group is its most frequent multi-word form.
+
+    A surname that two or more people of the corpus share ("Clinton": Bill Clinton and Hillary Clinton), each
+    named in full at least a SURNAME_SHARE as often as the surname alone, joins no group: it is returned apart with
+    their heads, as a short form of each (the one named last in the article), never an alias of one of them."""
     by_actor: dict[str, set[str]] = defaultdict(set)
     for form, actor in known.items():
         by_actor[actor].add(form)
@@ -358,24 +364,43 @@ def _cluster(forms: Counter, kinds: dict, known: dict) -> dict[str, set[str]]:
         head = max(members, key=lambda f: (forms[f], len(f)))
         groups[head] = set(members)
         owner.update({m: head for m in members})
-    longest_first = sorted(forms, key=lambda f: (-len(f.split()), -forms[f], f))
+    # a title before a surname ("Mr. Romney") after the full names of its length, so that it joins one ("Mitt Romney")
+    longest_first = sorted(forms, key=lambda f: (-len(f.split()), _titled(f, f.split()[-1]), -forms[f], f))
+    shared: dict[str, list[str]] = {}
     for form in longest_first:
         if form in owner:
             continue
+        heads = [h for h in groups if _part_of(form, h, kinds)]
+        uses = {h: sum(forms[m] for m in groups[h]) for h in heads}
+        surname = form.split()[-1] if _titled(form, form.split()[-1]) else form  # "Mrs. Clinton": "Clinton"
+        people = [h for h in heads if not form.isupper() and not _titled(h, surname)
+                  and uses[h] >= max(2, SURNAME_SHARE * forms[form])]
+        if len(people) > 1:
+            shared[form] = sorted(people)
+            continue
         # the most used of the longer forms it may belong to: "DHS" is the Department of Homeland Security's, not
         # a once-seen "internal Department of Homeland Security"'s
-        parent = max((h for h in groups if _part_of(form, h, kinds)), key=lambda h: (forms[h], h), default=None)
+        parent = max(heads, key=lambda h: (uses[h], h), default=None)
         if parent is None:
             groups[form] = {form}
             owner[form] = form
         else:
             groups[parent].add(form)
             owner[form] = parent
-    return groups
+    return groups, shared
+
+
+def _titled(head: str, surname: str) -> bool:
+    """True when ``head`` is only a title before ``surname`` ("Mr. Romney", "President Obama"): the same person as
+    the full name, not another one who shares the surname."""
+    before = head.split()[:-len(surname.split())]
+    return all(w.lower().rstrip(".") in type_cues()["titles"] for w in before)
 
 
 def _part_of(form: str, head: str, kinds: dict) -> bool:
     words, head_words = form.split(), head.split()
+    if len(words) > 1 and _titled(form, words[-1]) and not _titled(head, words[-1]):
+        words = words[-1:]  # "Mr. Romney" is part of "Mitt Romney" as "Romney" is
     if len(words) >= len(head_words):
         return False
     if len(words) == 1 and form.isupper() and len(form) >= 2:

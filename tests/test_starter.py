@@ -194,3 +194,38 @@ def test_a_function_word_is_never_a_case_insensitive_alias(tmp_path):
     doc = nlp("Let us be clear: the US may act, and the polls are against us.")
     found, _ = actors.matches(doc, matcher=matcher)
     assert [(doc.text[m.start:m.end], m.actor) for m in found] == [("US", "United States")]
+
+
+def test_a_surname_two_people_share_is_a_short_form_of_each_not_an_alias_of_one(tmp_path):
+    rows = ([("Bill Clinton", "PERSON")] * 10 + [("Hillary Clinton", "PERSON")] * 8 + [("Clinton", "PERSON")] * 60
+            + [("Mrs. Clinton", "PERSON")] * 4
+            + [("Chelsea Clinton", "PERSON")] + [("Joe Biden", "PERSON")] * 5 + [("Biden", "PERSON")] * 20)
+    sentences = pd.DataFrame({"article_id": "a", "sent_id": range(len(rows)), "start": 0,
+                              "text": [f"A sentence about {t}." for t, _ in rows], "voice": "narrator"})
+    mentions = pd.DataFrame([{"article_id": "a", "sent_id": k, "text": text, "ner_label": label, "actor": "",
+                              "actor_type": ""} for k, (text, label) in enumerate(rows)])
+    found = {a.name: a for a in starter.actors(mentions, sentences)}
+    assert "Clinton" not in found["Bill Clinton"].aliases and "Clinton" not in found["Hillary Clinton"].aliases
+    assert found["Bill Clinton"].short == {"Clinton": 60, "Mrs. Clinton": 4} == found["Hillary Clinton"].short
+    assert "Clinton" not in found["Chelsea Clinton"].short  # named once in full: no claim on the surname
+    assert found["Joe Biden"].aliases == {"Joe Biden": 5, "Biden": 20} and not found["Joe Biden"].short
+    made = starter.Starter("s", "test", 1, list(found.values()), pd.DataFrame(columns=["term"]),
+                           pd.DataFrame(columns=["term"]))
+    (tmp_path / "actors.yaml").write_text(starter._actors_yaml(made), encoding="utf-8")
+    nlp = spacy.blank("en")
+    matcher = actors.matcher(nlp, actors.table(tmp_path / "actors.yaml"))
+    doc = nlp("Hillary Clinton spoke first. Clinton said the race was close.")
+    found_in, _ = actors.matches(doc, matcher=matcher)
+    assert [m.actor for m in found_in] == ["Hillary Clinton", "Hillary Clinton"]  # the one named last
+
+
+def test_a_title_before_a_surname_is_no_second_person_and_a_name_seen_once_claims_nothing():
+    rows = ([("Mitt Romney", "PERSON")] * 10 + [("Mr. Romney", "PERSON")] * 16 + [("Romney", "PERSON")] * 40
+            + [("Joining Romney", "PERSON")])
+    sentences = pd.DataFrame({"article_id": "a", "sent_id": range(len(rows)), "start": 0,
+                              "text": [f"A sentence about {t}." for t, _ in rows], "voice": "narrator"})
+    mentions = pd.DataFrame([{"article_id": "a", "sent_id": k, "text": text, "ner_label": label, "actor": "",
+                              "actor_type": ""} for k, (text, label) in enumerate(rows)])
+    found = {a.name: a for a in starter.actors(mentions, sentences)}
+    assert found["Mitt Romney"].aliases == {"Mitt Romney": 10, "Mr. Romney": 16, "Romney": 40}  # named in full
+    assert not found["Mitt Romney"].short and "Mr. Romney" not in found
