@@ -8,6 +8,7 @@ says only what the run can support.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,9 +186,11 @@ def quoted_speakers(data_dir: Path, *, top: int = 3) -> list[Finding]:
 
 
 def key_terms(data_dir: Path, *, top: int = 3) -> list[Finding]:
-    """The strongest key term of each group (by G2), leaving out terms key only because of one article."""
+    """The strongest key term of each group (by G2), leaving out terms key only because of one article and a
+    group's own name (an outlet naming itself, "POLITICO" in Politico's articles: house style, not framing)."""
     keyness = tables.read("keyness", data_dir)
     over = keyness[(keyness["direction"] == "over") & ~keyness["single_article"]]
+    over = over[[not _own_name(term, group) for term, group in zip(over["term"], over["group"])]]
     best = over.sort_values(["g2", "term"], ascending=[False, True]).groupby("group", sort=True).head(1).head(top * 2)
     if best.empty:
         return []
@@ -196,6 +199,13 @@ def key_terms(data_dir: Path, *, top: int = 3) -> list[Finding]:
             "outlet is against all the others: above 3.8 the difference would arise by chance less than 1 time in "
             "20, above 10.8 less than 1 in 1,000. Terms key only because of one article are left out here.")
     return [Finding("key-terms", text, len(best), see="03_rhetoric.html#Keyness")]
+
+
+def _own_name(term: str, group: str) -> bool:
+    """True when every word of ``term`` is a word of the group's name ("hill" of The Hill), whatever the case."""
+    words = set(re.findall(r"\w+", str(group).lower()))
+    found = re.findall(r"\w+", str(term).lower())
+    return bool(found) and set(found) <= words
 
 
 def frames(data_dir: Path, *, top: int = 3) -> list[Finding]:

@@ -88,7 +88,7 @@ def load(name: str = "en_core_web_sm") -> Language:
     for candidate in (name, FALLBACKS.get(name)):
         if candidate and available(candidate):
             if candidate != name:
-                log.info("%s is not installed; using %s, its PyPI re-upload", name, candidate)
+                log.debug("%s is not installed; using %s, its PyPI re-upload", name, candidate)
             nlp = _with_paragraphs(spacy.load(candidate))
             workers.by_reference(nlp, load, name, state=_state)
             return nlp

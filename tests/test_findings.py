@@ -144,3 +144,17 @@ def test_the_seed_findings(seed_run):
     nato = found["family-asian_nato"]
     assert "0 in an outlet's own voice" in nato.text and nato.evidence["article_id"].nunique() == 5
     assert any(k.startswith("speaker-") for k in found) and any(k.startswith("techniques-") for k in found)
+
+
+def test_an_outlet_naming_itself_is_no_key_term_finding(tmp_path):
+    rows = [("Politico", "POLITICO", 189.8), ("Politico", "stooges", 20.5), ("The Hill", "hill", 50.0),
+            ("The Hill", "hell-bent", 12.0), ("Reuters", "Hill", 30.0)]
+    keyness = pd.DataFrame({"group_col": "outlet", "group": [g for g, _, _ in rows], "term": [t for _, t, _ in rows],
+                            "count_target": 10, "count_ref": 1, "df_target": 5, "df_ref": 1,
+                            "g2": [g2 for _, _, g2 in rows], "log_ratio": 2.0, "direction": "over",
+                            "single_article": False})
+    tables.write(keyness, "keyness", tmp_path)
+    [found] = findings.key_terms(tmp_path)
+    assert "Politico: “stooges”" in found.text and "The Hill: “hell-bent”" in found.text
+    assert "POLITICO" not in found.text and "The Hill: “hill”" not in found.text
+    assert "Reuters: “Hill”" in found.text  # another outlet's use of the word is a finding
