@@ -124,12 +124,13 @@ def now() -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
 
 
-def file_digest(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's content, or of a folder's files (relative names and contents, in sorted order);
-    ``"missing"`` when there is nothing there."""
+def file_digest(path: str | os.PathLike, *, leave_out: Path | None = None) -> str:
+    """SHA-256 of a file's content, or of a folder's files (relative names and contents, in sorted order; without
+    those under ``leave_out``); ``"missing"`` when there is nothing there."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and not (leave_out is not None and p.is_relative_to(leave_out)))
         return _digest_json({p.relative_to(path).as_posix(): file_digest(p) for p in files})
     try:
         state = path.stat()
@@ -159,9 +160,7 @@ def code_digest() -> str:
     ``framing new-story`` writes by default) are left out: they are inputs, in the fingerprint of the stages that
     read them (``profiles`` and ``profile_parts`` in pipeline.yaml), so pruning a profile's phrase families re-runs
     the rhetoric and charts stages, not every stage."""
-    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                   and not p.is_relative_to(PROFILES))
-    return _digest_json({p.relative_to(PACKAGE).as_posix(): file_digest(p) for p in files})
+    return file_digest(PACKAGE, leave_out=PROFILES)
 
 
 def folder() -> Path:

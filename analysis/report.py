@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import cache as caches, files, tables
+from analysis import cache as caches, files, findings, tables
 
 # nbformat, nbconvert and altair are imported where they are used: every stage kernel imports this module for
 # ``setup`` and ``table_html``, and those three cost it seconds (altair and nbformat import jsonschema).
@@ -353,8 +353,6 @@ def corpus_summary(data_dir: Path) -> str:
     dates = articles.loc[articles["date"] != "", "date"]
     span = f"dated {dates.min()} to {dates.max()}" if len(dates) else "no full dates"
     undated = (articles["date"] == "").sum()
-    from analysis import findings
-
     unnamed = findings.unnamed(articles)
     outlets = articles.loc[~unnamed, "outlet"].nunique()
     return (f"Corpus: {len(articles)} articles from {outlets} named outlets ({unnamed.sum()} with no named "
@@ -367,8 +365,6 @@ def unnamed_note(data_dir: Path) -> str:
         articles = tables.read("articles", data_dir)
     except (FileNotFoundError, KeyError):
         return ""
-    from analysis import findings
-
     n = int(findings.unnamed(articles).sum())
     if not n:
         return ""
@@ -462,8 +458,6 @@ def _footer(data_dir: Path, params: dict) -> str:
 def findings_html(data_dir: str | Path) -> tuple[str, str]:
     """The index's findings computed from the tables in ``data_dir``, as HTML: the list items and the appendix of
     the sentences behind them. The runner computes them while a last stage that writes no table runs."""
-    from analysis import findings
-
     found = findings.all_findings(Path(data_dir))
     return "".join(_finding_item(f) for f in found), _appendix(found)
 

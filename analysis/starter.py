@@ -308,7 +308,7 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
 def _display(members: set[str], forms: Counter) -> str:
     """An actor's name: its most frequent multi-word alias that is not a title and a surname ("Harry Reid" over
     "Senate Majority Leader Harry Reid", "Mr. Reid" and "Reid"), else its most frequent alias."""
-    multi = ([m for m in members if " " in m and not _titled(m, m.split()[-1])]
+    multi = ([m for m in members if " " in m and not _title_only(m, m.split()[-1])]
              or [m for m in members if " " in m] or list(members))
     return max(multi, key=lambda m: (forms[m], -len(m), m))
 
@@ -365,15 +365,15 @@ def _cluster(forms: Counter, kinds: dict, known: dict) -> tuple[dict[str, set[st
         groups[head] = set(members)
         owner.update({m: head for m in members})
     # a title before a surname ("Mr. Romney") after the full names of its length, so that it joins one ("Mitt Romney")
-    longest_first = sorted(forms, key=lambda f: (-len(f.split()), _titled(f, f.split()[-1]), -forms[f], f))
+    longest_first = sorted(forms, key=lambda f: (-len(f.split()), _title_only(f, f.split()[-1]), -forms[f], f))
     shared: dict[str, list[str]] = {}
     for form in longest_first:
         if form in owner:
             continue
         heads = [h for h in groups if _part_of(form, h, kinds)]
         uses = {h: sum(forms[m] for m in groups[h]) for h in heads}
-        surname = form.split()[-1] if _titled(form, form.split()[-1]) else form  # "Mrs. Clinton": "Clinton"
-        people = [h for h in heads if not form.isupper() and not _titled(h, surname)
+        surname = form.split()[-1] if _title_only(form, form.split()[-1]) else form  # "Mrs. Clinton": "Clinton"
+        people = [h for h in heads if not form.isupper() and not _title_only(h, surname)
                   and uses[h] >= max(2, SURNAME_SHARE * forms[form])]
         if len(people) > 1:
             shared[form] = sorted(people)
@@ -390,7 +390,7 @@ def _cluster(forms: Counter, kinds: dict, known: dict) -> tuple[dict[str, set[st
     return groups, shared
 
 
-def _titled(head: str, surname: str) -> bool:
+def _title_only(head: str, surname: str) -> bool:
     """True when ``head`` is only a title before ``surname`` ("Mr. Romney", "President Obama"): the same person as
     the full name, not another one who shares the surname."""
     before = head.split()[:-len(surname.split())]
@@ -399,7 +399,7 @@ def _titled(head: str, surname: str) -> bool:
 
 def _part_of(form: str, head: str, kinds: dict) -> bool:
     words, head_words = form.split(), head.split()
-    if len(words) > 1 and _titled(form, words[-1]) and not _titled(head, words[-1]):
+    if len(words) > 1 and _title_only(form, words[-1]) and not _title_only(head, words[-1]):
         words = words[-1:]  # "Mr. Romney" is part of "Mitt Romney" as "Romney" is
     if len(words) >= len(head_words):
         return False
