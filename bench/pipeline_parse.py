@@ -262,18 +262,8 @@ def _cells(path: Path, params: dict):
 
 
 def _children() -> float:
-    """CPU seconds of this process's worker processes: those that have ended, and the kept ones still running
-    (``analysis.workers`` keeps its workers from one stage to the next)."""
-    import psutil
-
-    t, running = os.times(), 0.0
-    for child in psutil.Process().children(recursive=True):
-        try:
-            times = child.cpu_times()
-            running += times.user + times.system
-        except psutil.Error:  # it ended meanwhile: os.times counts it once it is reaped
-            pass
-    return t.children_user + t.children_system + running
+    t = os.times()
+    return t.children_user + t.children_system
 
 
 def _cpu() -> float:
