@@ -302,7 +302,11 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
         for m in sorted(members, key=forms.get, reverse=True):
             actor.examples += [e for e in examples[m] if e not in actor.examples][:2 - len(actor.examples)]
         out.append(actor)
-    return sorted(out, key=lambda a: (-a.count, a.name))[:top]
+    ranked = sorted(out, key=lambda a: (-a.count, a.name))
+    # Everyone who shares a kept actor's surname is kept too: left out, their full name ("Bill Clinton") would be
+    # read as the short form's other owner ("Clinton": Hillary Clinton) named last.
+    sharing = {form for actor in ranked[:top] for form in actor.short if form in surnames}
+    return ranked[:top] + [actor for actor in ranked[top:] if sharing & set(actor.short)]
 
 
 def _display(members: set[str], forms: Counter) -> str:
@@ -364,15 +368,25 @@ def _cluster(forms: Counter, kinds: dict, known: dict) -> tuple[dict[str, set[st
         head = max(members, key=lambda f: (forms[f], len(f)))
         groups[head] = set(members)
         owner.update({m: head for m in members})
-    # a title before a surname ("Mr. Romney") after the full names of its length, so that it joins one ("Mitt Romney")
-    longest_first = sorted(forms, key=lambda f: (-len(f.split()), _title_only(f, f.split()[-1]), -forms[f], f))
+    # A title before a surname ("Mr. Romney") comes last and goes where its surname went: to the one person who
+    # bears it ("Mitt Romney"), or shared as the surname is.
+    titled = {f for f in forms if len(f.split()) > 1 and _title_only(f, f.split()[-1])}
+    longest_first = sorted(forms, key=lambda f: (f in titled, -len(f.split()), -forms[f], f))
     shared: dict[str, list[str]] = {}
     for form in longest_first:
         if form in owner:
             continue
+        surname = form.split()[-1]
+        if form in titled and (surname in owner or surname in shared):
+            if surname in shared:
+                shared[form] = shared[surname]
+            else:
+                groups[owner[surname]].add(form)
+                owner[form] = owner[surname]
+            continue
         heads = [h for h in groups if _part_of(form, h, kinds)]
         uses = {h: sum(forms[m] for m in groups[h]) for h in heads}
-        surname = form.split()[-1] if _title_only(form, form.split()[-1]) else form  # "Mrs. Clinton": "Clinton"
+        surname = surname if form in titled else form  # "Mrs. Clinton" whose "Clinton" was never seen alone
         people = [h for h in heads if not form.isupper() and not _title_only(h, surname)
                   and uses[h] >= max(2, SURNAME_SHARE * forms[form])]
         if len(people) > 1:

@@ -208,6 +208,8 @@ def test_a_surname_two_people_share_is_a_short_form_of_each_not_an_alias_of_one(
     assert "Clinton" not in found["Bill Clinton"].aliases and "Clinton" not in found["Hillary Clinton"].aliases
     assert found["Bill Clinton"].short == {"Clinton": 60, "Mrs. Clinton": 4} == found["Hillary Clinton"].short
     assert "Clinton" not in found["Chelsea Clinton"].short  # named once in full: no claim on the surname
+    kept = {a.name for a in starter.actors(mentions, sentences, top=2)}
+    assert kept == {"Joe Biden", "Bill Clinton", "Hillary Clinton"}  # who shares a kept actor's surname is kept
     assert found["Joe Biden"].aliases == {"Joe Biden": 5, "Biden": 20} and not found["Joe Biden"].short
     made = starter.Starter("s", "test", 1, list(found.values()), pd.DataFrame(columns=["term"]),
                            pd.DataFrame(columns=["term"]))
@@ -220,12 +222,13 @@ def test_a_surname_two_people_share_is_a_short_form_of_each_not_an_alias_of_one(
 
 
 def test_a_title_before_a_surname_is_no_second_person_and_a_name_seen_once_claims_nothing():
-    rows = ([("Mitt Romney", "PERSON")] * 10 + [("Mr. Romney", "PERSON")] * 16 + [("Romney", "PERSON")] * 40
-            + [("Joining Romney", "PERSON")])
+    rows = ([("Mitt Romney", "PERSON")] * 10 + [("Mr. Romney", "PERSON")] * 16 + [("Romney", "PERSON")] * 60
+            + [("Joining Romney", "PERSON")] + [("Ann Romney", "PERSON")] * 2)
     sentences = pd.DataFrame({"article_id": "a", "sent_id": range(len(rows)), "start": 0,
                               "text": [f"A sentence about {t}." for t, _ in rows], "voice": "narrator"})
     mentions = pd.DataFrame([{"article_id": "a", "sent_id": k, "text": text, "ner_label": label, "actor": "",
                               "actor_type": ""} for k, (text, label) in enumerate(rows)])
     found = {a.name: a for a in starter.actors(mentions, sentences)}
-    assert found["Mitt Romney"].aliases == {"Mitt Romney": 10, "Mr. Romney": 16, "Romney": 40}  # named in full
+    # "Mr. Romney" goes where "Romney" went (Ann Romney, named twice, has no claim on 60 uses of it)
+    assert found["Mitt Romney"].aliases == {"Mitt Romney": 10, "Mr. Romney": 16, "Romney": 60}
     assert not found["Mitt Romney"].short and "Mr. Romney" not in found
