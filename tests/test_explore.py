@@ -103,13 +103,17 @@ def test_the_free_term_in_jupyterlab(seed_run, tmp_path):
         box.wait_for(timeout=120_000)
         box.fill("Asia-style NATO")
         box.press("Enter")
+        # The first draw (no term) already lists the family lines, which match "Asia-style NATO" too, and Enter
+        # clears and redraws them: wait for the term's own draw (its query column) before reading anything.
+        page.wait_for_function("term => [...document.querySelectorAll('.widget-output table tbody tr')]"
+                               ".some(r => r.querySelector('td')?.textContent.trim() === term)",
+                               arg="Asia-style NATO", timeout=60_000)
         table = page.locator(".widget-output table", has_text="Asia-style NATO")
-        table.wait_for(timeout=60_000)
         assert "direct_quote" in table.inner_text()
-        page.wait_for_function("document.querySelectorAll('.widget-output .vega-embed svg').length >= 2"
-                               " && document.querySelectorAll('.widget-output .vega-actions a').length >= 2",
-                               timeout=60_000)  # both charts drawn, with their action menus
-        actions = [a.text_content() for a in page.locator(".widget-output .vega-actions a").all()]
+        actions = page.wait_for_function(  # both charts drawn, with their action menus, read in the same moment
+            "() => { const a = [...document.querySelectorAll('.widget-output .vega-actions a')]"
+            ".map(a => a.textContent); return document.querySelectorAll('.widget-output .vega-embed svg').length >= 2 && a.length >= 2 && a; }",
+            timeout=60_000).json_value()
         assert "Save as SVG" in actions  # the chart menu is there ...
         assert not [a for a in actions if "Editor" in a or "View" in a]  # ... without the editor or the source
         box.fill("zebra crossing")
