@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # A word: an acronym with dots (U.S.), or letters with inner apostrophes and hyphens (muscle-flexing, don't).
 _WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z'’]*(?:[-‐‑][A-Za-z]+)*")
+MIN_SCARE = 2  # scare-quoted uses that make a term without an evaluative word a candidate
+
 # Words that may sit inside a phrase but never open or close one ("act *of* aggression").
 _GLUE = frozenset("of the a an to in on for and or with by as at from".split())
 
@@ -87,7 +89,7 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
     ``mentions`` its mentions (article_id, sent_id, actor) for the actor evidence; occurrences inside ``hits``
     spans and words of single-word ``lexicon`` variants are left out (the lexicon already has them). A term is
     proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative (``strength`` >=
-    ``min_strength``, or scare-quoted at least twice) and, for single words, is key against general English
+    ``min_strength``, or scare-quoted ``MIN_SCARE`` times) and, for single words, is key against general English
     (G2 >= ``min_g2``, TextBlob's word counts of Norvig's big.txt); a phrase's keyness is its rarest word's.
 
     Columns: term, count, n_articles, strength, polarity, subjectivity, scare_quote_rate (share of uses in scare
@@ -107,7 +109,7 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
         if ev.count < min_count or len(ev.articles) < min_articles:
             continue
         power, scare = strength(term), ev.scare / ev.count
-        if power < min_strength and ev.scare < 2:
+        if power < min_strength and ev.scare < MIN_SCARE:
             continue
         key = _keyness(term, words, n_tokens, reference, n_general)
         if key < min_g2:
@@ -243,14 +245,15 @@ def _content(word: str) -> bool:
 
 def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_words: int, min_strength: float):
     """Evidence per candidate term, the word counts and token count of the corpus, and the share of its sentences
-    naming an actor. Only terms with an evaluative word, or scare-quoted somewhere, are followed (a second pass
-    counts every use of the latter): following every n-gram of a large corpus would not fit in memory."""
+    naming an actor. Only terms with an evaluative word, or scare-quoted ``MIN_SCARE`` times, are followed (a
+    second pass counts every use of the latter): following every n-gram of a large corpus would not fit in
+    memory."""
     covered, names = _spans(hits), _spans(mentions)
     with_actor = set()
     if mentions is not None and len(mentions):
         named = mentions[mentions["actor"].fillna("") != ""] if "actor" in mentions else mentions
         with_actor = set(zip(named["article_id"].astype(str), named["sent_id"]))
-    words, evidence, scared = Counter(), defaultdict(_Evidence), set()
+    words, evidence, scared = Counter(), defaultdict(_Evidence), Counter()
     grams = _Grams()
     strong: dict[str, bool] = {}  # word -> evaluative (``_evaluative`` of a term: any of its words)
     n_sents = n_actor = 0
@@ -265,7 +268,10 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
             if _strong(term, strong, min_strength):
                 _record(evidence[term], aid, text, kind(), sent_voice, actor)
             elif kind() == "scare_quote":
-                scared.add(term)
+                scared[term] += 1
+    # Only a term scare-quoted MIN_SCARE times can be proposed without an evaluative word: the second pass
+    # follows those alone (any term scare-quoted once were tens of thousands, and most sentences' words).
+    scared = {term for term, n in scared.items() if n >= MIN_SCARE}
     if scared:
         firsts = {term.split(" ")[0] for term in scared}
         for aid, base, text, sent_id, sent_voice in _rows(sentences):
@@ -372,8 +378,14 @@ def _keyness(term: str, words: Counter, n_tokens: int, reference: Counter, n_gen
 def _without_nested(df: pd.DataFrame) -> pd.DataFrame:
     """Drop a phrase that only ever occurs inside a longer proposed phrase (same count), keeping the longer one."""
     counts = dict(zip(df["term"], df["count"]))
-    drop = {t for t in counts for longer in counts if longer != t and f" {t} " in f" {longer} "
-            and counts[longer] == counts[t]}
+    drop = set()
+    for longer, count in counts.items():  # its shorter runs of words, not every other term: linear, not quadratic
+        words = longer.split(" ")
+        for i in range(len(words)):
+            for j in range(i + 1, len(words) + 1 - (i == 0)):
+                part = " ".join(words[i:j])
+                if counts.get(part) == count:
+                    drop.add(part)
     return df[~df["term"].isin(drop)]
 
 

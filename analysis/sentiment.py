@@ -318,8 +318,9 @@ def toward(sentence: Span | Doc | str, start: int, end: int, *, nlp: Language | 
 
         sentence = (nlp or models.load())(sentence)
     span = sentence[:] if isinstance(sentence, Doc) else sentence
-    if not 0 <= start < end <= len(span.text):
-        raise ValueError(f"target {start}:{end} is not inside the sentence (0:{len(span.text)})")
+    length = span.end_char - span.start_char  # len(span.text), which joins every token in Python
+    if not 0 <= start < end <= length:
+        raise ValueError(f"target {start}:{end} is not inside the sentence (0:{length})")
     model = model or target_model()
     logits = list(model.intercept)
     weighed = []
@@ -394,69 +395,105 @@ def features(span: Span, start: int, end: int) -> list[tuple[str, float, str]]:
             break
     head = anchor.head if anchor.head.i != anchor.i else anchor
     role = "agent" if anchor.dep_ in _AGENT_DEPS else "patient" if anchor.dep_ in _PATIENT_DEPS else "other"
-    sent = score(span.text)
+    words = _words(doc)
+    sent = score(words.doc_text[span.start_char:span.end_char])  # span.text, without building every token
     out: list[tuple[str, float, str]] = [("s:vader", sent.vader_compound, ""), ("s:tb", sent.tb_polarity, "")]
-    valence = {}
 
-    def word(token) -> tuple[str, float]:
-        if token.i not in valence:
-            negated = _negated(token)
-            v = _valence(token)
-            valence[token.i] = (("not_" if negated else "") + token.lemma_.lower(), -v if negated else v)
-        return valence[token.i]
-
-    def add(prefix: str, token, lexicon: str = "") -> None:
-        key, v = word(token)
-        out.append((prefix + key, 1.0, token.text))
+    def add(prefix: str, i: int, lexicon: str = "") -> None:
+        key, v = words.word(i)
+        out.append((prefix + key, 1.0, words.text[i]))
         if lexicon and v:  # one term per word of the sum, so the sum's weight is credited to its words
-            out.append((lexicon + (":neg" if v < 0 else ":pos"), v, token.text))
+            out.append((lexicon + (":neg" if v < 0 else ":pos"), v, words.text[i]))
 
-    for token in span:
-        if token.i in inside or not _content(token):
+    content = words.content
+    for i in range(span.start, span.end):
+        if i in inside or not content[i]:
             continue
-        add("b:", token, "x:sent")
-        if target.start - WINDOW <= token.i < target.start:
-            add("wl:", token, "x:win")
-        elif target.end <= token.i < target.end + WINDOW:
-            add("wr:", token, "x:win")
-    out += _bigrams(doc[max(target.start - WINDOW, span.start):min(target.end + WINDOW, span.end)], target)
+        add("b:", i, "x:sent")
+        if target.start - WINDOW <= i < target.start:
+            add("wl:", i, "x:win")
+        elif target.end <= i < target.end + WINDOW:
+            add("wr:", i, "x:win")
+    out += _bigrams(words, range(max(target.start - WINDOW, span.start), min(target.end + WINDOW, span.end)), inside)
     out.append(("d:" + anchor.dep_, 1.0, ""))
     if head is not anchor:
-        key, v = word(head)
+        key, v = words.word(head.i)
         out += [("h:" + key, 1.0, head.text), ("h:" + anchor.dep_ + ":" + key, 1.0, head.text),
                 ("x:head", v, head.text), ("x:head:" + role, v, head.text)]
         for token in list(head.ancestors)[:4]:
-            add("p:", token, "x:path")
+            add("p:", token.i, "x:path")
         for child in head.children:
             if child.i != anchor.i and child.i not in inside and not child.is_punct:
-                out.append(("c:" + child.dep_ + ":" + word(child)[0], 1.0, child.text))
+                out.append(("c:" + child.dep_ + ":" + words.word(child.i)[0], 1.0, child.text))
     for token in anchor.subtree:
-        if token.i not in inside and _content(token) and abs(token.i - anchor.i) <= 12:
-            add("m:", token, "x:mod")
+        if token.i not in inside and content[token.i] and abs(token.i - anchor.i) <= 12:
+            add("m:", token.i, "x:mod")
     clause = sorted(_clause(anchor), key=lambda t: t.i)
     for token in clause:
-        if token.i not in inside and _content(token):
-            add("k:", token, "x:clause")
-    vader = analyzers()[1]
-    local = doc[max(target.start - 2 * WINDOW, span.start):min(target.end + 2 * WINDOW, span.end)].text
-    out += [("s:clause", vader.polarity_scores(" ".join(t.text for t in clause))["compound"], ""),
-            ("s:window", vader.polarity_scores(local)["compound"], "")]
+        if token.i not in inside and content[token.i]:
+            add("k:", token.i, "x:clause")
+    local = doc[max(target.start - 2 * WINDOW, span.start):min(target.end + 2 * WINDOW, span.end)]
+    local = words.doc_text[local.start_char:local.end_char]
+    out += [("s:clause", _compound(" ".join(words.text[t.i] for t in clause)), ""),
+            ("s:window", _compound(local), "")]
     return out
 
 
-def _bigrams(window: Span, target: Span) -> list[tuple[str, float, str]]:
-    """``g:`` lemma bigrams of ``window`` with the target as one token ``<T>`` (stop words kept, punctuation
-    dropped): "praise <T>", "<T> be", "accuse <T>"."""
-    words, cues = [], []
-    for token in window:
-        if target.start <= token.i < target.end:
-            if not words or words[-1] != "<T>":
-                words.append("<T>")
+@lru_cache(maxsize=1 << 12)
+def _compound(text: str) -> float:
+    """VADER's compound score of ``text``; cached, as two mentions of one clause score the same clause."""
+    return analyzers()[1].polarity_scores(text)["compound"]
+
+
+class _Words:
+    """What ``features`` reads of each token of one doc (form, lemma, content word or not, and the negation-aware
+    lemma and valence of ``word``), read once per doc: every mention of an article looks at its whole sentence,
+    and building spaCy ``Token`` objects for each of them was most of the target sentiment's cost."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.doc_text = doc.text  # Doc.text joins every token: once per doc
+        self.tokens = list(doc)
+        self.text = [t.text for t in self.tokens]
+        self.lemma = [t.lemma_.lower() for t in self.tokens]
+        self.skip = [t.is_punct or t.is_space for t in self.tokens]
+        self.content = [_content(t) for t in self.tokens]
+        self._word: dict[int, tuple[str, float]] = {}
+
+    def word(self, i: int) -> tuple[str, float]:
+        """Token ``i``'s lemma, prefixed ``not_`` when negated, and its valence, reversed when negated."""
+        found = self._word.get(i)
+        if found is None:
+            token = self.tokens[i]
+            negated, v = _negated(token), _valence(token)
+            found = self._word[i] = (("not_" if negated else "") + self.lemma[i], -v if negated else v)
+        return found
+
+
+_LAST: list[_Words] = []
+
+
+def _words(doc: Doc) -> _Words:
+    """The ``_Words`` of ``doc``, kept for the last doc only: the tagging stage scores one article's mentions
+    one after another, so one entry serves them all and no parse outlives the next article."""
+    if not _LAST or _LAST[0].doc is not doc:
+        _LAST[:] = [_Words(doc)]
+    return _LAST[0]
+
+
+def _bigrams(words: _Words, window: range, inside: range) -> list[tuple[str, float, str]]:
+    """``g:`` lemma bigrams of the tokens ``window`` with the target (``inside``) as one token ``<T>`` (stop words
+    kept, punctuation dropped): "praise <T>", "<T> be", "accuse <T>"."""
+    seq, cues = [], []
+    for i in window:
+        if i in inside:
+            if not seq or seq[-1] != "<T>":
+                seq.append("<T>")
                 cues.append("")
-        elif not (token.is_punct or token.is_space):
-            words.append(token.lemma_.lower())
-            cues.append(token.text)
-    return [("g:" + words[i] + " " + words[i + 1], 1.0, cues[i] or cues[i + 1]) for i in range(len(words) - 1)]
+        elif not words.skip[i]:
+            seq.append(words.lemma[i])
+            cues.append(words.text[i])
+    return [("g:" + seq[i] + " " + seq[i + 1], 1.0, cues[i] or cues[i + 1]) for i in range(len(seq) - 1)]
 
 
 def _clause(anchor) -> list:

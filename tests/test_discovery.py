@@ -152,3 +152,11 @@ def test_a_name_with_glue_words_inside_a_mention_is_no_candidate():
     named = set(discovery.candidates(corpus(texts, list("abcdefgh")), mentions=mentions, min_count=3, min_g2=0,
                                      min_strength=0.1)["term"])
     assert "ministry of truth" in without and "ministry of truth" not in named
+
+
+def test_a_phrase_only_inside_a_longer_one_is_dropped_and_no_other():
+    df = pd.DataFrame({"term": ["puppet regime", "puppet", "regime", "war of aggression", "war", "aggression",
+                                "of aggression"], "count": [4, 4, 9, 3, 3, 7, 3]})
+    kept = discovery._without_nested(df)["term"].tolist()
+    # "puppet" and "war" never occur outside their longer phrase (same count); "regime" and "aggression" do.
+    assert kept == ["puppet regime", "regime", "war of aggression", "aggression"]
