@@ -432,17 +432,11 @@ def features(span: Span, start: int, end: int) -> list[tuple[str, float, str]]:
     for token in clause:
         if token.i not in inside and content[token.i]:
             add("k:", token.i, "x:clause")
-    local = doc[max(target.start - 2 * WINDOW, span.start):min(target.end + 2 * WINDOW, span.end)]
-    local = words.doc_text[local.start_char:local.end_char]
-    out += [("s:clause", _compound(" ".join(words.text[t.i] for t in clause)), ""),
-            ("s:window", _compound(local), "")]
+    vader = analyzers()[1]
+    near = doc[max(target.start - 2 * WINDOW, span.start):min(target.end + 2 * WINDOW, span.end)]
+    out += [("s:clause", vader.polarity_scores(" ".join(words.text[t.i] for t in clause))["compound"], ""),
+            ("s:window", vader.polarity_scores(words.doc_text[near.start_char:near.end_char])["compound"], "")]
     return out
-
-
-@lru_cache(maxsize=1 << 12)
-def _compound(text: str) -> float:
-    """VADER's compound score of ``text``; cached, as two mentions of one clause score the same clause."""
-    return analyzers()[1].polarity_scores(text)["compound"]
 
 
 class _Words:
