@@ -241,10 +241,22 @@ def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tupl
             chosen.append((s, e, kind, name))
     chosen.sort()
     last: dict[str, str] = {}  # short form -> the actor it last stood for in this article
+    named = {s for s, _, kind, name in chosen if kind == "alias" and matcher.table.actors[name].type == "person"}
+    titled: dict[int, int] = {}  # start of a name -> start of the title or given name written before it
     out: list[_Match] = []
     for s, e, kind, name in chosen:
         if kind == "alias":
             actor = name
+            if s in titled:  # "President Donald Trump" is one mention of Trump
+                s = titled.pop(s)
+                taken[s:e] = b"\x01" * (e - s)
+        elif kind == "short" and _before_name(doc, e, named, matcher.table.short[name], matcher.table):
+            # "President Donald Trump", "Kim Yong Chol": a title or surname written before a name belongs to that
+            # name; read as a short form it would name whoever held the title last (Joe Biden, Kim Jong Un)
+            taken[s:e] = b"\x00" * (e - s)
+            if e in named:
+                titled[e] = s
+            continue
         elif kind == "short":
             actor = last.get(name, "")
             if not actor:
@@ -261,6 +273,15 @@ def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tupl
         out.sort(key=lambda m: m.start)
         out = _merge_glosses(doc.text if text is None else text, out)
     return out, taken
+
+
+def _before_name(doc: Doc, end: int, named: set[int], actors: Sequence[str], table: Table) -> bool:
+    """A person's short form ending at token ``end`` stands right before a person's name: a person's alias starts
+    there, or a PERSON entity goes on there ("President Vladimir Putin"; ``resolve``'s docs have no entities). Not a
+    date or place ("the president Tuesday signed", "the president in Seoul")."""
+    if end >= len(doc) or any(table.actors[a].type != "person" for a in actors):
+        return False
+    return end in named or doc[end].ent_type_ == "PERSON"
 
 
 def _titled_apart(doc: Doc, found: list[_Match], table: Table, taken: bytearray) -> list[_Match]:

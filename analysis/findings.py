@@ -190,7 +190,8 @@ def key_terms(data_dir: Path, *, top: int = 3) -> list[Finding]:
     group's own name (an outlet naming itself, "POLITICO" in Politico's articles: house style, not framing)."""
     keyness = tables.read("keyness", data_dir)
     over = keyness[(keyness["direction"] == "over") & ~keyness["single_article"]]
-    over = over[[not _own_name(term, group) for term, group in zip(over["term"], over["group"])]]
+    # .loc: a list mask that is empty would select no columns with [], and the sort below would fail on "g2"
+    over = over.loc[[not _own_name(term, group) for term, group in zip(over["term"], over["group"])]]
     best = over.sort_values(["g2", "term"], ascending=[False, True]).groupby("group", sort=True).head(1).head(top * 2)
     if best.empty:
         return []

@@ -105,6 +105,29 @@ def test_a_shared_surname_names_the_person_last_named_in_full(mentions_of):
         ("Kim Hyo-myung", "Kim Hyo-myung"), ("Kim", "Kim Hyo-myung"), ("the president", "Donald Trump")]
 
 
+def test_a_title_before_a_name_belongs_to_that_name(nlp, tmp_path):
+    # A starter profile lists the bare title "president" as every president's short form; written before a name
+    # it is that name's title, not a mention of whoever held the title last (a new user's election corpus had
+    # "President Donald Trump" counted once for Joe Biden and once for Trump).
+    path = tmp_path / "actors.yaml"
+    path.write_text("actors:\n" + "".join(
+        f"  {name}:\n    type: person\n    aliases: [{name}]\n    short: [president]\n"
+        for name in ("Joe Biden", "Donald Trump")), encoding="utf-8")
+    own = actors.matcher(nlp, actors.table(path))
+    rows = actors.mentions(nlp("Joe Biden spoke in Ohio. President Donald Trump answered him, and Vice President "
+                               "Joe Biden replied. Russian President Vladimir Putin stayed silent. The president "
+                               "then left."), matcher=own)
+    assert [(r["text"], r["actor"]) for r in rows if r["ner_label"] != "GPE"] == [
+        ("Joe Biden", "Joe Biden"), ("President Donald Trump", "Donald Trump"), ("President Joe Biden", "Joe Biden"),
+        ("Russian", ""), ("Vladimir Putin", ""), ("president", "Joe Biden")]
+
+
+def test_a_shared_surname_before_an_unknown_name_is_that_name(mentions_of):
+    rows = mentions_of("Kim Jong Un met Donald Trump. Later Kim Yong Chol, a top aide, spoke, and Kim smiled.")
+    assert _actors(rows) == [("Kim Jong Un", "Kim Jong Un"), ("Donald Trump", "Donald Trump"),
+                             ("Kim Yong Chol", ""), ("Kim", "Kim Jong Un")]
+
+
 def test_bodies_carry_their_state(mentions_of, seed_texts):
     rows = mentions_of(seed_texts[SEED_000])
     kcna = [r for r in rows if r["actor"] == "KCNA"]

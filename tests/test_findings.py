@@ -158,3 +158,14 @@ def test_an_outlet_naming_itself_is_no_key_term_finding(tmp_path):
     assert "Politico: “stooges”" in found.text and "The Hill: “hell-bent”" in found.text
     assert "POLITICO" not in found.text and "The Hill: “hill”" not in found.text
     assert "Reuters: “Hill”" in found.text  # another outlet's use of the word is a finding
+
+
+def test_no_key_term_but_from_one_article_is_no_finding_and_no_error(tmp_path, caplog):
+    keyness = pd.DataFrame({"group_col": "outlet", "group": ["Politico", "Reuters"], "term": ["stooges", "pact"],
+                            "count_target": 3, "count_ref": 0, "df_target": 1, "df_ref": 0, "g2": [12.0, 9.0],
+                            "log_ratio": 2.0, "direction": ["over", "under"], "single_article": [True, False]})
+    tables.write(keyness, "keyness", tmp_path)
+    assert findings.key_terms(tmp_path) == []
+    with caplog.at_level("INFO", logger="analysis.findings"):
+        findings.all_findings(tmp_path)
+    assert "key_terms" not in caplog.text
