@@ -31,7 +31,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from analysis import tables
+from analysis import parses, tables
 from analysis.quotes import sexes as text_sexes
 from analysis.quotes import speaker_words
 
@@ -347,7 +347,7 @@ def mentions(doc: Doc, *, matcher: ActorMatcher, table: Table | None = None, art
     to the matcher's own table.
     """
     table = table or matcher.table
-    text = doc.text
+    text = parses.text(doc)
     found, taken = matches(doc, matcher=matcher, text=text)
     for ent in doc.ents:
         if ent.label_ not in NER_LABELS or any(taken[ent.start:ent.end]):

@@ -212,12 +212,13 @@ class _Grams:
         return out
 
     def of(self, found: list[tuple[str, int, int]], text: str, *, longest: int, shortest: int = 1,
-           firsts: set[str] | None = None) -> Iterator[tuple[str, int, int]]:
+           firsts: set[str] | None = None, starts: Iterable[int] | None = None) -> Iterator[tuple[str, int, int]]:
         """``(term, start, end)`` of every n-gram of ``found`` (``_words`` of ``text``) that can be a term,
         ``shortest`` to ``longest`` words, by first word, then by length; with ``firsts`` only those whose first
-        word is one of them."""
+        word is one of them, with ``starts`` only those opening at these indices of ``found``."""
         kinds = [self._kind(w) for w, _, _ in found]
-        for i, (first, start, _) in enumerate(found):
+        for i in (range(len(found)) if starts is None else sorted(starts)):
+            first, start, _ = found[i]
             if kinds[i] != 2 or (firsts is not None and first not in firsts):
                 continue
             words = [first]
@@ -263,8 +264,10 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
         n_sents += 1
         actor = (aid, sent_id) in with_actor
         n_actor += actor
+        marks = voice.quoted_segments(text) if any(ch in text for ch in voice.MARK_CHARS) else []
         for term, kind in _uses(found, text, grams=grams, max_words=max_words, known=known,
-                                spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base):
+                                spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base, marks=marks,
+                                starts=_openings(found, marks, strong, min_strength, max_words)):
             if _strong(term, strong, min_strength):
                 _record(evidence[term], aid, text, kind(), sent_voice, actor)
             elif kind() == "scare_quote":
@@ -283,6 +286,21 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
     return evidence, words, (n_actor / n_sents if n_sents else 0.0)
 
 
+def _openings(found: list, marks: list[tuple[int, int]], strong: dict[str, bool], min_strength: float,
+              max_words: int) -> set[int]:
+    """Indices of the words of a sentence (``found``) that an n-gram the first pass records can open at: up to
+    ``max_words - 1`` words before an evaluative word (the term must hold one), or inside quote marks (a scare
+    quote). The others' n-grams can be neither, and were most of the pass's time; a sentence with no evaluative
+    word and no quote mark has none."""
+    out: set[int] = set()
+    for k, (w, s, _) in enumerate(found):
+        if _strong(w, strong, min_strength):
+            out.update(range(max(0, k - max_words + 1), k + 1))
+        elif marks and any(o < s < c for o, c in marks):
+            out.add(k)
+    return out
+
+
 def _strong(term: str, strong: dict[str, bool], min_strength: float) -> bool:
     """Whether any word of ``term`` is evaluative (``_word_strength`` >= ``min_strength``), each word's answer
     kept in ``strong``."""
@@ -296,14 +314,15 @@ def _strong(term: str, strong: dict[str, bool], min_strength: float) -> bool:
 
 
 def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[str], spans: _Spans,
-          names: _Spans, base: int, firsts: set[str] | None = None):
+          names: _Spans, base: int, firsts: set[str] | None = None, starts: set[int] | None = None,
+          marks: list | None = None):
     """(term, its voice from the marks) of every candidate n-gram of one sentence (with ``firsts``: only those
     opening with one of these words), but none inside a lexicon hit (``spans``) and none that is part of a name
     (capitalised but for glue words, inside a mention in ``names``: "United States", "Supreme Court" are no
-    loaded terms; a lower-case "regime" inside the alias "Pyongyang regime" still is). The voice is a function,
-    called when wanted: most n-grams are never looked at, and a sentence without quote marks needs no pairing of
-    marks."""
-    marks: list | None = None
+    loaded terms; a lower-case "regime" inside the alias "Pyongyang regime" still is). ``starts`` limits them to
+    n-grams opening at these word indices (``_Grams.of``); ``marks`` are the sentence's ``voice.quoted_segments``
+    when the caller has them. The voice is a function, called when wanted: most n-grams are never looked at, and
+    a sentence without quote marks needs no pairing of marks."""
     by_pair: dict = {}
 
     def voice_of(s: int, e: int) -> str:
@@ -312,7 +331,7 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
             marks = voice.quoted_segments(text) if any(ch in text for ch in voice.MARK_CHARS) else []
         return _marked(text, s, e, marks, by_pair) if marks else "narrator"
 
-    for term, s, e in grams.of(found, text, longest=max_words, firsts=firsts):
+    for term, s, e in grams.of(found, text, longest=max_words, firsts=firsts, starts=starts):
         if " " not in term and (term.lower() in known or _singular(term.lower()) in known):
             continue
         if spans.overlaps(base + s, base + e):

@@ -38,7 +38,7 @@ from spacy.strings import get_string_id
 from spacy.symbols import NOUN, VERB
 from spacy.tokens import Doc, Token
 
-from analysis import tables
+from analysis import parses, tables
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ class _Ctx:
 def _context(doc: Doc, cues: _Cues) -> _Ctx:
     arr = doc.to_array([IDX, LENGTH, LEMMA, POS]).astype(np.uint64)
     starts = arr[:, 0].astype(np.int64)
-    text = doc.text  # a property that joins every token: read it once
+    text = parses.text(doc)
     ctx = _Ctx(doc, text, starts, starts + arr[:, 1].astype(np.int64), arr[:, 2],
                np.fromiter((s.start for s in doc.sents), dtype=np.int64), _paragraphs(text),
                np.zeros(len(doc), dtype=bool))
@@ -1161,7 +1161,7 @@ def sexes(doc: Doc) -> dict[str, str]:
     """The sex the text of a parsed ``doc`` gives each named person: ``{"hale": "male", "mrs hale": "female"}``, keyed
     by the lower-cased last word of the name after its courtesy title if it has one (see ``_sexes`` for the votes).
     Used by the actor stage to tell "Mrs. Hale" from a Senator Hale the text calls "he"."""
-    text = doc.text
+    text = parses.text(doc)
     ctx = _Ctx(doc, text, np.array([t.idx for t in doc], dtype=np.int64),
                np.array([t.idx + len(t) for t in doc], dtype=np.int64), np.zeros(len(doc), dtype=np.uint64),
                np.fromiter((s.start for s in doc.sents), dtype=np.int64), _paragraphs(text),
@@ -1449,7 +1449,7 @@ def sentence_voice(doc: Doc, quotes: list[Quote], *, spans: list[tuple[int, int]
     inside it is that speaker's paraphrase (``voice.classify`` decides by the quotes table, not by this column).
     ``bench/validate_attribution.py`` scores the column against PolNeAR.
     """
-    text = doc.text  # a property that joins every token: read it once
+    text = parses.text(doc)
     chosen = _pieces(doc, text) if spans is None else list(spans)
     marks = sorted((q.start, q.end, k) for k, q in enumerate(quotes))
     return [_voice(text, k, start, end, near, quotes) for k, (start, end), near in zip(
@@ -1478,7 +1478,7 @@ _PIECE = re.compile(r"\S(?:[^\n]*\S)?")
 def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     """Character spans of ``doc.sents`` split at line breaks (a headline the parser ran into the lede is its own
     sentence) and trimmed of whitespace; blank pieces are dropped."""
-    return _pieces(doc, doc.text)
+    return _pieces(doc, parses.text(doc))
 
 
 def _pieces(doc: Doc, text: str) -> list[tuple[int, int]]:

@@ -472,9 +472,10 @@ def _sentence_bounds(span: Span) -> tuple[int, int]:
     if doc.has_annotation("SENT_START"):
         sent = span.sent
         return sent.start_char, sent.end_char
-    lo = doc.text.rfind("\n", 0, span.start_char) + 1
-    hi = doc.text.find("\n", span.end_char)
-    return lo, hi if hi >= 0 else len(doc.text)
+    text = parses.text(doc)
+    lo = text.rfind("\n", 0, span.start_char) + 1
+    hi = text.find("\n", span.end_char)
+    return lo, hi if hi >= 0 else len(text)
 
 
 

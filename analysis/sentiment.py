@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import re
+import string
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 from importlib import resources
@@ -30,10 +31,13 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from analysis import parses
+
 log = logging.getLogger(__name__)
 
 MEASURES = ("tb_polarity", "tb_subjectivity", "vader_compound")
 _WORD = re.compile(r"[\w'’-]+")
+_PUNCTUATION = string.punctuation
 
 
 class Score(NamedTuple):
@@ -69,9 +73,40 @@ def _linear_vader():
     ``BUT_EXACT_WORDS`` words; above, it scales each score by its position before or after the first "but" (what
     the published check means to do: it finds each score by value, so equal scores can be scaled twice).
     """
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentiText, SentimentIntensityAnalyzer
 
     class LinearVader(SentimentIntensityAnalyzer):
+        def __init__(self):
+            super().__init__()
+            self.emoji_chars = frozenset(self.emojis)  # VADER looks emojis up one character at a time
+            self.words = frozenset(self.lexicon)
+
+        def compound(self, text: str) -> float:
+            """``polarity_scores(text)["compound"]``, 0.0 at once when no word of ``text``, with or without its
+            punctuation, is in the lexicon (every word's valence is then 0, and so is the sum VADER normalises):
+            most of a mention's clauses and windows, scored for every mention."""
+            if self.emoji_chars.isdisjoint(text) and not any(
+                    w.lower() in self.words or w.strip(_PUNCTUATION).lower() in self.words for w in text.split()):
+                return 0.0
+            return self.polarity_scores(text)["compound"]
+
+        def polarity_scores(self, text):
+            if not self.emoji_chars.isdisjoint(text):
+                return super().polarity_scores(text)
+            # The published method less its emoji pass, which copies the text one character at a time in Python
+            # and, without an emoji, leaves it as text.strip().
+            text = text.strip()
+            sentitext = SentiText(text)
+            sentiments = []
+            words = sentitext.words_and_emoticons
+            for i, item in enumerate(words):
+                if item.lower() in BOOSTER_DICT or (i < len(words) - 1 and item.lower() == "kind"
+                                                     and words[i + 1].lower() == "of"):
+                    sentiments.append(0)
+                    continue
+                sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+            return self.score_valence(self._but_check(words, sentiments), text)
+
         @staticmethod
         def _negation_check(valence, words, start_i, i):
             if i < 3:  # VADER reads words[i - 3] even then, wrapping to the sentence's end: keep that
@@ -112,7 +147,7 @@ def score(text: str) -> Score:
     text = _expand_contractions(text)
     result = pattern_lexicon(text)
     assessed = tuple((" ".join(words), float(p), float(s)) for words, p, s, _ in result.assessments)
-    return Score(float(result[0]), float(result[1]), float(vader.polarity_scores(text)["compound"]), assessed)
+    return Score(float(result[0]), float(result[1]), float(vader.compound(text)), assessed)
 
 
 def vader_words(text: str) -> list[tuple[str, float]]:
@@ -434,8 +469,8 @@ def features(span: Span, start: int, end: int) -> list[tuple[str, float, str]]:
             add("k:", token.i, "x:clause")
     vader = analyzers()[1]
     near = doc[max(target.start - 2 * WINDOW, span.start):min(target.end + 2 * WINDOW, span.end)]
-    out += [("s:clause", vader.polarity_scores(" ".join(words.text[t.i] for t in clause))["compound"], ""),
-            ("s:window", vader.polarity_scores(words.doc_text[near.start_char:near.end_char])["compound"], "")]
+    out += [("s:clause", vader.compound(" ".join(words.text[t.i] for t in clause)), ""),
+            ("s:window", vader.compound(words.doc_text[near.start_char:near.end_char]), "")]
     return out
 
 
@@ -446,7 +481,7 @@ class _Words:
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.doc_text = doc.text  # Doc.text joins every token: once per doc
+        self.doc_text = parses.text(doc)
         self.tokens = list(doc)
         self.text = [t.text for t in self.tokens]
         self.lemma = [t.lemma_.lower() for t in self.tokens]

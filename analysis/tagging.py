@@ -283,7 +283,7 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     """Character spans of ``doc``'s sentences, split at line breaks (a headline or a one-line paragraph is its own
     sentence even when the parser ran it into the next) and trimmed of surrounding whitespace; blank pieces are
     dropped. The same segmentation as ``quotes.sentence_spans``, computed with one ``doc.text``."""
-    text = doc.text
+    text = parses.text(doc)
     return [m.span() for sent in doc.sents for m in _PIECE.finditer(text, sent.start_char, sent.end_char)]
 
 
@@ -369,7 +369,7 @@ class _Tagger:
             columns.truncate(rows)
 
     def add(self, doc: Doc, article_id: str, title: str) -> None:
-        text = doc.text
+        text = parses.text(doc)
         spans = sentence_spans(doc)
         if not spans:
             return

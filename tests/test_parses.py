@@ -193,3 +193,9 @@ def test_rhetoric_processes_give_the_same_tables(articles, nlp, lexicon, tagged_
     assert_same(two, fresh)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
+
+
+def test_a_docs_text_is_read_once_and_never_another_docs(nlp):
+    first, second = nlp.make_doc("The first article."), nlp.make_doc("A second one, longer.")
+    assert parses.text(first) == "The first article." and parses.text(first) is parses.text(first)
+    assert parses.text(second) == "A second one, longer." and parses.text(first) == "The first article."

@@ -28,6 +28,16 @@ def test_scores_are_textblobs_and_vaders_own(text):
     assert score.vader_compound == SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
 
 
+@pytest.mark.parametrize("text", [
+    "The ministry met on Tuesday in Seoul.",  # no lexicon word: 0 without VADER
+    "the drills (\"routine\") went on", "kind of OK, I guess", "NO WAY this is good!!", "not bad, but grim",
+    "It was :) and then :(", "The summit 😀 ended.", "  \t", "", "US-led drills, hell-bent stooges!"])
+def test_the_vader_compound_is_vaders_own(text):
+    # The workbook's VADER skips the emoji pass when there is no emoji, and the whole analysis when no word is in
+    # the lexicon: the score must stay the published analyzer's.
+    assert sentiment.analyzers()[1].compound(text) == SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
+
+
 def test_analyzers_are_built_once():
     assert sentiment.analyzers() is sentiment.analyzers()
     assert sentiment.analyzers()[1] is sentiment.analyzers()[1]
