@@ -317,9 +317,9 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
           names: _Spans, base: int, firsts: set[str] | None = None, starts: set[int] | None = None,
           marks: list | None = None):
     """(term, its voice from the marks) of every candidate n-gram of one sentence (with ``firsts``: only those
-    opening with one of these words), but none inside a lexicon hit (``spans``) and none that is part of a name
-    (capitalised but for glue words, inside a mention in ``names``: "United States", "Supreme Court" are no
-    loaded terms; a lower-case "regime" inside the alias "Pyongyang regime" still is). ``starts`` limits them to
+    opening with one of these words), but none inside a lexicon hit (``spans``) and none holding a capitalised
+    word of a mention in ``names`` ("United States", "Clinton win" are no loaded terms; a lower-case "regime"
+    inside the alias "Pyongyang regime" still is). ``starts`` limits them to
     n-grams opening at these word indices (``_Grams.of``); ``marks`` are the sentence's ``voice.quoted_segments``
     when the caller has them. The voice is a function, called when wanted: most n-grams are never looked at, and
     a sentence without quote marks needs no pairing of marks."""
@@ -336,7 +336,7 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
             continue
         if spans.overlaps(base + s, base + e):
             continue  # inside a lexicon hit: the lexicon already has it
-        if text[s].isupper() and names.overlaps(base + s, base + e) and _titled(text[s:e]):
+        if names.overlaps(base + s, base + e) and _holds_a_name(text, s, e, names, base):
             continue
         yield term, (lambda s=s, e=e: voice_of(s, e))
 
@@ -429,9 +429,11 @@ def _lexicon_words(lexicon: dict) -> set[str]:
     return words
 
 
-def _titled(surface: str) -> bool:
-    """Whether every word of ``surface`` is capitalised but glue words ("Department of Homeland Security")."""
-    return all(w[:1].isupper() or w.lower() in _GLUE for w in surface.split())
+def _holds_a_name(text: str, start: int, end: int, names: _Spans, base: int) -> bool:
+    """Whether a capitalised word of ``text[start:end]`` is part of a name (a span of ``names``): "United States",
+    "clinton win", "Biden regime" are about who is named, not loaded words ("regime" alone still is one)."""
+    return any(m.group()[:1].isupper() and names.overlaps(base + m.start(), base + m.end())
+               for m in _WORD.finditer(text, start, end))
 
 
 class _Spans:

@@ -154,6 +154,23 @@ def test_a_name_with_glue_words_inside_a_mention_is_no_candidate():
     assert "ministry of truth" in without and "ministry of truth" not in named
 
 
+def test_a_phrase_holding_a_name_is_no_candidate_but_its_loaded_word_is():
+    # A new user's election corpus proposed "clinton win": a name and the word after it, which the rule for
+    # whole names let through because "win" is lower case.
+    texts = ["A Clinton win would be a disastrous blow, he said.", "Many feared a Clinton win.",
+             "Polls showed a Clinton win ahead.", "The disastrous Biden regime fell."] * 2 + ["Talks were held."] * 4
+    ids = [f"a{k}" for k in range(len(texts))]
+    names = [(k, t.index(n), t.index(n) + len(n)) for k, t in enumerate(texts) for n in ("Clinton", "Biden") if n in t]
+    mentions = pd.DataFrame({"article_id": [ids[k] for k, _, _ in names], "sent_id": 0,
+                             "start": [s for _, s, _ in names], "end": [e for _, _, e in names], "actor": "x"})
+    without = set(discovery.candidates(corpus(texts, ids), min_count=2, min_g2=0, min_strength=0.1)["term"])
+    named = set(discovery.candidates(corpus(texts, ids), mentions=mentions, min_count=2, min_g2=0,
+                                     min_strength=0.1)["term"])
+    assert "clinton win" in without and any("biden" in term.split() for term in without)  # the rule is the cause
+    assert not [term for term in named if {"clinton", "biden"} & set(term.split())]
+    assert "disastrous" in named
+
+
 def test_a_phrase_only_inside_a_longer_one_is_dropped_and_no_other():
     df = pd.DataFrame({"term": ["puppet regime", "puppet", "regime", "war of aggression", "war", "aggression",
                                 "of aggression"], "count": [4, 4, 9, 3, 3, 7, 3]})
