@@ -82,12 +82,13 @@ class _Evidence:
 def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd.DataFrame | None = None,
                mentions: pd.DataFrame | None = None, min_count: int = 3, min_articles: int = 2,
                min_g2: float = 10.83, min_strength: float = 0.3, max_words: int = 3,
-               limit: int | None = 200) -> pd.DataFrame:
+               not_loaded: Iterable[str] = (), limit: int | None = 200) -> pd.DataFrame:
     """Terms (one to ``max_words`` words) outside the lexicon that look loaded, best first, with their evidence.
 
     ``sentences`` is the tagging stage's table (article_id, text; start, sent_id and voice used when present),
     ``mentions`` its mentions (article_id, sent_id, actor) for the actor evidence; occurrences inside ``hits``
-    spans and words of single-word ``lexicon`` variants are left out (the lexicon already has them). A term is
+    spans and words of single-word ``lexicon`` variants are left out (the lexicon already has them), and so are the
+    ``not_loaded`` terms (a story profile's list of terms a reader judged not loaded; any case). A term is
     proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative (``strength`` >=
     ``min_strength``, or scare-quoted ``MIN_SCARE`` times) and, for single words, is key against general English
     (G2 >= ``min_g2``, TextBlob's word counts of Norvig's big.txt); a phrase's keyness is its rarest word's.
@@ -104,9 +105,10 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
                                             max_words=max_words, min_strength=min_strength)
     reference, n_general = patterns.general_english()
     n_tokens = max(sum(words.values()), 1)
+    dismissed = {" ".join(t.lower().split()) for t in not_loaded}
     rows = []
     for term, ev in evidence.items():
-        if ev.count < min_count or len(ev.articles) < min_articles:
+        if ev.count < min_count or len(ev.articles) < min_articles or term.lower() in dismissed:
             continue
         power, scare = strength(term), ev.scare / ev.count
         if power < min_strength and ev.scare < MIN_SCARE:

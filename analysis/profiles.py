@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FILES = {"phrases": "phrases.yaml", "actors": "actors.yaml", "hostile_terms": "hostile_terms.yaml"}
-KEYS = {"name", "description", "corpus", "kwic_queries", "starter", *FILES}
+KEYS = {"name", "description", "corpus", "kwic_queries", "not_loaded", "starter", *FILES}
 GENERAL = "general"
 AUTO = "auto"  # a notebook's ``story`` default: the profile the run's own tables were made with
 
@@ -54,6 +54,7 @@ class Profile:
     actors: Path | None = None
     hostile_terms: Path | None = None
     starter: bool = False  # written by `framing new-story` and not yet marked pruned
+    not_loaded: tuple[str, ...] = ()  # terms a reader judged not loaded: discovery never proposes them again
 
 
 def root() -> Path:
@@ -98,6 +99,9 @@ def load(story: str | Path | None) -> Profile:
     queries = spec.get("kwic_queries") or []
     if not isinstance(queries, list) or not all(isinstance(q, str) and q.strip() for q in queries):
         raise ProfileError(f"{where / 'profile.yaml'}: kwic_queries must be a list of non-empty strings")
+    not_loaded = spec.get("not_loaded") or []
+    if not isinstance(not_loaded, list) or not all(isinstance(t, str) and t.strip() for t in not_loaded):
+        raise ProfileError(f"{where / 'profile.yaml'}: not_loaded must be a list of non-empty terms")
     if not isinstance(spec.get("starter", False), bool):
         raise ProfileError(f"{where / 'profile.yaml'}: starter must be true or false (delete the line once pruned)")
     files = {key: _file(where, spec, key) for key in FILES}
@@ -106,7 +110,7 @@ def load(story: str | Path | None) -> Profile:
         raise ProfileError(f"{where / 'profile.yaml'}: name {name!r} must be lower-case letters, digits, - and _")
     return Profile(name=name, folder=where, description=str(spec.get("description") or "").strip(),
                    corpus=str(spec.get("corpus") or ""), kwic_queries=tuple(queries),
-                   starter=bool(spec.get("starter", False)), **files)
+                   starter=bool(spec.get("starter", False)), not_loaded=tuple(not_loaded), **files)
 
 
 def _file(where: Path, spec: dict, key: str) -> Path | None:

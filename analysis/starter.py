@@ -467,6 +467,9 @@ def _profile_yaml(starter: Starter) -> str:
                               "hostile_terms": "hostile_terms.yaml"}, sort_keys=False, width=110)
             + "# The reports warn that this profile is unpruned while this line is here: delete it once you have\n"
             + "# read the three files and deleted what does not belong to your story.\nstarter: true\n"
+            + "# A term you delete from phrases.yaml as not loaded (topical, a name) comes back among the rhetoric\n"
+            + "# report's loaded-term candidates unless it is listed here, e.g. not_loaded: [win, base, elect]\n"
+            + "not_loaded: []\n"
             + "# The most distinctive multi-word terms of the corpus (collocation G2), shown in context by the\n"
             + "# rhetoric report; add phrase families (family ids) as you write them.\nkwic_queries:\n"
             + "".join(f"  - {_quoted(q)}  # {n} uses, G2 {g:.0f}\n{_comment(e, '  ')}"

@@ -171,6 +171,16 @@ def test_a_phrase_holding_a_name_is_no_candidate_but_its_loaded_word_is():
     assert "disastrous" in named
 
 
+def test_a_term_judged_not_loaded_is_not_proposed_again():
+    texts = ["The brutal regime held a disastrous vote.", "A brutal and disastrous week."] * 3 + ["Talks."] * 4
+    ids = [f"a{k}" for k in range(len(texts))]
+    proposed = set(discovery.candidates(corpus(texts, ids), min_count=2, min_g2=0, min_strength=0.1)["term"])
+    left = set(discovery.candidates(corpus(texts, ids), min_count=2, min_g2=0, min_strength=0.1,
+                                    not_loaded=["Brutal", " disastrous  vote "])["term"])
+    assert {"brutal", "disastrous vote"} <= proposed
+    assert left == proposed - {"brutal", "disastrous vote"}
+
+
 def test_a_phrase_only_inside_a_longer_one_is_dropped_and_no_other():
     df = pd.DataFrame({"term": ["puppet regime", "puppet", "regime", "war of aggression", "war", "aggression",
                                 "of aggression"], "count": [4, 4, 9, 3, 3, 7, 3]})

@@ -49,6 +49,14 @@ def test_an_unknown_profile_names_the_shipped_ones_and_new_story(tmp_path):
         profiles.load(tmp_path)
 
 
+def test_terms_judged_not_loaded_are_read_and_checked(tmp_path):
+    (tmp_path / "profile.yaml").write_text("not_loaded: [win, Base, \"clinton  win\"]\n", encoding="utf-8")
+    assert profiles.load(tmp_path).not_loaded == ("win", "Base", "clinton  win")
+    (tmp_path / "profile.yaml").write_text("not_loaded: win\n", encoding="utf-8")
+    with pytest.raises(profiles.ProfileError, match="not_loaded must be a list"):
+        profiles.load(tmp_path)
+
+
 def test_the_seed_profile_is_the_default_for_the_seeds_only(seeds_dir, tmp_path):
     assert profiles.default_for(None) == "asian-nato"
     assert profiles.default_for([str(seeds_dir)]) == "asian-nato"
