@@ -823,9 +823,21 @@ def _gallery_end(lines: list[str], keep: list[bool], start: int, gallery: Galler
 
 
 def _cut(pattern: re.Pattern, line: str) -> tuple[str, list[str]]:
-    """``line`` without every match of ``pattern``, and the pieces cut (stripped)."""
-    cut = [m[0].strip() for m in pattern.finditer(line) if m[0].strip()]
-    return (pattern.sub("", line).strip(), cut) if cut else (line, [])
+    """``line`` without every match of ``pattern`` but its group named ``keep``, if it has one, and the pieces cut
+    (stripped)."""
+    cut = [piece for m in pattern.finditer(line) if (piece := _cut_of(m).strip())]
+    return (pattern.sub(_kept, line).strip(), cut) if cut else (line, [])
+
+
+def _kept(match: re.Match) -> str:
+    return match.groupdict().get("keep") or ""
+
+
+def _cut_of(match: re.Match) -> str:
+    """The text a match removes: all of it but its ``keep`` group."""
+    if not _kept(match):
+        return match[0]
+    return match.string[match.start():match.start("keep")] + match.string[match.end("keep"):match.end()]
 
 
 def _peel_end(lines: list[str], keep: list[bool], patterns: Boilerplate) -> list[tuple[int, str, str]]:

@@ -792,6 +792,26 @@ def test_see_also_removes_only_its_cross_reference():
         ("navigation", "Trump welcomes home three Americans released by North Korea Read more")]
 
 
+def test_the_hills_name_cards_go_and_the_names_as_written_stay():
+    # The Hill links a name to a card (full name and three related headlines, then "MORE"); scraped, it lands
+    # in the sentence: "President Trump Donald John TrumpGOP senators balk at ... MORE could face".
+    text = ("President Trump Donald John TrumpGOP senators balk at lengthy impeachment trial Warren goes local in "
+            "race to build 2020 movement 2020 Democrats make play for veterans' votes MORE could face the greatest "
+            "political test of his term, and Senate Majority Leader Mitch McConnell Addison (Mitch) Mitchell "
+            "McConnellOn The Money: GOP senators heed Fed warnings Trump signs order MORE (R-Ky.) agreed.\n"
+            "His eldest son, Donald Trump Jr. Donald (Don) John TrumpTrump Jr's book debuts at No. 1 on list MORE, "
+            "spoke.\nCLICK HERE TO READ MORE BY ANDREW MCCARTHY")
+    cleaned, removed = corpus.strip_boilerplate(text)
+    assert cleaned.split("\n")[0] == ("President Trump could face the greatest political test of his term, and "
+                                      "Senate Majority Leader Mitch McConnell (R-Ky.) agreed.")
+    assert sorted(piece for kind, piece in removed if kind == "cross_reference") == [
+        "Addison (Mitch) Mitchell McConnellOn The Money: GOP senators heed Fed warnings Trump signs order MORE",
+        "Donald John TrumpGOP senators balk at lengthy impeachment trial Warren goes local in race to build 2020 "
+        "movement 2020 Democrats make play for veterans' votes MORE"]
+    # A card whose name does not end in the surname before it ("Jr.") is left whole, never cut into the text
+    assert cleaned.split("\n")[1] == text.split("\n")[1]
+
+
 def test_a_photo_gallery_pasted_into_the_text_goes_whole_and_its_quotes_with_it():
     body = ["The drills began on Monday, the ministry said.", "Talks are set to resume next week in Geneva."]
     one_line = ("Photos: The summit Photos: The summit Leaders meet in Hanoi on May 2. Hide Caption 1 of 2 "
