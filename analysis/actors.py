@@ -49,6 +49,7 @@ _TARGET_PREPS = frozenset({"against", "toward", "towards", "on", "upon"})
 _MODIFIER_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
 _POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
 _DETERMINERS = frozenset({"the", "The"})
+_DETERMINERS_LOWER = frozenset({"the", "a", "an", "this", "that", "our", "their", "its", "his", "her", "my", "your"})
 # Text allowed between two matches of one actor for them to be one mention: "ROK [South Korea]", "Korean Central
 # News Agency (KCNA)"; never a line break, so a mention stays inside its paragraph.
 _GLOSS_GAP = re.compile(r"(?:[^\S\n]|[\[\]()])*")
@@ -171,6 +172,9 @@ class ActorMatcher:
     pieces_lower: dict[str, str]
     pieces_exact: dict[str, str]
     short_of: dict[str, tuple[str, ...]]
+    given: dict[str, frozenset[str]] = field(default_factory=dict)  # person -> first words of its longer aliases
+    roles: frozenset[str] = frozenset()  # people's short forms that are a bare role noun ("president")
+    titles: frozenset[str] = frozenset()  # words written before a name that are no given name ("senator")
     _resolved: dict[str, str] = field(default_factory=dict)
 
 
@@ -213,8 +217,25 @@ def matcher(nlp: Language, table: Table) -> ActorMatcher:
     for form, names in table.short.items():
         for name in names:
             short_of.setdefault(name, []).append(form)
+    from analysis.starter import type_cues  # the starter's noun lists; imported here, as the starter imports us
+
+    cues = type_cues()
+    roles = frozenset(form for form, names in table.short.items()  # "president", not "Kim" nor "the president"
+                      if all(table.actors[n].type == "person" for n in names)
+                      and form.split()[0] not in _DETERMINERS_LOWER
+                      and form.split()[-1] in cues["person_nouns"] | cues["titles"])
     return ActorMatcher(table, nlp, lower, orth, excluded, keys, pieces_lower, pieces_exact,
-                        {k: tuple(v) for k, v in short_of.items()})
+                        {k: tuple(v) for k, v in short_of.items()}, _given_names(table), roles, cues["titles"])
+
+
+def _given_names(table: Table) -> dict[str, frozenset[str]]:
+    """Per person, the lower-cased first words of its aliases of two or more words ("joe" of "Joe Biden")."""
+    first: dict[str, set[str]] = {}
+    for form, name in (*table.aliases.items(), *table.exact.items()):
+        words = form.lower().split()
+        if table.actors[name].type == "person" and len(words) > 1:
+            first.setdefault(name, set()).add(words[0].rstrip("."))
+    return {k: frozenset(v) for k, v in first.items()}
 
 
 @dataclass
@@ -257,6 +278,10 @@ def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tupl
             if e in named:
                 titled[e] = s
             continue
+        elif kind == "short" and name in matcher.roles and not _determined(doc, s):
+            # "running for President", "President-elect": a bare role noun names the office, not its last holder
+            taken[s:e] = b"\x00" * (e - s)
+            continue
         elif kind == "short":
             actor = last.get(name, "")
             if not actor:
@@ -269,6 +294,7 @@ def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tupl
         out.append(_Match(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), s, e, actor))
     out += _pieces(doc, matcher, taken)
     out = _titled_apart(doc, out, matcher.table, taken)
+    out = _kin_apart(doc, out, matcher, taken)
     if len(out) > 1:
         out.sort(key=lambda m: m.start)
         out = _merge_glosses(doc.text if text is None else text, out)
@@ -282,6 +308,39 @@ def _before_name(doc: Doc, end: int, named: set[int], actors: Sequence[str], tab
     if end >= len(doc) or any(table.actors[a].type != "person" for a in actors):
         return False
     return end in named or doc[end].ent_type_ == "PERSON"
+
+
+def _determined(doc: Doc, start: int) -> bool:
+    """The token before ``start`` is a determiner or possessive ("the president", "our president", "America's
+    president"); without tags, any of the usual ones."""
+    if start == 0:
+        return False
+    before = doc[start - 1]
+    return before.dep_ in ("det", "poss") or before.tag_ in ("DT", "PRP$", "POS", "WP$") or \
+        before.lower_ in _DETERMINERS_LOWER
+
+
+def _kin_apart(doc: Doc, found: list[_Match], matcher: ActorMatcher, taken: bytearray) -> list[_Match]:
+    """Drop a person's one-word alias (a surname) that a longer PERSON entity goes on to, after a given name none of
+    the person's aliases opens with: in "Michelle Obama" or "Hunter Biden" the surname names someone else (the
+    entity recogniser keeps the name). "Barack Hussein Obama" opens like "Barack Obama", and a title ("Senator",
+    ``titles`` of analysis/data/actor_types.yaml) is no given name."""
+    drop = set()
+    for m in found:
+        given = matcher.given.get(m.actor)
+        if given is None or m.tok_end - m.tok_start != 1 or m.tok_start == 0:
+            continue
+        token, before = doc[m.tok_start], doc[m.tok_start - 1]
+        if token.ent_iob_ != "I" or token.ent_type_ != "PERSON" or not (before.is_alpha and before.is_title):
+            continue
+        first = m.tok_start - 1
+        while first > 0 and doc[first].ent_iob_ == "I":
+            first -= 1
+        opening = {t.lower_.rstrip(".") for t in doc[first:m.tok_start]}
+        if not opening & given and before.lower_ not in matcher.titles:
+            drop.add(id(m))
+            taken[m.tok_start:m.tok_end] = b"\x00"
+    return [m for m in found if id(m) not in drop] if drop else found
 
 
 def _titled_apart(doc: Doc, found: list[_Match], table: Table, taken: bytearray) -> list[_Match]:

@@ -122,6 +122,32 @@ def test_a_title_before_a_name_belongs_to_that_name(nlp, tmp_path):
         ("Russian", ""), ("Vladimir Putin", ""), ("president", "Joe Biden")]
 
 
+def _presidents(nlp, tmp_path):
+    path = tmp_path / "actors.yaml"
+    path.write_text("actors:\n" + "".join(
+        f"  {name}:\n    type: person\n    aliases: [{name}, {name.split()[-1]}, President {name.split()[-1]}]\n"
+        f"    short: [president]\n" for name in ("Barack Obama", "Joe Biden")), encoding="utf-8")
+    return actors.matcher(nlp, actors.table(path))
+
+
+def test_a_surname_inside_another_persons_name_is_not_that_person(nlp, tmp_path):
+    # A new user's election corpus gave "Michelle Obama" to Barack Obama 12 times: the alias "Obama" matched
+    # inside her name.
+    rows = actors.mentions(nlp("Barack Obama spoke on Monday. Michelle Obama and Hunter Biden smiled, and Senator "
+                               "Obama waved."), matcher=_presidents(nlp, tmp_path))
+    assert [(r["text"], r["actor"]) for r in rows] == [
+        ("Barack Obama", "Barack Obama"), ("Michelle Obama", ""), ("Hunter Biden", ""), ("Obama", "Barack Obama")]
+
+
+def test_a_bare_role_noun_is_the_office_not_its_last_holder(nlp, tmp_path):
+    rows = actors.mentions(nlp("Joe Biden spoke on Monday. Ted Cruz is running for President, and he said he was "
+                               "qualified to be President. Later the president left."),
+                           matcher=_presidents(nlp, tmp_path))
+    assert [(r["text"], r["actor"]) for r in rows if r["ner_label"] != "PERSON" or r["actor"]] == [
+        ("Joe Biden", "Joe Biden"), ("president", "Joe Biden")]
+    assert not [r for r in rows if r["text"] == "President"]
+
+
 def test_a_shared_surname_before_an_unknown_name_is_that_name(mentions_of):
     rows = mentions_of("Kim Jong Un met Donald Trump. Later Kim Yong Chol, a top aide, spoke, and Kim smiled.")
     assert _actors(rows) == [("Kim Jong Un", "Kim Jong Un"), ("Donald Trump", "Donald Trump"),
