@@ -236,9 +236,12 @@ def _value_digest(value, *, profile: bool, parts: list[str] | None = None) -> st
 
 
 def _profile_digest(story: str, parts: list[str] | None) -> str:
-    """A story profile's digest for a stage that reads ``parts`` of it (``profile_parts`` in pipeline.yaml: e.g.
-    ``phrases``, ``actors``) besides its profile.yaml; all its files when ``parts`` is None, or when the profile
-    does not load (the stage then runs and reports why)."""
+    """A story profile's digest for a stage that reads ``parts`` of it (``profile_parts`` in pipeline.yaml: files
+    such as ``phrases``, ``actors``, and the profile.yaml keys of ``profiles.READ_BY_PARTS``) besides the rest of
+    its profile.yaml (its values: an edited comment changes nothing); all its files when ``parts`` is None, or when
+    the profile does not load (the stage then runs and reports why)."""
+    import yaml
+
     from analysis import profiles
 
     where = Path(story) if Path(story).exists() else profiles.folder(story)
@@ -248,9 +251,11 @@ def _profile_digest(story: str, parts: list[str] | None) -> str:
         profile = profiles.load(where)
     except profiles.ProfileError:
         return file_digest(where)
-    read = {part: getattr(profile, part) for part in parts}
-    return _digest_json({"profile.yaml": file_digest(where / "profile.yaml"),
-                         **{part: file_digest(path) if path is not None else "" for part, path in read.items()}})
+    files = {part: getattr(profile, part) for part in parts if part in profiles.FILES}
+    spec = yaml.safe_load((where / "profile.yaml").read_text(encoding="utf-8")) or {}
+    unread = set(profiles.READ_BY_PARTS) - set(parts)
+    return _digest_json({"profile.yaml": {k: v for k, v in spec.items() if k not in unread},
+                         **{part: file_digest(path) if path is not None else "" for part, path in files.items()}})
 
 
 def frame_digest(df) -> str:

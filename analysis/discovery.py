@@ -15,7 +15,7 @@ import math
 import re
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -57,10 +57,11 @@ def word_sentiment(word: str) -> tuple[float, float]:
     return 0.0, float("nan")
 
 
-def strength(term: str) -> float:
+def strength(term: str, *, ignore: Collection[str] = ()) -> float:
     """How evaluative a term's words are, 0..1: the strongest of its words (see ``_word_strength``: TextBlob's
-    |polarity| or half its subjectivity, else 3/4 of VADER's |valence| / 4)."""
-    return max((_word_strength(w) for w in term.split(" ")), default=0.0)
+    |polarity| or half its subjectivity, else 3/4 of VADER's |valence| / 4), but the words of ``ignore`` (lower
+    case), which lend a phrase no strength."""
+    return max((_word_strength(w) for w in term.split(" ") if w.lower() not in ignore), default=0.0)
 
 
 def g2(a: float, b: float, c: float, d: float) -> float:
@@ -88,7 +89,8 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
     ``sentences`` is the tagging stage's table (article_id, text; start, sent_id and voice used when present),
     ``mentions`` its mentions (article_id, sent_id, actor) for the actor evidence; occurrences inside ``hits``
     spans and words of single-word ``lexicon`` variants are left out (the lexicon already has them), and so are the
-    ``not_loaded`` terms (a story profile's list of terms a reader judged not loaded; any case). A term is
+    ``not_loaded`` terms (a story profile's list of terms a reader judged not loaded; any case), whose single words
+    lend a phrase no strength either ("win" not loaded: "need to win" is not proposed for it). A term is
     proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative (``strength`` >=
     ``min_strength``, or scare-quoted ``MIN_SCARE`` times) and, for single words, is key against general English
     (G2 >= ``min_g2``, TextBlob's word counts of Norvig's big.txt); a phrase's keyness is its rarest word's.
@@ -110,7 +112,7 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
     for term, ev in evidence.items():
         if ev.count < min_count or len(ev.articles) < min_articles or term.lower() in dismissed:
             continue
-        power, scare = strength(term), ev.scare / ev.count
+        power, scare = strength(term, ignore=dismissed), ev.scare / ev.count
         if power < min_strength and ev.scare < MIN_SCARE:
             continue
         key = _keyness(term, words, n_tokens, reference, n_general)

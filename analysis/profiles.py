@@ -31,7 +31,10 @@ log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 FILES = {"phrases": "phrases.yaml", "actors": "actors.yaml", "hostile_terms": "hostile_terms.yaml"}
-KEYS = {"name", "description", "corpus", "kwic_queries", "not_loaded", "starter", *FILES}
+# Keys of profile.yaml that only the stages listing them in pipeline.yaml's profile_parts read, like FILES: listing
+# a term as not loaded re-runs the rhetoric stage, not tagging.
+READ_BY_PARTS = ("kwic_queries", "not_loaded")
+KEYS = {"name", "description", "corpus", "starter", *READ_BY_PARTS, *FILES}
 GENERAL = "general"
 AUTO = "auto"  # a notebook's ``story`` default: the profile the run's own tables were made with
 

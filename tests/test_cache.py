@@ -187,6 +187,13 @@ def test_a_stage_fingerprints_only_the_files_of_the_profile_it_reads(tmp_path):
     before = {name: files(name) for name in ("tag", "rhetoric")}
     (profile / "actors.yaml").write_text("actors:\n  - {name: Seoul, type: state}\n", encoding="utf-8")
     assert files("tag") != before["tag"] and files("rhetoric") != before["rhetoric"]
+    before = {name: files(name) for name in ("tag", "rhetoric")}
+    yaml_text = (profile / "profile.yaml").read_text(encoding="utf-8")
+    (profile / "profile.yaml").write_text(yaml_text + "not_loaded: [win]  # topical\n", encoding="utf-8")
+    assert files("tag") == before["tag"] and files("rhetoric") != before["rhetoric"]  # only rhetoric reads it
+    before = {name: files(name) for name in ("tag", "rhetoric")}
+    (profile / "profile.yaml").write_text(yaml_text.replace("corpus: seeds", "corpus: elsewhere"), encoding="utf-8")
+    assert files("tag") != before["tag"] and files("rhetoric") != before["rhetoric"]  # any stage may read it
 
 
 def test_story_profiles_are_not_part_of_the_code_digest(tmp_path, monkeypatch):
