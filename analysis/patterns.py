@@ -40,6 +40,8 @@ _WORD = re.compile(r"^[\w.&'’]+$")
 _GAP = re.compile(r"^\.\.\.(\d*)$")
 _LEX = re.compile(r"\s+|[()\[\]|]|[^\s()\[\]|]+")
 _POSSESSIVE = re.compile(r"^(.+?)['’]s$")
+# English contractions, which spaCy's tokenizer splits in two: "can't" -> "ca" "n't", "they're" -> "they" "'re"
+_CONTRACTION = re.compile(r"^([^\W\d_]+?)(n['’]t|['’](?:re|ve|ll|d|m))$", re.I)
 
 
 class LexiconError(ValueError):
@@ -233,7 +235,14 @@ def _words(chunk: str):
         if not _WORD.match(base):
             raise ValueError(f"bad word {part!r} (letters, digits, . & ' only; marks between words are "
                              f"matched automatically)")
-        words.append(_Word((base.lower(),), exact=exact, hyphen=hyphen and k == 0))
+        contracted = _CONTRACTION.match(base)
+        if contracted:  # as the tokenizer splits it; the stem matched as written ("ca" of "can't" is no lemma)
+            stem, clitic = contracted.group(1).lower(), contracted.group(2).lower()
+            words.append(_Word((stem,), exact=True, hyphen=hyphen and k == 0))
+            words.append(_Word(tuple(dict.fromkeys((clitic.replace("’", "'"), clitic.replace("'", "’")))),
+                               exact=True, attach=True))
+        else:
+            words.append(_Word((base.lower(),), exact=exact, hyphen=hyphen and k == 0))
         if possessive:
             words.append(_Word(("'s", "’s"), exact=True, attach=True))
     return words[0] if len(words) == 1 else _Group((tuple(words),))
