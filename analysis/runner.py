@@ -354,8 +354,9 @@ def _stage(stage, run: Plan, staging: Path, records: dict, converter: ThreadPool
         return []
     if record and not run.force:
         log.info("%s: runs again (changed: %s)", stage.name, ", ".join(cache.changed(record, parts)))
-    began, computed = time.time(), cache.now()
+    began = time.time()
     executed = _run_stage(stage, params, staging, run.out, warm)
+    computed = cache.now()  # when the results were done, as the reports say ("Computed on ...")
     from analysis import failures, report  # here, not before the kernel started: pandas is a second to import
 
     rows = failures.read(staging / "data")

@@ -792,6 +792,18 @@ def test_see_also_removes_only_its_cross_reference():
         ("navigation", "Trump welcomes home three Americans released by North Korea Read more")]
 
 
+@pytest.mark.parametrize("line", ["Advertisement Continue reading the main story", "Advertisement Advertisement",
+                                  "Photo", "Photo: Kevin Lamarque/Reuters",
+                                  "Follow CNN Opinion Join us on Twitter and Facebook", "Read more from The Hill:",
+                                  "Read more from Laura here.", "Updated 12:25 p.m.", "Updated 4:10 p.m. ET, 2/10/2014",
+                                  "Updated 10/21/2013 at 3:54 p.m. ET"])
+def test_page_furniture_a_new_user_found_is_stripped(line):
+    text = f"The talks ended on Friday, the ministry said.\n{line}\nThey resume in March, officials said."
+    cleaned, removed = corpus.strip_boilerplate(text)
+    assert cleaned == "The talks ended on Friday, the ministry said.\nThey resume in March, officials said."
+    assert removed == [("navigation", line)]
+
+
 def test_the_hills_name_cards_go_and_the_names_as_written_stay():
     # The Hill links a name to a card (full name and three related headlines, then "MORE"); scraped, it lands
     # in the sentence: "President Trump Donald John TrumpGOP senators balk at ... MORE could face".
