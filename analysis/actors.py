@@ -22,6 +22,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -48,6 +49,7 @@ _SPECIFICITY = {"person": 0, "media": 1, "government_body": 2, "organisation": 3
 _TARGET_PREPS = frozenset({"against", "toward", "towards", "on", "upon"})
 _MODIFIER_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
 _POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
+TYPE_CUES = "data/actor_types.yaml"
 _DETERMINERS = frozenset({"the", "The"})
 _DETERMINERS_LOWER = frozenset({"the", "a", "an", "this", "that", "our", "their", "its", "his", "her", "my", "your"})
 # Text allowed between two matches of one actor for them to be one mention: "ROK [South Korea]", "Korean Central
@@ -178,6 +180,19 @@ class ActorMatcher:
     _resolved: dict[str, str] = field(default_factory=dict)
 
 
+@cache
+def type_cues(path: str | Path | None = None) -> dict[str, frozenset[str]]:
+    """The noun lists of ``analysis/data/actor_types.yaml`` (or ``path``): ``person_nouns``, ``titles`` and
+    ``organisation_nouns``, lower case; the starter types actors with them, ``matcher`` tells titles and role
+    nouns from names. Raises ``ValueError`` naming the file when a list is missing."""
+    source = resources.files("analysis").joinpath(TYPE_CUES) if path is None else Path(path)
+    raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    keys = ("person_nouns", "titles", "organisation_nouns")
+    if not isinstance(raw, dict) or any(not isinstance(raw.get(k), list) for k in keys):
+        raise ValueError(f"{path or TYPE_CUES}: needs the lists {', '.join(keys)} (see the packaged {TYPE_CUES})")
+    return {k: frozenset(str(w).lower() for w in raw[k]) for k in keys}
+
+
 def matcher(nlp: Language, table: Table) -> ActorMatcher:
     """Compile ``table`` into matchers over ``nlp``'s vocabulary: lower-cased phrases, exact-case phrases, and
     punctuation-tolerant "not" phrases. Build it once per run, not per document."""
@@ -217,8 +232,6 @@ def matcher(nlp: Language, table: Table) -> ActorMatcher:
     for form, names in table.short.items():
         for name in names:
             short_of.setdefault(name, []).append(form)
-    from analysis.starter import type_cues  # the starter's noun lists; imported here, as the starter imports us
-
     cues = type_cues()
     roles = frozenset(form for form, names in table.short.items()  # "president", not "Kim" nor "the president"
                       if all(table.actors[n].type == "person" for n in names)

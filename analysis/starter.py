@@ -23,8 +23,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +35,6 @@ from analysis import discovery, patterns, profiles, progress
 log = logging.getLogger(__name__)
 
 TYPES = {"PERSON": "person", "GPE": "state", "ORG": "organisation", "NORP": "organisation"}
-TYPE_CUES = "data/actor_types.yaml"
 SURNAME_SHARE = 0.05  # a full name's uses, as a share of its last word's, for that word to count as its surname
 SPEAKER = "speaker"  # parse evidence that a name speaks; its type comes from the entity label (person by default)
 _CAPITALISED = re.compile(r"\S\s+[A-Z]")  # a capital after the first word: a sentence that may hold a name
@@ -132,18 +129,6 @@ def _named(sentences: pd.DataFrame, *, limit: int) -> Iterable[str]:
     return progress.bar(texts, total=len(texts), desc="parsing names", unit="sentence")
 
 
-@cache
-def type_cues(path: str | Path | None = None) -> dict[str, frozenset[str]]:
-    """The noun lists of ``analysis/data/actor_types.yaml`` (or ``path``): ``person_nouns``, ``titles`` and
-    ``organisation_nouns``, lower case. Raises ``ValueError`` naming the file when a list is missing."""
-    source = resources.files("analysis").joinpath(TYPE_CUES) if path is None else Path(path)
-    raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    keys = ("person_nouns", "titles", "organisation_nouns")
-    if not isinstance(raw, dict) or any(not isinstance(raw.get(k), list) for k in keys):
-        raise ValueError(f"{path or TYPE_CUES}: needs the lists {', '.join(keys)} (see the packaged {TYPE_CUES})")
-    return {k: frozenset(str(w).lower() for w in raw[k]) for k in keys}
-
-
 def parse_types(docs: Iterable, *, cues: dict[str, frozenset[str]] | None = None,
                 verbs: Iterable[str] | None = None) -> dict[str, Evidence]:
     """Type evidence from the parse for each name in ``docs`` (parsed spaCy docs), keyed by the name as an alias.
@@ -158,7 +143,7 @@ def parse_types(docs: Iterable, *, cues: dict[str, frozenset[str]] | None = None
     """
     from analysis import quotes
 
-    cues = cues or type_cues()
+    cues = cues or actors_module.type_cues()
     verbs = frozenset(verbs if verbs is not None else (c for c in quotes.lexicon() if " " not in c))
     evidence: dict[str, Evidence] = defaultdict(Evidence)
     for doc in docs:
@@ -408,7 +393,7 @@ def _title_only(head: str, surname: str) -> bool:
     """True when ``head`` is only a title before ``surname`` ("Mr. Romney", "President Obama"): the same person as
     the full name, not another one who shares the surname."""
     before = head.split()[:-len(surname.split())]
-    return all(w.lower().rstrip(".") in type_cues()["titles"] for w in before)
+    return all(w.lower().rstrip(".") in actors_module.type_cues()["titles"] for w in before)
 
 
 def _part_of(form: str, head: str, kinds: dict) -> bool:
