@@ -51,7 +51,9 @@ _MODIFIER_DEPS = frozenset({"compound", "amod", "poss", "nmod"})
 _POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
 TYPE_CUES = "data/actor_types.yaml"
 _DETERMINERS = frozenset({"the", "The"})
-_DETERMINERS_LOWER = frozenset({"the", "a", "an", "this", "that", "our", "their", "its", "his", "her", "my", "your"})
+_DETERMINERS_LOWER = frozenset({"the", "this", "that", "our", "their", "its", "his", "her", "my", "your"})
+_INDEFINITE = frozenset({"a", "an", "any", "every", "each", "no", "another", "some", "which", "what", "whichever"})
+_HYPHENS = frozenset({"-", "‐", "‑", "–"})
 # Text allowed between two matches of one actor for them to be one mention: "ROK [South Korea]", "Korean Central
 # News Agency (KCNA)"; never a line break, so a mention stays inside its paragraph.
 _GLOSS_GAP = re.compile(r"(?:[^\S\n]|[\[\]()])*")
@@ -274,7 +276,7 @@ def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tupl
             taken[s:e] = b"\x01" * (e - s)
             chosen.append((s, e, kind, name))
     chosen.sort()
-    last: dict[str, str] = {}  # short form -> the actor it last stood for in this article
+    context = _Context(matcher)
     named = {s for s, _, kind, name in chosen if kind == "alias" and matcher.table.actors[name].type == "person"}
     titled: dict[int, int] = {}  # start of a name -> start of the title or given name written before it
     out: list[_Match] = []
@@ -291,19 +293,18 @@ def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tupl
             if e in named:
                 titled[e] = s
             continue
-        elif kind == "short" and name in matcher.roles and not _determined(doc, s):
-            # "running for President", "President-elect": a bare role noun names the office, not its last holder
+        elif kind == "short" and name in matcher.roles and not _determined(doc, s, e):
+            # "running for President", "a president", "President-elect": the office, not its holder
             taken[s:e] = b"\x00" * (e - s)
             continue
         elif kind == "short":
-            actor = last.get(name, "")
+            actor = context.resolve(name)
             if not actor:
                 taken[s:e] = b"\x00" * (e - s)  # an unresolved short form is no mention; let NER have it
                 continue
         else:
             continue
-        for form in matcher.short_of.get(actor, ()):
-            last[form] = actor
+        context.saw(actor)
         out.append(_Match(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), s, e, actor))
     out += _pieces(doc, matcher, taken)
     out = _titled_apart(doc, out, matcher.table, taken)
@@ -312,6 +313,33 @@ def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tupl
         out.sort(key=lambda m: m.start)
         out = _merge_glosses(doc.text if text is None else text, out)
     return out, taken
+
+
+class _Context:
+    """The actors an article has named so far, for its short forms. A short form of organisations ("the ministry")
+    names the one of them named last. A person's ("Clinton", "the president") names the one of them named most
+    often so far, the last named of those on a tie: news names its subject by surname after the first mention and
+    writes the full name for another bearer ("Bill Clinton" once in a story about Hillary Clinton); a new user's
+    election corpus had 54 of 100 "Clinton" given to Bill Clinton by the last-named rule."""
+
+    def __init__(self, matcher: ActorMatcher):
+        self.matcher = matcher
+        self.count: dict[str, int] = {}
+        self.order: dict[str, int] = {}  # actor -> when it was last named (a running count of mentions)
+        self.clock = 0
+
+    def saw(self, actor: str) -> None:
+        self.count[actor] = self.count.get(actor, 0) + 1
+        self.clock += 1
+        self.order[actor] = self.clock
+
+    def resolve(self, form: str) -> str:
+        named = [a for a in self.matcher.table.short[form] if a in self.count]
+        if not named:
+            return ""
+        if all(self.matcher.table.actors[a].type == "person" for a in named):
+            return max(named, key=lambda a: (self.count[a], self.order[a]))
+        return max(named, key=self.order.__getitem__)
 
 
 def _before_name(doc: Doc, end: int, named: set[int], actors: Sequence[str], table: Table) -> bool:
@@ -323,14 +351,16 @@ def _before_name(doc: Doc, end: int, named: set[int], actors: Sequence[str], tab
     return end in named or doc[end].ent_type_ == "PERSON"
 
 
-def _determined(doc: Doc, start: int) -> bool:
-    """The token before ``start`` is a determiner or possessive ("the president", "our president", "America's
-    president"); without tags, any of the usual ones."""
-    if start == 0:
+def _determined(doc: Doc, start: int, end: int) -> bool:
+    """The role noun at ``start:end`` follows a definite determiner or a possessive ("the president", "our
+    president", "America's president"), and is no compound's first part ("the president-elect"). "a president",
+    "every president", "no president" are the office."""
+    if start == 0 or (end < len(doc) and doc[end].text in _HYPHENS):
         return False
     before = doc[start - 1]
-    return before.dep_ in ("det", "poss") or before.tag_ in ("DT", "PRP$", "POS", "WP$") or \
-        before.lower_ in _DETERMINERS_LOWER
+    if before.lower_ in _INDEFINITE:
+        return False
+    return before.dep_ == "poss" or before.tag_ in ("PRP$", "POS", "WP$") or before.lower_ in _DETERMINERS_LOWER
 
 
 def _kin_apart(doc: Doc, found: list[_Match], matcher: ActorMatcher, taken: bytearray) -> list[_Match]:

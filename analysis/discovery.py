@@ -61,7 +61,7 @@ def strength(term: str, *, ignore: Collection[str] = ()) -> float:
     """How evaluative a term's words are, 0..1: the strongest of its words (see ``_word_strength``: TextBlob's
     |polarity| or half its subjectivity, else 3/4 of VADER's |valence| / 4), but the words of ``ignore`` (lower
     case), which lend a phrase no strength."""
-    return max((_word_strength(w) for w in term.split(" ") if w.lower() not in ignore), default=0.0)
+    return max((_word_strength(w) for w in term.split(" ") if _singular_of(w) not in ignore), default=0.0)
 
 
 def g2(a: float, b: float, c: float, d: float) -> float:
@@ -107,10 +107,10 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
                                             max_words=max_words, min_strength=min_strength)
     reference, n_general = patterns.general_english()
     n_tokens = max(sum(words.values()), 1)
-    dismissed = {" ".join(t.lower().split()) for t in not_loaded}
+    dismissed = {_singular_of(" ".join(t.split())) for t in not_loaded}  # "winner" listed: "winners" too
     rows = []
     for term, ev in evidence.items():
-        if ev.count < min_count or len(ev.articles) < min_articles or term.lower() in dismissed:
+        if ev.count < min_count or len(ev.articles) < min_articles or _singular_of(term) in dismissed:
             continue
         power, scare = strength(term, ignore=dismissed), ev.scare / ev.count
         if power < min_strength and ev.scare < MIN_SCARE:
@@ -470,6 +470,12 @@ def _spans(table: pd.DataFrame | None) -> dict[str, _Spans]:
     for aid, s, e in zip(table["article_id"], table["start"], table["end"]):
         found[str(aid)].append((int(s), int(e)))
     return {aid: _Spans(spans) for aid, spans in found.items()}
+
+
+def _singular_of(term: str) -> str:
+    """``term`` lower-cased with its last word singular: "Winners" -> "winner", "red lines" -> "red line"."""
+    *head, last = term.lower().split(" ")
+    return " ".join([*head, _singular(last)])
 
 
 def _singular(word: str) -> str:

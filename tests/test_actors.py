@@ -97,12 +97,28 @@ def test_short_forms_resolve_only_in_context(mentions_of):
     assert [r["actor"] for r in mentions_of("The ministry added nothing new on Sunday.")] == []
 
 
-def test_a_shared_surname_names_the_person_last_named_in_full(mentions_of):
+def test_a_shared_surname_names_the_person_most_named_so_far(mentions_of):
     rows = mentions_of("Kim Jong Un met Donald Trump. Kim smiled. Later Kim Hyo-myung wrote that Kim was right, "
-                       "and the president agreed.")
+                       "and the president agreed. Kim Hyo-myung left; Kim Hyo-myung returned, and Kim spoke.")
     assert [(r["text"], r["actor"]) for r in rows] == [
         ("Kim Jong Un", "Kim Jong Un"), ("Donald Trump", "Donald Trump"), ("Kim", "Kim Jong Un"),
-        ("Kim Hyo-myung", "Kim Hyo-myung"), ("Kim", "Kim Hyo-myung"), ("the president", "Donald Trump")]
+        ("Kim Hyo-myung", "Kim Hyo-myung"), ("Kim", "Kim Jong Un"), ("the president", "Donald Trump"),
+        ("Kim Hyo-myung", "Kim Hyo-myung"), ("Kim Hyo-myung", "Kim Hyo-myung"),
+        ("Kim", "Kim Hyo-myung")]  # three mentions each: the one named last
+
+
+def test_one_mention_of_another_bearer_does_not_take_the_subjects_surname(nlp, tmp_path):
+    # A new user's election corpus: after one "Bill Clinton" in a story about Hillary Clinton, the last-named
+    # rule gave him every later "Clinton" (54 of 100 wrong).
+    path = tmp_path / "actors.yaml"
+    path.write_text("actors:\n" + "".join(f"  {name}:\n    type: person\n    aliases: [{name}]\n    short: [Clinton]\n"
+                                          for name in ("Hillary Clinton", "Bill Clinton")), encoding="utf-8")
+    rows = actors.mentions(nlp("Hillary Clinton spoke in Ohio. Clinton said her plan would work. Bill Clinton "
+                               "campaigned for her. Clinton told voters she would win."),
+                           matcher=actors.matcher(nlp, actors.table(path)))
+    assert [(r["text"], r["actor"]) for r in rows if r["actor"]] == [
+        ("Hillary Clinton", "Hillary Clinton"), ("Clinton", "Hillary Clinton"), ("Bill Clinton", "Bill Clinton"),
+        ("Clinton", "Hillary Clinton")]
 
 
 def test_a_title_before_a_name_belongs_to_that_name(nlp, tmp_path):
@@ -141,7 +157,8 @@ def test_a_surname_inside_another_persons_name_is_not_that_person(nlp, tmp_path)
 
 def test_a_bare_role_noun_is_the_office_not_its_last_holder(nlp, tmp_path):
     rows = actors.mentions(nlp("Joe Biden spoke on Monday. Ted Cruz is running for President, and he said he was "
-                               "qualified to be President. Later the president left."),
+                               "qualified to be President. If a president oversteps, every president pays. The "
+                               "president-elect waited. Later the president left."),
                            matcher=_presidents(nlp, tmp_path))
     assert [(r["text"], r["actor"]) for r in rows if r["ner_label"] != "PERSON" or r["actor"]] == [
         ("Joe Biden", "Joe Biden"), ("president", "Joe Biden")]
