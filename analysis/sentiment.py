@@ -84,7 +84,7 @@ def _linear_vader():
         def compound(self, text: str) -> float:
             """``polarity_scores(text)["compound"]``, 0.0 at once when no word of ``text``, with or without its
             punctuation, is in the lexicon (every word's valence is then 0, and so is the sum VADER normalises):
-            most of a mention's clauses and windows, scored for every mention."""
+            about half of the sentences, clauses and windows the tagging stage scores."""
             if self.emoji_chars.isdisjoint(text) and not any(
                     w.lower() in self.words or w.strip(_PUNCTUATION).lower() in self.words for w in text.split()):
                 return 0.0
