@@ -33,6 +33,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from analysis import parses, tables
+from analysis.patterns import HYPHENS
 from analysis.quotes import sexes as text_sexes
 from analysis.quotes import speaker_words
 
@@ -53,7 +54,6 @@ TYPE_CUES = "data/actor_types.yaml"
 _DETERMINERS = frozenset({"the", "The"})
 _DETERMINERS_LOWER = frozenset({"the", "this", "that", "our", "their", "its", "his", "her", "my", "your"})
 _INDEFINITE = frozenset({"a", "an", "any", "every", "each", "no", "another", "some", "which", "what", "whichever"})
-_HYPHENS = frozenset({"-", "‐", "‑", "–"})
 # Text allowed between two matches of one actor for them to be one mention: "ROK [South Korea]", "Korean Central
 # News Agency (KCNA)"; never a line break, so a mention stays inside its paragraph.
 _GLOSS_GAP = re.compile(r"(?:[^\S\n]|[\[\]()])*")
@@ -311,7 +311,7 @@ def matches(doc: Doc, *, matcher: ActorMatcher, text: str | None = None) -> tupl
     out = _kin_apart(doc, out, matcher, taken)
     if len(out) > 1:
         out.sort(key=lambda m: m.start)
-        out = _merge_glosses(doc.text if text is None else text, out)
+        out = _merge_glosses(parses.text(doc) if text is None else text, out)
     return out, taken
 
 
@@ -355,7 +355,7 @@ def _determined(doc: Doc, start: int, end: int) -> bool:
     """The role noun at ``start:end`` follows a definite determiner or a possessive ("the president", "our
     president", "America's president"), and is no compound's first part ("the president-elect"). "a president",
     "every president", "no president" are the office."""
-    if start == 0 or (end < len(doc) and doc[end].text in _HYPHENS):
+    if start == 0 or (end < len(doc) and doc[end].text in HYPHENS):
         return False
     before = doc[start - 1]
     if before.lower_ in _INDEFINITE:

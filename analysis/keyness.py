@@ -31,7 +31,7 @@ import pandas as pd
 from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LEMMA, ORTH, SENT_START
 from spacy.tokens import Doc, Span
 
-from analysis import tables
+from analysis import parses, tables
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def terms(doc: Doc, *, multiword: Multiword = "noun_chunks", cache: dict | None 
     if not len(doc):
         return []
     cache = {} if cache is None else cache
-    shouted = _shouted(text if text is not None else doc.text)
+    shouted = _shouted(text if text is not None else parses.text(doc))
     content, term_of, sent_start = _content_terms(doc, shouted, cache)
     words = term_of[content].tolist()
     if multiword == "noun_chunks":

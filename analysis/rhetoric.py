@@ -406,7 +406,7 @@ def _records(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, article_id: st
     found = spans(doc, matcher=matcher, lexicon=lexicon, overlap=overlap)
     if not found:
         return []
-    text = text if text is not None else doc.text
+    text = text if text is not None else parses.text(doc)
     sents = _for_article(sentences, article_id)
     quote_rows = _for_article(quotes, article_id)
     starts, ends, sent_ids = (sents[c].tolist() for c in ("start", "end", "sent_id")) if len(sents) else ([],) * 3
@@ -657,7 +657,7 @@ def _text(doc: Doc, text: object) -> str:
     every token in Python, and the stored parse's docs hold ``articles.text`` exactly (``analysis.parses``)."""
     if isinstance(text, str) and len(doc) and len(text) == doc[-1].idx + len(doc[-1].text_with_ws):
         return text
-    return doc.text
+    return parses.text(doc)
 
 
 def _rows_of(by_article: dict[str, pd.DataFrame], batch: list) -> pd.DataFrame:
