@@ -259,7 +259,7 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
             resolved[form.lower()][actor] += 1  # the alias table matches case-insensitively
         if len(examples[form]) < 2 and (sentence := texts.get((aid, sid), "")) not in examples[form]:
             examples[form].append(sentence)
-    # A form the alias table resolved to several actors ("the president": whoever was named last) names each only
+    # A form the alias table resolved to several actors ("the president": whoever the article has named) names each only
     # in context: a short form of each, never an alias of one (it would be that one in every year of the corpus).
     shared = {form: found for form, found in resolved.items() if len(found) > 1}
     known = {form: resolved[form.lower()].most_common(1)[0][0] for form in forms if form.lower() in resolved
@@ -289,7 +289,7 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
         out.append(actor)
     ranked = sorted(out, key=lambda a: (-a.count, a.name))
     # Everyone who shares a kept actor's surname is kept too: left out, their full name ("Bill Clinton") would be
-    # read as the short form's other owner ("Clinton": Hillary Clinton) named last.
+    # read as the short form's other owner ("Clinton": Hillary Clinton) named before.
     sharing = {form for actor in ranked[:top] for form in actor.short if form in surnames}
     return ranked[:top] + [actor for actor in ranked[top:] if sharing & set(actor.short)]
 
@@ -343,7 +343,7 @@ def _cluster(forms: Counter, kinds: dict, known: dict) -> tuple[dict[str, set[st
 
     A surname that two or more people of the corpus share ("Clinton": Bill Clinton and Hillary Clinton), each
     named in full at least a SURNAME_SHARE as often as the surname alone, joins no group: it is returned apart with
-    their heads, as a short form of each (the one named last in the article), never an alias of one of them."""
+    their heads, as a short form of each (resolved in each article: ``actors.matches``), never an alias of one."""
     by_actor: dict[str, set[str]] = defaultdict(set)
     for form, actor in known.items():
         by_actor[actor].add(form)
@@ -481,7 +481,8 @@ def _actors_yaml(starter: Starter) -> str:
         if actor.short:
             shared = ", ".join(f"{s} {n}" for s, n in actor.short.most_common())
             lines.append(f"    short: [{', '.join(_quoted(s) for s in sorted(actor.short))}]  # names it only in "
-                         f"context, the actor of this type named last ({shared} here)\n")
+                         f"context: of those it could name, the one named most often so far (people) or last "
+                         f"({shared} here)\n")
     return "".join(lines)
 
 
