@@ -501,26 +501,23 @@ def sentiment_by_target(sentences: pd.DataFrame, mentions: pd.DataFrame, *, role
 
 def _inside(quotes: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``quotes`` joined with the ``mentions`` that lie inside them (same article, mention offsets within
-    the quote's), found per article with sorted offsets: a cross join of every quote with every mention of its
-    article needs quotes x mentions rows, which one long article with thousands of each makes run out of memory."""
-    parts = []
-    by_article = {aid: g.sort_values("start", kind="stable") for aid, g in mentions.groupby("article_id", sort=False)}
-    for aid, qs in quotes.groupby("article_id", sort=False):
-        ms = by_article.get(aid)
-        if ms is None:
-            continue
-        starts = ms["start"].to_numpy()
-        lo = np.searchsorted(starts, qs["start"].to_numpy(), side="left")
-        hi = np.searchsorted(starts, qs["end"].to_numpy(), side="left")
-        q_rows = np.repeat(np.arange(len(qs)), hi - lo)
-        m_rows = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if len(qs) else np.empty(0, int)
-        pair = pd.concat([qs.iloc[q_rows].reset_index(drop=True).add_suffix("_q"),
-                          ms.iloc[m_rows].reset_index(drop=True).add_suffix("_m")], axis=1)
-        parts.append(pair[pair["end_m"] <= pair["end_q"]])
-    columns = [f"{c}_q" for c in quotes.columns] + [f"{c}_m" for c in mentions.columns]
-    if not parts:
-        return pd.DataFrame(columns=columns).rename(columns=_unsuffix(quotes, mentions))
-    return pd.concat(parts, ignore_index=True).rename(columns=_unsuffix(quotes, mentions))
+    the quote's), found with sorted offsets: a cross join of every quote with every mention of its article needs
+    quotes x mentions rows, which one long article with thousands of each makes run out of memory. Both sides are
+    keyed by (article, offset) as one integer, so one ``searchsorted`` serves every article at once."""
+    codes = pd.factorize(pd.concat([quotes["article_id"], mentions["article_id"]], ignore_index=True))[0]
+    width = int(max(mentions["end"].max() if len(mentions) else 0, quotes["end"].max() if len(quotes) else 0)) + 1
+    m_key = codes[len(quotes):].astype(np.int64) * width + mentions["start"].to_numpy(np.int64)
+    order = np.argsort(m_key, kind="stable")
+    ms, m_key = mentions.iloc[order], m_key[order]
+    q_base = codes[:len(quotes)].astype(np.int64) * width
+    lo = np.searchsorted(m_key, q_base + quotes["start"].to_numpy(np.int64), side="left")
+    hi = np.searchsorted(m_key, q_base + quotes["end"].to_numpy(np.int64), side="left")
+    counts = hi - lo
+    q_rows = np.repeat(np.arange(len(quotes)), counts)
+    m_rows = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+    pair = pd.concat([quotes.iloc[q_rows].reset_index(drop=True).add_suffix("_q"),
+                      ms.iloc[m_rows].reset_index(drop=True).add_suffix("_m")], axis=1)
+    return pair[pair["end_m"] <= pair["end_q"]].reset_index(drop=True).rename(columns=_unsuffix(quotes, mentions))
 
 
 def _unsuffix(quotes: pd.DataFrame, mentions: pd.DataFrame) -> dict[str, str]:

@@ -230,8 +230,9 @@ def actor_names(mentions: pd.DataFrame, *, named_only: bool = False) -> pd.Serie
     actor = mentions["actor"].fillna("")
     if named_only:
         return actor
-    written = mentions["text"].fillna("").str.split().str.join(" ")
-    return actor.where(actor.str.strip() != "", written)
+    unnamed = actor.str.strip() == ""
+    written = mentions.loc[unnamed, "text"].fillna("").map(lambda text: " ".join(text.split()))
+    return actor.where(~unnamed, written)  # only the unnamed rows are written out: most mentions have an actor
 
 
 def summarise(frame: pd.DataFrame, keys: Sequence[str], *, measures: Sequence[str] = MEASURES) -> pd.DataFrame:

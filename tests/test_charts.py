@@ -641,3 +641,18 @@ def _walk(node: object):
     elif isinstance(node, list):
         for value in node:
             yield from _walk(value)
+
+
+def test_mentions_inside_quotes_are_those_a_join_of_each_quote_with_its_articles_mentions_finds(t):
+    # The one-searchsorted join against the definition: same article, the mention's offsets within the quote's.
+    q = t["quotes"][["article_id", "quote_id", "start", "end", "speaker_actor"]]
+    m = t["mentions"][["article_id", "start", "end", "actor"]]
+    found = charts._inside(q, m)
+    crossed = q.merge(m, on="article_id", suffixes=("_q", "_m"))
+    expected = crossed[(crossed["start_m"] >= crossed["start_q"]) & (crossed["end_m"] <= crossed["end_q"])
+                       & (crossed["start_m"] < crossed["end_q"])]
+    key = ["quote_id", "start_m", "end_m", "actor"]
+    assert len(expected) >= 10  # the seeds' quotes name the US, Japan and South Korea
+    assert sorted(map(tuple, found[key].to_numpy().tolist())) == sorted(map(tuple, expected[key].to_numpy().tolist()))
+    assert (found["article_id_q"] == found["article_id_m"]).all()
+    assert charts._inside(q.iloc[:0], m).empty and charts._inside(q, m.iloc[:0]).empty
