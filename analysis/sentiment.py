@@ -441,15 +441,21 @@ def features(span: Span, start: int, end: int) -> list[tuple[str, float, str]]:
         if lexicon and v:  # one term per word of the sum, so the sum's weight is credited to its words
             out.append((lexicon + (":neg" if v < 0 else ":pos"), v, words.text[i]))
 
-    content = words.content
-    for i in range(span.start, span.end):
-        if i in inside or not content[i]:
+    content, left, right = words.content, target.start - WINDOW, target.end + WINDOW
+    for i, text, b, sent, wl, wr, win, v in words.sentence(span.start, span.end):  # as add() would, in order
+        if target.start <= i < target.end:
             continue
-        add("b:", i, "x:sent")
-        if target.start - WINDOW <= i < target.start:
-            add("wl:", i, "x:win")
-        elif target.end <= i < target.end + WINDOW:
-            add("wr:", i, "x:win")
+        out.append((b, 1.0, text))
+        if v:
+            out.append((sent, v, text))
+        if left <= i < target.start:
+            out.append((wl, 1.0, text))
+        elif target.end <= i < right:
+            out.append((wr, 1.0, text))
+        else:
+            continue
+        if v:
+            out.append((win, v, text))
     out += _bigrams(words, range(max(target.start - WINDOW, span.start), min(target.end + WINDOW, span.end)), inside)
     out.append(("d:" + anchor.dep_, 1.0, ""))
     if head is not anchor:
@@ -489,6 +495,21 @@ class _Words:
         self.skip = [t.is_punct or t.is_space for t in self.tokens]
         self.content = [_content(t) for t in self.tokens]
         self._word: dict[int, tuple[str, float]] = {}
+        self._sentence: dict[tuple[int, int], list[tuple]] = {}
+
+    def sentence(self, start: int, end: int) -> list[tuple]:
+        """The content words of tokens ``start:end`` (a sentence) with their feature names made once, for every
+        mention in it: (index, form, ``b:``, ``x:sent``, ``wl:``, ``wr:``, ``x:win`` names, valence)."""
+        found = self._sentence.get((start, end))
+        if found is None:
+            found = self._sentence[(start, end)] = []
+            for i in range(start, end):
+                if self.content[i]:
+                    key, v = self.word(i)
+                    sign = ":neg" if v < 0 else ":pos"
+                    found.append((i, self.text[i], "b:" + key, "x:sent" + sign, "wl:" + key, "wr:" + key,
+                                  "x:win" + sign, v))
+        return found
 
     def word(self, i: int) -> tuple[str, float]:
         """Token ``i``'s lemma, prefixed ``not_`` when negated, and its valence, reversed when negated."""
