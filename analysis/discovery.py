@@ -21,7 +21,7 @@ from functools import cache
 
 import pandas as pd
 
-from analysis import concordance, keyness, patterns, tables, voice, workers
+from analysis import concordance, keyness, patterns, tables, voice
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class _Evidence:
 def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd.DataFrame | None = None,
                mentions: pd.DataFrame | None = None, min_count: int = 3, min_articles: int = 2,
                min_g2: float = 10.83, min_strength: float = 0.3, max_words: int = 3,
-               not_loaded: Iterable[str] = (), limit: int | None = 200, n_process: int = 1) -> pd.DataFrame:
+               not_loaded: Iterable[str] = (), limit: int | None = 200) -> pd.DataFrame:
     """Terms (one to ``max_words`` words) outside the lexicon that look loaded, best first, with their evidence.
 
     ``sentences`` is the tagging stage's table (article_id, text; start, sent_id and voice used when present),
@@ -101,16 +101,10 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
     example_2. ``score`` = max(strength, scare_quote_rate) x (1 + quoted_rate / 2) x (1 + min(actor_lift, 2) / 4)
     x log2(1 + count): evaluative first, then how much the corpus uses it, with a bonus for quoted and
     actor-directed use.
-
-    ``n_process`` processes read a large corpus (0: one per core, ``analysis.models.processes``); the table is
-    the same whatever their number.
     """
-    from analysis import models
-
     known = _lexicon_words(lexicon or {})
-    processes = models.processes(n_process) if n_process != 1 else 1
     evidence, words, actor_share = _collect(sentences, hits=hits, mentions=mentions, known=known,
-                                            max_words=max_words, min_strength=min_strength, processes=processes)
+                                            max_words=max_words, min_strength=min_strength)
     reference, n_general = patterns.general_english()
     n_tokens = max(sum(words.values()), 1)
     dismissed = {_singular_of(" ".join(t.split())) for t in not_loaded}  # "winner" listed: "winners" too
@@ -254,47 +248,16 @@ def _content(word: str) -> bool:
     return keyness.is_acronym(word) or (len(word) >= 3 and word.lower() not in _stop_words())
 
 
-def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_words: int, min_strength: float,
-             processes: int = 1):
+def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_words: int, min_strength: float):
     """Evidence per candidate term, the word counts and token count of the corpus, and the share of its sentences
     naming an actor. Only terms with an evaluative word, or scare-quoted ``MIN_SCARE`` times, are followed (a
     second pass counts every use of the latter): following every n-gram of a large corpus would not fit in
-    memory. With ``processes`` > 1 and at least ``PARALLEL_FROM`` sentences, the first pass over the later parts
-    of the corpus runs in spawned processes while this one reads the first part; the parts are merged in corpus
-    order, so the evidence (its two examples too) is the same."""
+    memory."""
     covered, names = _spans(hits), _spans(mentions)
     with_actor = set()
     if mentions is not None and len(mentions):
         named = mentions[mentions["actor"].fillna("") != ""] if "actor" in mentions else mentions
         with_actor = set(zip(named["article_id"].astype(str), named["sent_id"]))
-    options = {"known": known, "max_words": max_words}
-    parts = _parts(sentences, processes if len(sentences) >= PARALLEL_FROM else 1)
-    passes = _each(parts, _first_pass, covered, names, with_actor, min_strength=min_strength, **options)
-    evidence, words, scared, n_sents, n_actor = next(passes)
-    for more, more_words, more_scared, more_sents, more_actor in passes:
-        _merge(evidence, more)
-        words.update(more_words)
-        scared.update(more_scared)
-        n_sents, n_actor = n_sents + more_sents, n_actor + more_actor
-    # Only a term scare-quoted MIN_SCARE times can be proposed without an evaluative word: the second pass
-    # follows those alone (any term scare-quoted once were tens of thousands, and most sentences' words).
-    # Such a term has no evidence yet (the first pass records only terms with an evaluative word).
-    scared = {term for term, n in scared.items() if n >= MIN_SCARE}
-    if scared:
-        for more in _each(parts, _second_pass, covered, names, with_actor, scared=scared, **options):
-            _merge(evidence, more)
-    return evidence, words, (n_actor / n_sents if n_sents else 0.0)
-
-
-PARALLEL_FROM = 20_000
-"""Sentences from which the first pass is shared out (about 400 articles): a spawned process needs about 2 s to
-start (pandas, spaCy's stop words and TextBlob's lexicon) and returns its evidence pickled."""
-
-
-def _first_pass(sentences: pd.DataFrame, *, covered: dict, names: dict, with_actor: set, known: set[str],
-                max_words: int, min_strength: float) -> tuple[dict, Counter, Counter, int, int]:
-    """``_collect``'s first pass over ``sentences``: evidence per followed term, word counts, scare-quote counts
-    of the terms without an evaluative word, sentences, and sentences naming an actor."""
     words, evidence, scared = Counter(), defaultdict(_Evidence), Counter()
     grams = _Grams()
     strong: dict[str, bool] = {}  # word -> evaluative (``_evaluative`` of a term: any of its words)
@@ -313,61 +276,18 @@ def _first_pass(sentences: pd.DataFrame, *, covered: dict, names: dict, with_act
                 _record(evidence[term], aid, text, kind(), sent_voice, actor)
             elif kind() == "scare_quote":
                 scared[term] += 1
-    return evidence, words, scared, n_sents, n_actor
-
-
-def _second_pass(sentences: pd.DataFrame, *, covered: dict, names: dict, with_actor: set, known: set[str],
-                 max_words: int, scared: set[str]) -> dict:
-    """``_collect``'s second pass over ``sentences``: evidence of every use of the ``scared`` terms."""
-    evidence: dict = defaultdict(_Evidence)
-    grams, firsts = _Grams(), {term.split(" ")[0] for term in scared}
-    for aid, base, text, sent_id, sent_voice in _rows(sentences):
-        for term, kind in _uses(grams.words(text), text, grams=grams, max_words=max_words, known=known,
-                                spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base, firsts=firsts):
-            if term in scared:
-                _record(evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor)
-    return evidence
-
-
-def _each(parts: list[pd.DataFrame], step, covered: dict, names: dict, with_actor: set, **options) -> Iterator:
-    """``step`` of each part, in order: the later parts in spawned processes (each given only its own articles'
-    spans), started before this process reads the first part."""
-    later = [workers.background(step, part, processes=2, **_of_part(part, covered, names, with_actor), **options)
-             for part in parts[1:]]
-    yield step(parts[0], covered=covered, names=names, with_actor=with_actor, **options)
-    for job in later:
-        yield job.result()
-
-
-def _parts(sentences: pd.DataFrame, processes: int) -> list[pd.DataFrame]:
-    """``sentences`` in ``processes`` consecutive parts of about equal rows (one part for one process)."""
-    cuts = [len(sentences) * k // max(processes, 1) for k in range(max(processes, 1) + 1)]
-    return [sentences.iloc[a:b] for a, b in zip(cuts, cuts[1:])] or [sentences]
-
-
-def _of_part(part: pd.DataFrame, covered: dict, names: dict, with_actor: set) -> dict:
-    """The spans and actor sentences of the articles in ``part`` only: what a process reading it needs."""
-    ids = set(part["article_id"].astype(str))
-    return {"covered": {a: covered[a] for a in ids if a in covered}, "names": {a: names[a] for a in ids if a in names},
-            "with_actor": {key for key in with_actor if key[0] in ids}}
-
-
-def _merge(evidence: dict, later: dict) -> None:
-    """Add the evidence of a later part of the corpus to ``evidence``: counts summed, articles joined, and the
-    examples the first two distinct ones in corpus order, as one pass over both parts would have kept."""
-    for term, ev in later.items():
-        mine = evidence.get(term)
-        if mine is None:
-            evidence[term] = ev
-            continue
-        mine.count += ev.count
-        mine.articles |= ev.articles
-        mine.scare += ev.scare
-        mine.quoted += ev.quoted
-        mine.with_actor += ev.with_actor
-        for example in ev.examples:
-            if len(mine.examples) < 2 and example not in mine.examples:
-                mine.examples.append(example)
+    # Only a term scare-quoted MIN_SCARE times can be proposed without an evaluative word: the second pass
+    # follows those alone (any term scare-quoted once were tens of thousands, and most sentences' words).
+    scared = {term for term, n in scared.items() if n >= MIN_SCARE}
+    if scared:
+        firsts = {term.split(" ")[0] for term in scared}
+        for aid, base, text, sent_id, sent_voice in _rows(sentences):
+            for term, kind in _uses(grams.words(text), text, grams=grams, max_words=max_words, known=known,
+                                    spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base,
+                                    firsts=firsts):
+                if term in scared:
+                    _record(evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor)
+    return evidence, words, (n_actor / n_sents if n_sents else 0.0)
 
 
 def _openings(found: list, marks: list[tuple[int, int]], strong: dict[str, bool], min_strength: float,

@@ -189,19 +189,3 @@ def test_a_phrase_only_inside_a_longer_one_is_dropped_and_no_other():
     kept = discovery._without_nested(df)["term"].tolist()
     # "puppet" and "war" never occur outside their longer phrase (same count); "regime" and "aggression" do.
     assert kept == ["puppet regime", "regime", "war of aggression", "aggression"]
-
-
-def test_the_candidates_are_the_same_when_parts_of_the_corpus_are_read_in_other_processes(seed_run, monkeypatch):
-    data = seed_run / "data"
-    t = {name: tables.read(name, data) for name in ("sentences", "hits", "mentions")}
-    lexicon = profiles.lexicon(profiles.load("asian-nato"))
-    options = {"lexicon": lexicon, "hits": t["hits"], "mentions": t["mentions"], "min_count": 2, "limit": None}
-    alone = discovery.candidates(t["sentences"], **options)
-    started = []
-    monkeypatch.setattr(discovery, "PARALLEL_FROM", 0)  # the seeds are far below the size worth sharing out
-    monkeypatch.setattr(discovery.workers, "background",
-                        lambda *a, _real=discovery.workers.background, **k: started.append(a[0]) or _real(*a, **k))
-    shared = discovery.candidates(t["sentences"], n_process=3, **options)
-    assert len(started) >= 2  # two later parts of the first pass went to other processes
-    assert len(alone) > 10 and alone["example"].ne("").all()
-    pd.testing.assert_frame_equal(shared, alone)  # the same terms, counts, evidence and examples
