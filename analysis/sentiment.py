@@ -442,20 +442,20 @@ def features(span: Span, start: int, end: int) -> list[tuple[str, float, str]]:
             out.append((lexicon + (":neg" if v < 0 else ":pos"), v, words.text[i]))
 
     content, left, right = words.content, target.start - WINDOW, target.end + WINDOW
-    for i, text, b, sent, wl, wr, win, v in words.sentence(span.start, span.end):  # as add() would, in order
+    for i, form, b_name, sent_name, wl_name, wr_name, win_name, v in words.sentence(span.start, span.end):
         if target.start <= i < target.end:
             continue
-        out.append((b, 1.0, text))
+        out.append((b_name, 1.0, form))  # the triples add() would append, in its order
         if v:
-            out.append((sent, v, text))
+            out.append((sent_name, v, form))
         if left <= i < target.start:
-            out.append((wl, 1.0, text))
+            out.append((wl_name, 1.0, form))
         elif target.end <= i < right:
-            out.append((wr, 1.0, text))
+            out.append((wr_name, 1.0, form))
         else:
             continue
         if v:
-            out.append((win, v, text))
+            out.append((win_name, v, form))
     out += _bigrams(words, range(max(target.start - WINDOW, span.start), min(target.end + WINDOW, span.end)), inside)
     out.append(("d:" + anchor.dep_, 1.0, ""))
     if head is not anchor:
