@@ -656,3 +656,24 @@ def test_mentions_inside_quotes_are_those_a_join_of_each_quote_with_its_articles
     assert sorted(map(tuple, found[key].to_numpy().tolist())) == sorted(map(tuple, expected[key].to_numpy().tolist()))
     assert (found["article_id_q"] == found["article_id_m"]).all()
     assert charts._inside(q.iloc[:0], m).empty and charts._inside(q, m.iloc[:0]).empty
+
+
+def test_a_mention_inside_nested_quotes_weighs_its_edge_once(t):
+    # A partial quote of the same speaker inside a longer quote (both extracted, as the tagging stage can for
+    # "said it was '...'") holds the same mentions: the edge counts the words once, not once per quote around them.
+    def weight(quotes):
+        rows = charts.data(charts.actor_network(t["mentions"], quotes))
+        edge = rows[(rows["element"] == "edge") & (rows["source"] == "North Korea")
+                    & (rows["target"] == "United States")]
+        return edge["weight"].tolist()
+
+    quotes = t["quotes"]
+    outer = quotes[quotes["quote_id"] == quotes.loc[quotes["speaker_actor"] == "North Korea", "quote_id"].iloc[0]]
+    us = t["mentions"][(t["mentions"]["article_id"] == outer["article_id"].iloc[0])
+                       & (t["mentions"]["actor"] == "United States")
+                       & (t["mentions"]["start"] >= outer["start"].iloc[0])
+                       & (t["mentions"]["end"] <= outer["end"].iloc[0])]
+    assert len(us), "the seed quote chosen names the United States"
+    inner = outer.assign(quote_id=outer["quote_id"] + "-inner", start=us["start"].iloc[0] - 1,
+                         end=us["end"].iloc[0] + 1, kind="partial")
+    assert weight(pd.concat([quotes, inner], ignore_index=True)) == weight(quotes) == [7]
