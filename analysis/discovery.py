@@ -138,10 +138,10 @@ def occurrences(sentences: pd.DataFrame, terms: Iterable[str]) -> Iterator[tuple
     with offsets in the article's text (``sentences.start`` + offset in the sentence)."""
     wanted = set(terms)
     longest = max((len(t.split(" ")) for t in wanted), default=0)
-    firsts = {t.split(" ")[0] for t in wanted}
+    prefixes = _prefixes(wanted)
     grams = _Grams()
     for aid, base, text, _, _ in _rows(sentences):
-        for term, s, e in grams.of(grams.words(text), text, longest=longest, firsts=firsts):
+        for term, s, e in grams.of(grams.words(text), text, longest=longest, prefixes=prefixes):
             if term in wanted:
                 yield term, aid, base + s, base + e
 
@@ -216,23 +216,30 @@ class _Grams:
         return out
 
     def of(self, found: list[tuple[str, int, int]], text: str, *, longest: int, shortest: int = 1,
-           firsts: set[str] | None = None, starts: Iterable[int] | None = None) -> Iterator[tuple[str, int, int]]:
+           prefixes: Collection[str] | None = None,
+           starts: Iterable[int] | None = None) -> Iterator[tuple[str, int, int]]:
         """``(term, start, end)`` of every n-gram of ``found`` (``_words`` of ``text``) that can be a term,
-        ``shortest`` to ``longest`` words, by first word, then by length; with ``firsts`` only those whose first
-        word is one of them, with ``starts`` only those opening at these indices of ``found``."""
-        kinds = [self._kind(w) for w, _, _ in found]
+        ``shortest`` to ``longest`` words, by first word, then by length; with ``prefixes`` (``_prefixes`` of the
+        terms wanted) only those all of whose first words make one, with ``starts`` only those opening at these
+        indices of ``found``."""
+        get = self.kind.get  # one dict look-up a word; ``_kind`` works out the words not seen yet
+        kinds = [get(w) for w, _, _ in found]
+        if None in kinds:
+            kinds = [self._kind(w) for w, _, _ in found]
         for i in (range(len(found)) if starts is None else sorted(starts)):
             first, start, _ = found[i]
-            if kinds[i] != 2 or (firsts is not None and first not in firsts):
+            if kinds[i] != 2 or (prefixes is not None and first not in prefixes):
                 continue
-            words = [first]
+            term = first
             for j in range(i, min(i + longest, len(found))):
                 if j > i:
                     if text[found[j - 1][2]:found[j][1]].strip():
                         break  # punctuation between: no longer n-gram from i either
-                    words.append(found[j][0])
+                    term = f"{term} {found[j][0]}"
+                    if prefixes is not None and term not in prefixes:
+                        break  # no wanted term opens with these words
                 if j - i + 1 >= shortest and kinds[j] == 2:
-                    yield " ".join(words), start, found[j][2]
+                    yield term, start, found[j][2]
                 if kinds[j] == 0:
                     break  # neither content nor glue: it may close a term only, and it did not
 
@@ -280,13 +287,12 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
     # follows those alone (any term scare-quoted once were tens of thousands, and most sentences' words).
     scared = {term for term, n in scared.items() if n >= MIN_SCARE}
     if scared:
-        firsts = {term.split(" ")[0] for term in scared}
+        prefixes = _prefixes(scared)
         for aid, base, text, sent_id, sent_voice in _rows(sentences):
             for term, kind in _uses(grams.words(text), text, grams=grams, max_words=max_words, known=known,
                                     spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base,
-                                    firsts=firsts):
-                if term in scared:
-                    _record(evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor)
+                                    prefixes=prefixes, wanted=scared):
+                _record(evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor)
     return evidence, words, (n_actor / n_sents if n_sents else 0.0)
 
 
@@ -298,7 +304,10 @@ def _openings(found: list, marks: list[tuple[int, int]], strong: dict[str, bool]
     word and no quote mark has none."""
     out: set[int] = set()
     for k, (w, s, _) in enumerate(found):
-        if _strong(w, strong, min_strength):
+        evaluative = strong.get(w)  # a word has no spaces: its own entry, or ``_strong`` makes it
+        if evaluative is None:
+            evaluative = _strong(w, strong, min_strength)
+        if evaluative:
             out.update(range(max(0, k - max_words + 1), k + 1))
         elif marks and any(o < s < c for o, c in marks):
             out.add(k)
@@ -318,10 +327,10 @@ def _strong(term: str, strong: dict[str, bool], min_strength: float) -> bool:
 
 
 def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[str], spans: _Spans,
-          names: _Spans, base: int, firsts: set[str] | None = None, starts: set[int] | None = None,
-          marks: list | None = None):
-    """(term, its voice from the marks) of every candidate n-gram of one sentence (with ``firsts``: only those
-    opening with one of these words), but none inside a lexicon hit (``spans``) and none holding a capitalised
+          names: _Spans, base: int, prefixes: Collection[str] | None = None,
+          wanted: Collection[str] | None = None, starts: set[int] | None = None, marks: list | None = None):
+    """(term, its voice from the marks) of every candidate n-gram of one sentence (with ``wanted``: only those
+    terms, whose ``_prefixes`` are ``prefixes``), but none inside a lexicon hit (``spans``) and none holding a capitalised
     word of a mention in ``names`` ("United States", "Clinton win" are no loaded terms; a lower-case "regime"
     inside the alias "Pyongyang regime" still is). ``starts`` limits them to
     n-grams opening at these word indices (``_Grams.of``); ``marks`` are the sentence's ``voice.quoted_segments``
@@ -335,7 +344,9 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
             marks = voice.quoted_segments(text) if any(ch in text for ch in voice.MARK_CHARS) else []
         return _marked(text, s, e, marks, by_pair) if marks else "narrator"
 
-    for term, s, e in grams.of(found, text, longest=max_words, firsts=firsts, starts=starts):
+    for term, s, e in grams.of(found, text, longest=max_words, prefixes=prefixes, starts=starts):
+        if wanted is not None and term not in wanted:
+            continue
         if " " not in term and (term.lower() in known or _singular(term.lower()) in known):
             continue
         if spans.overlaps(base + s, base + e):
@@ -343,6 +354,16 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
         if names.overlaps(base + s, base + e) and _holds_a_name(text, s, e, names, base):
             continue
         yield term, (lambda s=s, e=e: voice_of(s, e))
+
+
+def _prefixes(terms: Iterable[str]) -> set[str]:
+    """Every opening run of words of ``terms`` ("red line": "red", "red line"): an n-gram that is none of them
+    cannot grow into one of the terms, so enumerating n-grams stops there."""
+    out = set()
+    for term in terms:
+        words = term.split(" ")
+        out.update(" ".join(words[:k]) for k in range(1, len(words) + 1))
+    return out
 
 
 def _record(ev: _Evidence, aid: str, text: str, kind: str, sent_voice: str, actor: bool) -> None:

@@ -412,7 +412,7 @@ def _records(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, article_id: st
     starts, ends, sent_ids = (sents[c].tolist() for c in ("start", "end", "sent_id")) if len(sents) else ([],) * 3
     positions = sents["position"].astype(str).tolist() if "position" in sents else [""] * len(starts)
     quote_starts, quote_ends = quote_rows["start"].to_numpy(), quote_rows["end"].to_numpy()
-    rows = []
+    rows, quote_dicts = [], None
     for fid, vid, span in found:
         start, end = span.start_char, span.end_char
         k = bisect.bisect_right(starts, start) - 1
@@ -421,13 +421,15 @@ def _records(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, article_id: st
         position = positions[k] if inside else ""
         # Only the quotes holding the hit can decide its voice: most hits have none, and voice.classify then
         # skips its table work altogether.
-        holding = (quote_starts <= start) & (quote_ends >= end)
+        holding = np.flatnonzero((quote_starts <= start) & (quote_ends >= end))
+        if len(holding) and quote_dicts is None:
+            quote_dicts = voices.rows(quote_rows)  # once per article, for all its hits inside quotes
         rows.append({"article_id": article_id, "sent_id": int(sent_ids[k]) if inside else -1,
                      "start": start, "end": end, "matched_text": text[start:end], "family": fid,
                      "variant": vid, "lexicon": lexicon[fid].get("source", ""),
                      "category": lexicon[fid]["category"],
                      "techniques": ";".join(lexicon[fid]["techniques"]),
-                     **voices.classify(text, start, end, quotes=quote_rows[holding] if holding.any() else None,
+                     **voices.classify(text, start, end, quotes=[quote_dicts[i] for i in holding] if len(holding) else None,
                                        sentence=bounds, scare_max_words=scare_max_words),
                      "in_headline": position == "headline", "position": position})
     return rows

@@ -150,6 +150,12 @@ def score(text: str) -> Score:
     return Score(float(result[0]), float(result[1]), float(vader.compound(text)), assessed)
 
 
+@lru_cache(maxsize=1 << 12)
+def _compound(text: str) -> float:
+    """VADER's compound of a target's clause or window, kept by text: the mentions of one clause share it."""
+    return analyzers()[1].compound(text)
+
+
 def vader_words(text: str) -> list[tuple[str, float]]:
     """The words of ``text`` that are in VADER's lexicon, with their valence before VADER's rules (-4..4)."""
     lexicon = analyzers()[1].lexicon
@@ -358,16 +364,17 @@ def toward(sentence: Span | Doc | str, start: int, end: int, *, nlp: Language | 
     if not 0 <= start < end <= length:
         raise ValueError(f"target {start}:{end} is not inside the sentence (0:{length})")
     model = model or target_model()
-    logits = list(model.intercept)
+    weights = model.weights
+    neg, neu, pos = model.intercept  # three classes (``target_model`` checks): summed in the loop, unrolled
     weighed = []
     for name, value, cue in features(span, start, end):
-        w = model.weights.get(name)
+        w = weights.get(name)
         if w is None:
             continue
-        for k, wk in enumerate(w):
-            logits[k] += value * wk
+        neg, neu, pos = neg + value * w[0], neu + value * w[1], pos + value * w[2]
         if cue:
             weighed.append((cue, value, w))
+    logits = [neg, neu, pos]
     top = max(logits)
     exp = [math.exp(v - top) for v in logits]
     total = sum(exp)
@@ -474,10 +481,9 @@ def features(span: Span, start: int, end: int) -> list[tuple[str, float, str]]:
     for token in clause:
         if token.i not in inside and content[token.i]:
             add("k:", token.i, "x:clause")
-    vader = analyzers()[1]
     near = doc[max(target.start - 2 * WINDOW, span.start):min(target.end + 2 * WINDOW, span.end)]
-    out += [("s:clause", vader.compound(" ".join(words.text[t.i] for t in clause)), ""),
-            ("s:window", vader.compound(words.doc_text[near.start_char:near.end_char]), "")]
+    out += [("s:clause", _compound(" ".join(words.text[t.i] for t in clause)), ""),
+            ("s:window", _compound(words.doc_text[near.start_char:near.end_char]), "")]
     return out
 
 

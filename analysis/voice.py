@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import pandas as pd
@@ -27,15 +28,15 @@ alleges alleged denounce denounces denounced urge urges urged accuse accuses acc
 _SO_CALLED = re.compile(r"so[\s\-‐‑]?called\s*$", re.I)
 
 
-def classify(text: str, start: int, end: int, *, quotes: pd.DataFrame | None = None,
+def classify(text: str, start: int, end: int, *, quotes: pd.DataFrame | Sequence[dict] | None = None,
           sentence: tuple[int, int] | None = None, scare_max_words: int = 6) -> dict:
     """Whose words ``text[start:end]`` are: ``{voice, quote_id, speaker, speaker_actor}``.
 
-    The quotes table decides first (offset containment): inside a direct quote -> direct_quote; inside a
-    partial quote -> partial_quote, or scare_quote when the partial quote is short and has no speaker, cue
-    or reporting word nearby; inside an indirect quote -> paraphrase, or partial_quote when the words
-    also stand in quote marks (a speaker's words quoted within reported speech). Outside every quote the
-    marks in the text decide the same way; no marks -> narrator.
+    The quotes table (``quotes``: the article's table, or its ``rows``) decides first (offset containment):
+    inside a direct quote -> direct_quote; inside a partial quote -> partial_quote, or scare_quote when the
+    partial quote is short and has no speaker, cue or reporting word nearby; inside an indirect quote ->
+    paraphrase, or partial_quote when the words also stand in quote marks (a speaker's words quoted within
+    reported speech). Outside every quote the marks in the text decide the same way; no marks -> narrator.
     """
     para_lo, para_hi = _paragraph(text, start, end)
     lo, hi = sentence or (para_lo, para_hi)
@@ -60,17 +61,26 @@ def classify(text: str, start: int, end: int, *, quotes: pd.DataFrame | None = N
     return _unattributed(_marked_phrase(text, *segment, sentence, scare_max_words))
 
 
-def _containing(quotes: pd.DataFrame | None, start: int, end: int) -> list[dict]:
-    """Quotes containing [start, end), innermost first."""
+def rows(quotes: pd.DataFrame) -> list[dict]:
+    """The rows of a quotes table as dicts, a missing value as "": what ``classify`` takes as ``quotes`` when it
+    is called for many spans of one article (converting the table once, not once per span)."""
+    return [{k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in quotes.to_dict("records")]
+
+
+def _containing(quotes: pd.DataFrame | Sequence[dict] | None, start: int, end: int) -> list[dict]:
+    """Quotes containing [start, end), innermost first (the first of equal length first)."""
     if quotes is None or not len(quotes):
         return []
+    if not isinstance(quotes, pd.DataFrame):
+        return sorted((q for q in quotes if q["start"] <= start and q["end"] >= end),
+                      key=lambda row: row["end"] - row["start"])
     # Called once per hit: mask on the arrays and sort the few rows left in Python (a stable sort, as before);
     # sorting and converting a frame for each hit cost milliseconds.
     inside = (quotes["start"].to_numpy() <= start) & (quotes["end"].to_numpy() >= end)
     if not inside.any():
         return []
-    rows = sorted(quotes[inside].to_dict("records"), key=lambda row: row["end"] - row["start"])
-    return [{k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows]
+    return sorted(rows(quotes[inside]), key=lambda row: row["end"] - row["start"])
 
 
 def _from_quote(kind: str, quote: dict, *, speaker_of: dict | None = None) -> dict:
