@@ -365,16 +365,17 @@ def toward(sentence: Span | Doc | str, start: int, end: int, *, nlp: Language | 
         raise ValueError(f"target {start}:{end} is not inside the sentence (0:{length})")
     model = model or target_model()
     weights = model.weights
-    neg, neu, pos = model.intercept  # three classes (``target_model`` checks): summed in the loop, unrolled
+    # One logit per class in the model's order; ``target_model`` checks there are three, so the loop is unrolled.
+    l0, l1, l2 = model.intercept
     weighed = []
     for name, value, cue in features(span, start, end):
         w = weights.get(name)
         if w is None:
             continue
-        neg, neu, pos = neg + value * w[0], neu + value * w[1], pos + value * w[2]
+        l0, l1, l2 = l0 + value * w[0], l1 + value * w[1], l2 + value * w[2]
         if cue:
             weighed.append((cue, value, w))
-    logits = [neg, neu, pos]
+    logits = [l0, l1, l2]
     top = max(logits)
     exp = [math.exp(v - top) for v in logits]
     total = sum(exp)

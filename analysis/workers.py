@@ -87,39 +87,6 @@ def ordered(jobs: Iterable[tuple], *, work: Callable, start: Callable, initargs:
                 future.cancel()
 
 
-class Later:
-    """A call whose result is wanted later: ``result()`` gives it (raises its error), computing it then when it
-    was not started in a process of its own (``background`` with one process)."""
-
-    def __init__(self, fn: Callable, args: tuple, kwargs: dict, future: concurrent.futures.Future | None = None):
-        self._call, self._future = (fn, args, kwargs), future
-
-    def result(self):
-        if self._future is None:
-            fn, args, kwargs = self._call
-            self._future = _done(fn(*args, **kwargs))
-        return self._future.result()
-
-    def __repr__(self) -> str:
-        fn = self._call[0]
-        where = "computed when read" if self._future is None else "running in its own process" if not (
-            self._future.done()) else "done"
-        return f"<{fn.__module__}.{fn.__qualname__}: {where}>"
-
-
-def background(fn: Callable, /, *args, processes: int = 2, **kwargs) -> Later:
-    """``fn(*args, **kwargs)`` started now in one spawned process when ``processes`` > 1, so that a slow step that
-    needs none of what comes next runs while this process goes on; with one process it runs when its
-    ``result()`` is first read (nothing in parallel). ``fn`` must be a module-level function and its arguments
-    picklable; an error it raises is raised by ``result()``."""
-    if processes <= 1:
-        return Later(fn, args, kwargs)
-    pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    future = pool.submit(fn, *args, **kwargs)
-    pool.shutdown(wait=False)  # the job runs on; the worker exits when it is done
-    return Later(fn, args, kwargs, future)
-
-
 def _done(result) -> concurrent.futures.Future:
     """A job done in this process, as a finished future in the queue of the workers' futures."""
     future = concurrent.futures.Future()

@@ -147,16 +147,3 @@ def test_a_registered_object_changed_after_loading_is_pickled_as_it_is_now():
     made.pipes = ("tagger", "custom")  # a notebook added a component: a fresh load would lack it
     out = list(workers.ordered([(k,) for k in range(2)], work=_pipes, start=_keep, initargs=(made,), processes=1))
     assert out == [("tagger", "custom")] * 2
-
-
-def test_a_background_call_gives_its_result_later_and_raises_its_error():
-    started = workers.background(divmod, 17, 5, processes=2)  # in a spawned process
-    assert "divmod" in repr(started)
-    assert started.result() == (3, 2) and "done" in repr(started)
-    deferred = workers.background(divmod, 17, 5, processes=1)  # one process: computed when read, here
-    assert "computed when read" in repr(deferred)
-    assert deferred.result() == (3, 2)
-    with pytest.raises(ZeroDivisionError):
-        workers.background(divmod, 1, 0, processes=2).result()
-    with pytest.raises(ZeroDivisionError):
-        workers.background(divmod, 1, 0, processes=1).result()
