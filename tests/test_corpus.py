@@ -230,6 +230,17 @@ def test_strip_boilerplate_navigation_and_signoff():
                        ("signoff", "AMK/PR")]
 
 
+def test_strip_boilerplate_video_player_share_line_and_newsletter_box_seen_in_allsides():
+    clutter = ["JUST WATCHED Toobin: DOMA is gone Replay More Videos ... MUST WATCH Toobin: DOMA is gone 01:04",
+               "Read or Share this story: http://usat.ly/1cSQIuC",
+               "Get the Monitor Stories you care about delivered to your inbox. By signing up, you agree to our "
+               "Privacy Policy"]
+    body = ["The court ruled on Wednesday.", "She said she had just watched the ruling and read or shared nothing."]
+    cleaned, removed = corpus.strip_boilerplate("\n".join([body[0], *clutter, body[1]]))
+    assert cleaned == "\n".join(body)  # a sentence saying "just watched" or "read or share" stays
+    assert removed == [("navigation", line) for line in clutter]
+
+
 def test_strip_boilerplate_inline_signoff_and_footer():
     cleaned, removed = corpus.strip_boilerplate("The statement ended there. -0-")
     assert (cleaned, removed) == ("The statement ended there.", [("signoff", "-0-")])
