@@ -330,10 +330,10 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
           names: _Spans, base: int, prefixes: Collection[str] | None = None,
           wanted: Collection[str] | None = None, starts: set[int] | None = None, marks: list | None = None):
     """(term, its voice from the marks) of every candidate n-gram of one sentence (with ``wanted``: only those
-    terms, whose ``_prefixes`` are ``prefixes``), but none inside a lexicon hit (``spans``) and none holding a capitalised
-    word of a mention in ``names`` ("United States", "Clinton win" are no loaded terms; a lower-case "regime"
-    inside the alias "Pyongyang regime" still is). ``starts`` limits them to
-    n-grams opening at these word indices (``_Grams.of``); ``marks`` are the sentence's ``voice.quoted_segments``
+    terms, whose ``_prefixes`` are ``prefixes``), but none inside a lexicon hit (``spans``) and none holding a
+    capitalised word of a mention in ``names`` ("United States", "Clinton win" are no loaded terms; a lower-case
+    "regime" inside the alias "Pyongyang regime" still is). ``starts`` limits them to n-grams opening at these word
+    indices (``_Grams.of``); ``marks`` are the sentence's ``voice.quoted_segments``
     when the caller has them. The voice is a function, called when wanted: most n-grams are never looked at, and
     a sentence without quote marks needs no pairing of marks."""
     by_pair: dict = {}

@@ -424,12 +424,13 @@ def _records(doc: Doc, *, matcher: LexiconMatcher, lexicon: dict, article_id: st
         holding = np.flatnonzero((quote_starts <= start) & (quote_ends >= end))
         if len(holding) and quote_dicts is None:
             quote_dicts = voices.rows(quote_rows)  # once per article, for all its hits inside quotes
+        inside_quotes = [quote_dicts[i] for i in holding] if len(holding) else None
         rows.append({"article_id": article_id, "sent_id": int(sent_ids[k]) if inside else -1,
                      "start": start, "end": end, "matched_text": text[start:end], "family": fid,
                      "variant": vid, "lexicon": lexicon[fid].get("source", ""),
                      "category": lexicon[fid]["category"],
                      "techniques": ";".join(lexicon[fid]["techniques"]),
-                     **voices.classify(text, start, end, quotes=[quote_dicts[i] for i in holding] if len(holding) else None,
+                     **voices.classify(text, start, end, quotes=inside_quotes,
                                        sentence=bounds, scare_max_words=scare_max_words),
                      "in_headline": position == "headline", "position": position})
     return rows
