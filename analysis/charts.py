@@ -533,8 +533,8 @@ def actor_network(mentions: pd.DataFrame, quotes: pd.DataFrame, *, kind: Literal
     """Actor network with edge weights, nodes on a circle sorted by name.
 
     ``kind="speaker"``: an edge from a quote's speaker (canonical actor) to each actor mentioned (in one of
-    ``roles``) inside the quote, weighted by the number of quotes (a mention inside nested quotes of one speaker
-    counts in the outermost). ``kind="co_mention"``: an undirected edge
+    ``roles``) inside the quote, weighted by the number of statements (a quote within another of its speaker's,
+    the ``quotes.within`` column, counts in that one). ``kind="co_mention"``: an undirected edge
     between actors mentioned in the same sentence, weighted by sentences. Edges under ``min_weight`` are dropped;
     the ``top_n`` actors by weighted degree are drawn, with the ``top_edges`` heaviest links among them (node sizes
     count all their links). Node size is the weighted degree, colour the actor type.
@@ -546,16 +546,12 @@ def actor_network(mentions: pd.DataFrame, quotes: pd.DataFrame, *, kind: Literal
     title = heading[kind]
     named = mentions[mentions["actor"].str.strip() != ""]
     if kind == "speaker":
-        q = quotes[quotes["speaker_actor"].str.strip() != ""][["article_id", "quote_id", "start", "end",
-                                                                  "speaker_actor"]]
+        # Statements only: a quote another of its speaker's holds (``quotes.within``) has its mentions counted in
+        # the holder, and counted per quote they would weigh the edge double.
+        q = quotes[(quotes["speaker_actor"].str.strip() != "") & (quotes["within"] == "")][
+            ["article_id", "quote_id", "start", "end", "speaker_actor"]]
         m = named[named["role"].isin(list(roles))][["article_id", "start", "end", "actor"]]
         pairs = _inside(q, m)
-        # A mention inside nested quotes of one speaker (a partial quote within a longer one) counts in the
-        # outermost only: the words were said once, and counted per quote they would weigh the edge double.
-        pairs = (pairs.assign(length=pairs["end_q"] - pairs["start_q"])
-                 .sort_values(["article_id_m", "start_m", "end_m", "speaker_actor", "length"],
-                              ascending=[True, True, True, True, False], kind="stable")
-                 .drop_duplicates(["article_id_m", "start_m", "end_m", "speaker_actor"]))
         pairs = pairs[pairs["speaker_actor"] != pairs["actor"]]
         edges = (pairs.groupby(["speaker_actor", "actor"], sort=True)["quote_id"].nunique()
                  .rename("weight").reset_index().rename(columns={"speaker_actor": "source", "actor": "target"}))

@@ -164,9 +164,10 @@ def _technique_counts(rows: pd.DataFrame) -> str:
 
 
 def quoted_speakers(data_dir: Path, *, top: int = 3) -> list[Finding]:
-    """The ``top`` most quoted speakers, each with its number of quotes, articles and the reporting verbs that
-    introduce it (``quotes.cue_lemma``)."""
+    """The ``top`` most quoted speakers, each with its number of statements (quotes no other quote of theirs holds:
+    ``quotes.within``), articles and the reporting verbs that introduce it (``quotes.cue_lemma``)."""
     quotes, articles = tables.read("quotes", data_dir), tables.read("articles", data_dir)
+    quotes = quotes[quotes["within"] == ""]  # 'said the state is "spiraling"': one statement, not two quotes
     who = quotes["speaker_actor"].where(quotes["speaker_actor"] != "", quotes["speaker"])
     # "I think ..." outside quote marks is the writer's own view (an opinion piece), not a quoted source
     quotes = quotes.assign(who=who)[(who != "") & ~who.str.lower().isin(FIRST_PERSON)]

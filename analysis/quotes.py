@@ -24,7 +24,7 @@ import collections
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -1544,11 +1544,30 @@ ATTRIBUTION_OTHER_WORDS = 4
 """Words an attribution may hold besides its speaker and cue for its sentence to be the speaker's."""
 
 
+def within(quotes: Sequence[Quote]) -> list[int]:
+    """For each of ``quotes`` (one article's, as ``extract`` returns them), the index of the quote of the same speaker
+    that holds it, else -1: 'X said the state is "spiraling out of control"' is X's reported clause with a partial
+    quote inside, two quotes but one statement, whose words counted per quote would count twice. The holder is the
+    earliest, then longest, quote of that speaker (the same speaker mention, else the same speaker as written)
+    whose span covers the quote's; quotes without a speaker hold nothing, since nothing says whose they are."""
+    by_speaker: dict[object, list[int]] = collections.defaultdict(list)
+    for k, q in enumerate(quotes):
+        if q.speaker_start >= 0 or q.speaker:
+            by_speaker[(q.speaker_start, q.speaker_end) if q.speaker_start >= 0 else q.speaker.lower()].append(k)
+    out = [-1] * len(quotes)
+    for group in by_speaker.values():
+        ranked = sorted(group, key=lambda k: (quotes[k].start, quotes[k].start - quotes[k].end, k))
+        for n, k in enumerate(ranked):
+            out[k] = next((j for j in ranked[:n] if quotes[j].end >= quotes[k].end), -1)
+    return out
+
+
 def to_frame(quotes: list[Quote], *, article_id: str) -> pd.DataFrame:
     """``quotes`` as rows of the ``quotes`` table, ``quote_id`` ``<article_id>/q<n>`` numbering the list;
     ``speaker_actor`` and ``speaker_state`` are left empty for the actor stage to fill."""
     columns = tables.schema("quotes")["columns"]
+    nest = within(quotes)
     rows = [{"article_id": article_id, "quote_id": f"{article_id}/q{k}", "speaker_actor": "", "speaker_state": "",
-             **asdict(q)} for k, q in enumerate(quotes)]
+             "within": f"{article_id}/q{nest[k]}" if nest[k] >= 0 else "", **asdict(q)} for k, q in enumerate(quotes)]
     frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *Quote.__dataclass_fields__])))
     return tables.conform(frame[[c for c in frame.columns if c in columns]], "quotes", fill=True)

@@ -47,10 +47,14 @@ def classify(cue_lemma: str, *, lexicon: Mapping[str, str] | None = None) -> str
 
 def profile(quotes: pd.DataFrame, articles: pd.DataFrame, *,
             lexicon: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The ``verb_stance`` table: every quote with its outlet, speaker, cue and the cue's stance class."""
+    """The ``verb_stance`` table: every reporting act with its outlet, speaker, cue and the cue's stance class.
+
+    A quote within another of its speaker's (``quotes.within``: 'X said the state is "spiraling out of control"')
+    is reported by its holder's verb and counts there; it has a row of its own only when its own cue differs
+    ('X said the plan, which he called "reckless", would fail': said and called)."""
     entries = _packaged() if lexicon is None else lexicon
     outlets = _outlets(articles)
-    out = quotes[["article_id", "quote_id", "speaker", "speaker_actor", "cue", "cue_lemma"]].copy()
+    out = _acts(quotes)[["article_id", "quote_id", "speaker", "speaker_actor", "cue", "cue_lemma"]].copy()
     out["outlet"] = out["article_id"].map(outlets).fillna(UNKNOWN)
     keys = out["cue_lemma"].fillna("").astype(str).str.lower().str.split().str.join(" ")
     out["stance"] = keys.map(entries).fillna(UNCLASSIFIED)
@@ -80,6 +84,15 @@ def summary(verb_stance: pd.DataFrame, *, by: str | Sequence[str] = ("outlet", "
         for name in classes:
             counts[f"share_{name}"] = counts[name] / counts["n"]
     return counts.reset_index().sort_values([*keys]).reset_index(drop=True)
+
+
+def _acts(quotes: pd.DataFrame) -> pd.DataFrame:
+    """The quotes that are reporting acts of their own: held by none of their speaker's quotes, or cued by a verb
+    their holder's cue is not."""
+    holder_cue = quotes.set_index("quote_id")["cue_lemma"]
+    held = quotes["within"] != ""
+    own = (quotes["cue_lemma"] != "") & (quotes["cue_lemma"] != quotes["within"].map(holder_cue).fillna(""))
+    return quotes[~held | own]
 
 
 def _packaged() -> Mapping[str, str]:

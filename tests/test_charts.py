@@ -661,6 +661,7 @@ def test_mentions_inside_quotes_are_those_a_join_of_each_quote_with_its_articles
 def test_a_mention_inside_nested_quotes_weighs_its_edge_once(t):
     # A partial quote of the same speaker inside a longer quote (both extracted, as the tagging stage can for
     # "said it was '...'") holds the same mentions: the edge counts the words once, not once per quote around them.
+    # The tagging stage marks such a quote ``within`` its holder (tests/test_quotes.py); the chart reads that.
     def weight(quotes):
         rows = charts.data(charts.actor_network(t["mentions"], quotes))
         edge = rows[(rows["element"] == "edge") & (rows["source"] == "North Korea")
@@ -675,5 +676,6 @@ def test_a_mention_inside_nested_quotes_weighs_its_edge_once(t):
                        & (t["mentions"]["end"] <= outer["end"].iloc[0])]
     assert len(us), "the seed quote chosen names the United States"
     inner = outer.assign(quote_id=outer["quote_id"] + "-inner", start=us["start"].iloc[0] - 1,
-                         end=us["end"].iloc[0] + 1, kind="partial")
+                         end=us["end"].iloc[0] + 1, kind="partial", within=outer["quote_id"])
     assert weight(pd.concat([quotes, inner], ignore_index=True)) == weight(quotes) == [7]
+    assert weight(pd.concat([quotes, inner.assign(within="")], ignore_index=True)) == [8]  # a statement of its own

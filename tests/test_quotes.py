@@ -380,6 +380,43 @@ def test_to_frame_fits_the_quotes_table(nlp):
     assert frame.loc[0, "quote_id"] == "a1/q0" and frame.loc[0, "speaker"] == "the ministry"
 
 
+# ------------------------------------------------------------------------ nesting: one statement, two quotes
+
+def test_a_partial_quote_inside_its_speakers_reported_clause_is_within_it(nlp):
+    text = 'Senator Elizabeth Warren said the state is "spiraling out of control" after the vote.'
+    found = run(nlp, text)
+    clause, words = one(found, "the state is"), one(found, "spiraling out of control")
+    assert (clause.kind, words.kind) == ("indirect", "partial") and clause.speaker == words.speaker
+    nest = quotes.within(found)
+    assert nest[found.index(words)] == found.index(clause) and nest[found.index(clause)] == -1
+    frame = quotes.to_frame(found, article_id="a1")
+    assert frame.set_index("quote_id")["within"].to_dict() == {
+        f"a1/q{found.index(clause)}": "", f"a1/q{found.index(words)}": f"a1/q{found.index(clause)}"}
+
+
+def test_quotes_of_two_speakers_or_side_by_side_hold_nothing(nlp):
+    found = run(nlp, '"We will respond," the ministry said. "That is a threat," Senator Warren said on Monday.')
+    assert len(found) == 2 and quotes.within(found) == [-1, -1]
+
+
+def _q(start, end, speaker="Warren", speaker_start=0):
+    return quotes.Quote(start, end, "x" * (end - start), "partial", speaker, speaker_start,
+                        speaker_start + len(speaker) if speaker_start >= 0 else -1)
+
+
+@pytest.mark.parametrize("found, expected", [
+    ([_q(10, 90), _q(20, 40), _q(25, 30)], [-1, 0, 0]),  # nested twice: the outermost holds both
+    ([_q(10, 90), _q(20, 40, speaker="Hale", speaker_start=100)], [-1, -1]),  # another speaker's words
+    ([_q(10, 90, speaker="", speaker_start=-1), _q(20, 40, speaker="", speaker_start=-1)], [-1, -1]),  # nobody's
+    ([_q(10, 40), _q(10, 40)], [-1, 0]),  # the same span twice: one statement
+    ([_q(20, 40), _q(10, 90)], [1, -1]),  # the holder later in the list (as a caller may order them)
+    ([_q(10, 50), _q(30, 90), _q(35, 45)], [-1, -1, 0]),  # overlapping holders: the earliest that covers it
+    ([_q(10, 90, speaker="he", speaker_start=-1), _q(20, 40, speaker="He", speaker_start=-1)], [-1, 0]),
+])
+def test_within_names_the_earliest_widest_quote_of_the_same_speaker_covering_it(found, expected):
+    assert quotes.within(found) == expected
+
+
 # ---------------------------------------------------------------------------------------------- properties
 
 _PIECES = ['"', "'", "“", "”", "‘", "’", "«", "»", "\n", "\n\n", " ", ", ", ". ", ": ", "said", "the ministry",

@@ -21,7 +21,7 @@ def quote_rows() -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=["article_id", "speaker", "speaker_actor", "cue", "cue_lemma"])
     frame["quote_id"] = [f"{a}/q{i}" for i, a in enumerate(frame["article_id"])]
-    return frame.assign(kind="direct", text="...", start=0, end=3)
+    return frame.assign(kind="direct", text="...", start=0, end=3, within="")
 
 
 @pytest.fixture()
@@ -56,6 +56,19 @@ def test_profile(quote_rows, articles):
                    "according to": "neutral", "giggle": "unclassified", "": "unclassified"}
     assert set(table.loc[table["article_id"] == "blog", "outlet"]) == {"(unknown)"}
     assert table.loc[table["cue_lemma"] == "point out", "cue"].item() == "pointed out"
+
+
+def test_a_quote_within_another_counts_as_a_reporting_act_only_with_a_verb_of_its_own(quote_rows, articles):
+    # 'The ministry said the drills are "a rehearsal for invasion"' (a partial quote in the reported clause, one
+    # act of saying) and '..., which it slammed as "reckless", ...' (said, and slammed: two acts)
+    held = pd.DataFrame([("kcna", "kcna/q8", "the ministry", "DPRK Foreign Ministry", "said", "say", "kcna/q0"),
+                         ("kcna", "kcna/q9", "the ministry", "DPRK Foreign Ministry", "", "", "kcna/q0"),
+                         ("kcna", "kcna/q10", "the ministry", "DPRK Foreign Ministry", "slammed", "slam", "kcna/q0")],
+                        columns=["article_id", "quote_id", "speaker", "speaker_actor", "cue", "cue_lemma", "within"])
+    table = stance.profile(pd.concat([quote_rows, held.assign(kind="partial", text="...", start=1, end=2)]), articles)
+    assert len(table) == len(quote_rows) + 1 and "kcna/q10" in set(table["quote_id"])
+    kcna = stance.summary(table).set_index(["outlet", "speaker_actor"]).loc[("KCNA", "DPRK Foreign Ministry")]
+    assert (kcna["neutral"], kcna["emotive"], kcna["n"]) == (1, 2, 3)
 
 
 def test_summary_by_outlet_and_actor(quote_rows, articles):
