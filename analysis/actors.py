@@ -593,7 +593,10 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
         owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)]
         if owners:
             owner = min(owners, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))
-            return _body_of(owner, speaker[owner["end"] - start:head_end - start], matcher.table) or owner["actor"]
+            tail = speaker[owner["end"] - start:head_end - start]
+            if _proper_name_tail(tail):  # "The Washington Post", "Japan Airlines": a name, neither the state nor a body
+                return " ".join((owner["text"] + tail).split())
+            return _body_of(owner, tail, matcher.table) or owner["actor"]
         if inside:
             return ""  # "a fellow at a think tank in Washington" is not the United States
     if not speaker:
@@ -619,6 +622,20 @@ _SPEAKER_LABELS = frozenset({"PERSON", "ORG"})
 _BODY = re.compile(r"^\s*(?:['’]s?\s+)?(?P<head>[^\W\d_][\w\s.-]*?)\s*$")
 # "South Korea's government" is the state itself; its defence ministry is a body of it.
 _STATE_ITSELF = frozenset("government administration regime authorities leadership state".split())
+
+
+_CAPITALISED_TAIL = re.compile(r"^(?:\s+[A-Z][\w.&-]*)+\s*$")
+
+
+def _proper_name_tail(tail: str) -> bool:
+    """Whether the words after a state's name in a speaker phrase continue a proper name ("The New York Times", "The
+    Washington Post"): capitalised, no possessive, and the last no word for a body, person or group
+    (``kinds`` of ``analysis/data/speakers.yaml``: "the Japan Coast Guard", "US Forces Korea" stay bodies)."""
+    if not _CAPITALISED_TAIL.match(tail):
+        return False
+    last = tail.split()[-1].lower().rstrip(".")
+    kinds = speaker_words().kinds
+    return last not in _STATE_ITSELF and not any(last in words for words in kinds.values())
 
 
 def _body_of(owner: dict, tail: str, table: Table) -> str:

@@ -323,6 +323,12 @@ def test_mrs_hale_speaks_as_herself(nlp, matcher):
     ('"We object," said Lena Ostrova of the Nordic Council.', ("Lena Ostrova", "person", "")),
     ('"We object," the Korean Central News Agency said.', ("KCNA", "organisation", "North Korea")),
     ('"We object," critics said.', ("", "group", "")),
+    # a proper name the state's name only begins is that name (a newspaper, a company), not a body of the state
+    ('"We object," the Japan Times reported.', ("Japan Times", "organisation", "")),
+    ('"We object," the Washington Examiner reported.', ("Washington Examiner", "organisation", "")),
+    ('"We object," Japan Airlines said.', ("Japan Airlines", "organisation", "")),
+    ('"We object," the Japan Coast Guard said.', ("Japan (coast guard)", "organisation", "Japan")),
+    ('"We object," the Japanese Foreign Ministry said.', ("Japan (foreign ministry)", "organisation", "Japan")),
 ])
 def test_a_states_body_is_its_own_speaker_with_type_and_state(nlp, matcher, text, expected):
     assert _speaker(nlp, matcher, text) == expected
