@@ -144,8 +144,10 @@ def _new_story(args) -> int:
                                     f"{profiles.AUTO!r}, which the notebooks read as the run's own profile)")
     folder = starter.make(args.name, corpus=args.corpus, folder=Path(args.out or profiles.root() / args.name),
                           model=args.model, force=args.force, limit=args.limit, n_process=args.n_process)
-    log.info("starter profile written to %s: read it, prune it, then run `framing run --story %s --corpus %s`",
-             folder, folder if args.out else args.name, " ".join(shlex.quote(str(p)) for p in args.corpus))
+    # A run folder of the story's own: without --out, `framing run` writes over the project's data/ and reports/.
+    log.info("starter profile written to %s: read it, prune it, then run `framing run --story %s --corpus %s "
+             "--out %s`", folder, folder if args.out else args.name,
+             " ".join(shlex.quote(str(p)) for p in args.corpus), shlex.quote(f"{args.name}-run/"))
     return 0
 
 

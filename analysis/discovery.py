@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # A word: an acronym with dots (U.S.), or letters with inner apostrophes and hyphens (muscle-flexing, don't).
 _WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z'’]*(?:[-‐‑][A-Za-z]+)*")
 MIN_SCARE = 2  # scare-quoted uses that make a term without an evaluative word a candidate
+EXAMPLE_CHARS = 300  # an example sentence is cut to about this many characters
 
 # Words that may sit inside a phrase but never open or close one ("act *of* aggression").
 _GLUE = frozenset("of the a an to in on for and or with by as at from".split())
@@ -162,7 +163,8 @@ def phrases(sentences: pd.DataFrame, *, top: int = 10, min_count: int = 3, min_a
         for term, _, _ in ngrams.of(found, text, longest=max_words, shortest=2):
             grams[term] += 1
             articles[term].add(aid)
-            examples.setdefault(term, text[:300])
+            if term not in examples:
+                examples[term] = _example(text)
     n_tokens = max(sum(words.values()), 1)
     rows = []
     for term, count in grams.items():
@@ -372,8 +374,19 @@ def _record(ev: _Evidence, aid: str, text: str, kind: str, sent_voice: str, acto
     ev.scare += kind == "scare_quote"
     ev.quoted += sent_voice == "quoted" or kind != "narrator"
     ev.with_actor += actor
-    if len(ev.examples) < 2 and text[:300] not in ev.examples:
-        ev.examples.append(text[:300])
+    if len(ev.examples) < 2:
+        example = _example(text)
+        if example not in ev.examples:
+            ev.examples.append(example)
+
+
+def _example(sentence: str, *, limit: int = EXAMPLE_CHARS) -> str:
+    """``sentence`` as an example, cut after its last whole word within ``limit`` characters and marked "…" when
+    longer (a sentence the parser left unsplit can run to thousands)."""
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence.rfind(" ", 0, limit)
+    return sentence[:cut if cut > limit // 2 else limit].rstrip() + " …"
 
 
 @cache

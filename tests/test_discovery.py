@@ -41,6 +41,19 @@ def test_an_evaluative_term_is_proposed_and_a_topical_one_is_not(lex):
     tables.conform(out, "loaded_candidates")
 
 
+def test_an_example_from_a_long_sentence_ends_on_a_whole_word_marked_as_cut(lex):
+    # A paragraph the parser left as one sentence (a scraped list, a run-on transcript line)
+    long = ("Officials called the drills an atrocious act of provocation and " + "warned again and again " * 20
+            + "that the region would answer.")
+    texts = NEUTRAL * 5 + [long] + PLANTED[1:]
+    ids = [f"n{k % 7}" for k in range(20)] + ["p1", "p1", "p2", "p3", "p4"]
+    row = discovery.candidates(corpus(texts, ids), lexicon=lex, min_count=3, min_g2=3.84).set_index("term")
+    example = row.loc["atrocious", "example"]
+    assert example.endswith(" …") and len(example) <= discovery.EXAMPLE_CHARS + 2
+    assert long.startswith(example.removesuffix(" …")) and long[len(example) - 2] == " "  # cut at a space
+    assert row.loc["atrocious", "example_2"] == PLANTED[1]  # a short sentence stays whole
+
+
 def test_scare_quotes_make_a_plain_word_a_candidate():
     texts = ['The government announced its "reforms" of the courts.',
              'Critics say the "reforms" gut judicial independence.',
