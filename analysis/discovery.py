@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 _WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z'’]*(?:[-‐‑][A-Za-z]+)*")
 MIN_SCARE = 2  # scare-quoted uses that make a term without an evaluative word a candidate
 EXAMPLE_CHARS = 300  # an example sentence is cut to about this many characters
+NAME_SHARE = 0.5  # a term written as a name (capitalised inside a sentence) in this share of its uses is one
 
 # Words that may sit inside a phrase but never open or close one ("act *of* aggression").
 _GLUE = frozenset("of the a an to in on for and or with by as at from".split())
@@ -78,6 +79,7 @@ class _Evidence:
     scare: int = 0
     quoted: int = 0
     with_actor: int = 0
+    named: int = 0  # uses written as a name (``_as_name``)
     examples: list = field(default_factory=list)
 
 
@@ -91,7 +93,9 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
     ``mentions`` its mentions (article_id, sent_id, actor) for the actor evidence; occurrences inside ``hits``
     spans and words of single-word ``lexicon`` variants are left out (the lexicon already has them), and so are the
     ``not_loaded`` terms (a story profile's list of terms a reader judged not loaded; any case), whose single words
-    lend a phrase no strength either ("win" not loaded: "need to win" is not proposed for it). A term is
+    lend a phrase no strength either ("win" not loaded: "need to win" is not proposed for it), and so are terms
+    written as a name in ``NAME_SHARE`` of their uses (capitalised inside a sentence, outside quote marks: "Supreme
+    Court"). A term is
     proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative (``strength`` >=
     ``min_strength``, or scare-quoted ``MIN_SCARE`` times) and, for single words, is key against general English
     (G2 >= ``min_g2``, TextBlob's word counts of Norvig's big.txt); a phrase's keyness is its rarest word's.
@@ -113,6 +117,8 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
     for term, ev in evidence.items():
         if ev.count < min_count or len(ev.articles) < min_articles or _singular_of(term) in dismissed:
             continue
+        if ev.named >= NAME_SHARE * ev.count and not keyness.is_acronym(term):
+            continue  # "Supreme Court", "Great Recession", "Freedom Edge": written as a name, it names
         power, scare = strength(term, ignore=dismissed), ev.scare / ev.count
         if power < min_strength and ev.scare < MIN_SCARE:
             continue
@@ -278,11 +284,11 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
         actor = (aid, sent_id) in with_actor
         n_actor += actor
         marks = voice.quoted_segments(text) if any(ch in text for ch in voice.MARK_CHARS) else []
-        for term, kind in _uses(found, text, grams=grams, max_words=max_words, known=known,
-                                spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base, marks=marks,
-                                starts=_openings(found, marks, strong, min_strength, max_words)):
+        for term, kind, s, e in _uses(found, text, grams=grams, max_words=max_words, known=known,
+                                      spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base,
+                                      marks=marks, starts=_openings(found, marks, strong, min_strength, max_words)):
             if _strong(term, strong, min_strength):
-                _record(evidence[term], aid, text, kind(), sent_voice, actor)
+                _record(evidence[term], aid, text, kind(), sent_voice, actor, s, e)
             elif kind() == "scare_quote":
                 scared[term] += 1
     # Only a term scare-quoted MIN_SCARE times can be proposed without an evaluative word: the second pass
@@ -291,10 +297,10 @@ def _collect(sentences: pd.DataFrame, *, hits, mentions, known: set[str], max_wo
     if scared:
         prefixes = _prefixes(scared)
         for aid, base, text, sent_id, sent_voice in _rows(sentences):
-            for term, kind in _uses(grams.words(text), text, grams=grams, max_words=max_words, known=known,
-                                    spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base,
-                                    prefixes=prefixes, wanted=scared):
-                _record(evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor)
+            for term, kind, s, e in _uses(grams.words(text), text, grams=grams, max_words=max_words, known=known,
+                                          spans=covered.get(aid, _NONE), names=names.get(aid, _NONE), base=base,
+                                          prefixes=prefixes, wanted=scared):
+                _record(evidence[term], aid, text, kind(), sent_voice, (aid, sent_id) in with_actor, s, e)
     return evidence, words, (n_actor / n_sents if n_sents else 0.0)
 
 
@@ -331,7 +337,7 @@ def _strong(term: str, strong: dict[str, bool], min_strength: float) -> bool:
 def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[str], spans: _Spans,
           names: _Spans, base: int, prefixes: Collection[str] | None = None,
           wanted: Collection[str] | None = None, starts: set[int] | None = None, marks: list | None = None):
-    """(term, its voice from the marks) of every candidate n-gram of one sentence (with ``wanted``: only those
+    """(term, its voice from the marks, start, end in the sentence) of every candidate n-gram of one sentence (with ``wanted``: only those
     terms, whose ``_prefixes`` are ``prefixes``), but none inside a lexicon hit (``spans``) and none holding a
     capitalised word of a mention in ``names`` ("United States", "Clinton win" are no loaded terms; a lower-case
     "regime" inside the alias "Pyongyang regime" still is). ``starts`` limits them to n-grams opening at these word
@@ -355,7 +361,7 @@ def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[s
             continue  # inside a lexicon hit: the lexicon already has it
         if names.overlaps(base + s, base + e) and _holds_a_name(text, s, e, names, base):
             continue
-        yield term, (lambda s=s, e=e: voice_of(s, e))
+        yield term, (lambda s=s, e=e: voice_of(s, e)), s, e
 
 
 def _prefixes(terms: Iterable[str]) -> set[str]:
@@ -368,8 +374,11 @@ def _prefixes(terms: Iterable[str]) -> set[str]:
     return out
 
 
-def _record(ev: _Evidence, aid: str, text: str, kind: str, sent_voice: str, actor: bool) -> None:
+def _record(ev: _Evidence, aid: str, text: str, kind: str, sent_voice: str, actor: bool, start: int,
+            end: int) -> None:
     ev.count += 1
+    # In quote marks capitals may be a title ("Meet the Press") or a slogan ("Death to America"): not read there
+    ev.named += kind == "narrator" and _as_name(text, start, end)
     ev.articles.add(aid)
     ev.scare += kind == "scare_quote"
     ev.quoted += sent_voice == "quoted" or kind != "narrator"
@@ -465,6 +474,31 @@ def _lexicon_words(lexicon: dict) -> set[str]:
                     spec = tokens[0].get("LEMMA") or tokens[0].get("LOWER")
                     words.update(w.lower() for w in spec["IN"])
     return words
+
+
+def _as_name(text: str, start: int, end: int) -> bool:
+    """Whether the use ``text[start:end]`` is written as a name: each of its words but glue words capitalised, not
+    at the sentence's opening and in a sentence not in title case (a headline's capitals say nothing). NER misses
+    names ("the Supreme Court", "the Great Recession", an exercise called Freedom Edge) that ``_holds_a_name``
+    would catch; their capitals still tell. ``_record`` asks only of uses outside quote marks."""
+    if not text[start:start + 1].isupper() or not text[:start].strip(_OPENERS):
+        return False
+    if any(not w[:1].isupper() and w.lower() not in _GLUE for w in text[start:end].split()):
+        return False
+    # Title case: most of the other words are capitalised too (not the first, not glue words, not the rest of the
+    # name the use belongs to: "Horrible" of "Horrible Bosses").
+    words = [(m.group(), m.start()) for m in _WORD.finditer(text)]
+    inside = [k for k, (_, s) in enumerate(words) if start <= s < end]
+    first, last = inside[0], inside[-1]
+    while first > 1 and words[first - 1][0][:1].isupper():
+        first -= 1
+    while last + 1 < len(words) and words[last + 1][0][:1].isupper():
+        last += 1
+    others = [w for k, (w, _) in enumerate(words) if k and not first <= k <= last and w.lower() not in _GLUE]
+    return sum(w[:1].isupper() for w in others) * 2 <= len(others)
+
+
+_OPENERS = " \t\n\"'“‘«(-–—"
 
 
 def _holds_a_name(text: str, start: int, end: int, names: _Spans, base: int) -> bool:

@@ -54,6 +54,26 @@ def test_an_example_from_a_long_sentence_ends_on_a_whole_word_marked_as_cut(lex)
     assert row.loc["atrocious", "example_2"] == PLANTED[1]  # a short sentence stays whole
 
 
+def test_a_term_written_as_a_name_is_no_candidate_but_a_headlines_capitals_say_nothing(lex):
+    # A film's title the entity recogniser missed, capitalised inside each sentence: a name, not a loaded term
+    named = ["Viewers watched Horrible Bosses on Sunday.", "Critics panned Horrible Bosses again.",
+             "Fans of Horrible Bosses gathered in Ohio."]
+    headline = "Senate Condemns Atrocious Drills Near Border"  # title case: its capitals are the style, not a name
+    texts = NEUTRAL * 5 + named + PLANTED + [headline]
+    ids = [f"n{k % 7}" for k in range(20)] + ["f1", "f2", "f3", "p1", "p1", "p2", "p3", "p4", "h1"]
+    out = discovery.candidates(corpus(texts, ids), lexicon=lex, min_count=3, min_g2=3.84).set_index("term")
+    assert "horrible" not in out.index and "horrible bosses" not in out.index
+    assert out.loc["atrocious", "count"] == 5  # the four planted uses and the headline's
+    # in quote marks, capitals may be a slogan's: 'chanted "Death to America"' is read as before
+    slogan = [f'Crowds in {c} chanted "Death to America" after prayers.' for c in ("Tehran", "Qom", "Isfahan")]
+    out = discovery.candidates(corpus(NEUTRAL * 5 + slogan, ids[:23]), lexicon=lex, min_count=3, min_g2=3.84)
+    assert {"death", "death to america"} & set(out["term"])
+    # the same words in lower case are a candidate again
+    lower = [t.replace("Horrible Bosses", "horrible bosses") for t in named]
+    out = discovery.candidates(corpus(NEUTRAL * 5 + lower, ids[:23]), lexicon=lex, min_count=3, min_g2=3.84)
+    assert "horrible bosses" in set(out["term"])
+
+
 def test_scare_quotes_make_a_plain_word_a_candidate():
     texts = ['The government announced its "reforms" of the courts.',
              'Critics say the "reforms" gut judicial independence.',
@@ -141,7 +161,9 @@ def test_the_fast_ngrams_are_the_terms_the_rule_defines(seed_texts):
 
 
 def test_words_of_a_name_are_no_candidates_but_a_loaded_word_inside_an_alias_is():
-    texts = ["The United States and the Pyongyang regime traded threats."] * 4 + ["Talks were held."] * 4
+    # The names open the sentence, where capitals tell nothing (a name written inside one is no candidate anyway):
+    # what leaves them out here is the mentions table alone.
+    texts = ["United States and the Pyongyang regime traded threats."] * 4 + ["Talks were held."] * 4
     ids = list("abcdefgh")
     spans = [(t.index(name), t.index(name) + len(name)) for t in texts[:4] for name in ("United States",
                                                                                           "Pyongyang regime")]
@@ -156,7 +178,7 @@ def test_words_of_a_name_are_no_candidates_but_a_loaded_word_inside_an_alias_is(
 
 
 def test_a_name_with_glue_words_inside_a_mention_is_no_candidate():
-    texts = ["The Ministry of Truth issued a statement on the drills."] * 4 + ["Talks were held."] * 4
+    texts = ["Ministry of Truth issued a statement on the drills."] * 4 + ["Talks were held."] * 4  # as above
     start = texts[0].index("Ministry")
     mentions = pd.DataFrame({"article_id": list("abcd"), "sent_id": 0, "start": start,
                              "end": start + len("Ministry of Truth"), "actor": "Ministry of Truth"})
