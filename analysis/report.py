@@ -41,8 +41,11 @@ HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 EMBED_ACTIONS = {"export": True, "source": False, "compiled": False, "editor": False}
 
 
-def setup(*, level: int = logging.WARNING) -> None:
+def setup(*, level: int = logging.WARNING, rows: int | None = None) -> None:
     """Prepare a notebook session: warnings and errors only, offline charts with no editor link, readable tables.
+
+    ``rows`` is the number of rows a table shows (pandas' ``display.max_rows``); a longer one says under it how many
+    rows it has, so a notebook displays whole tables and the reader is never shown a cut one as if it were all.
 
     Charts are emitted as Vega-Lite data with embed options that drop "Open in Vega Editor": JupyterLab renders
     the mimetype itself with no network, and the report converter turns it into an offline chart, so the same
@@ -51,6 +54,8 @@ def setup(*, level: int = logging.WARNING) -> None:
     DataFrames are shown as in :func:`table_html` (no default index, rounded numbers, text left-aligned).
     """
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    if rows is not None:
+        pd.set_option("display.max_rows", rows)
     _after_import("altair", _offline_charts)
     _table_formatter()
 
