@@ -1549,7 +1549,9 @@ def within(quotes: Sequence[Quote]) -> list[int]:
     that holds it, else -1: 'X said the state is "spiraling out of control"' is X's reported clause with a partial
     quote inside, two quotes but one statement, whose words counted per quote would count twice. The holder is the
     earliest, then longest, quote of that speaker (the same speaker mention, else the same speaker as written)
-    whose span covers the quote's; quotes without a speaker hold nothing, since nothing says whose they are."""
+    whose span covers the quote's but for its closing punctuation (a partial quote keeps the full stop inside its
+    closing mark, 'said it was "an empty ritual."', which the reported clause around it leaves out); quotes without
+    a speaker hold nothing, since nothing says whose they are."""
     by_speaker: dict[object, list[int]] = collections.defaultdict(list)
     for k, q in enumerate(quotes):
         if q.speaker_start >= 0 or q.speaker:
@@ -1558,8 +1560,12 @@ def within(quotes: Sequence[Quote]) -> list[int]:
     for group in by_speaker.values():
         ranked = sorted(group, key=lambda k: (quotes[k].start, quotes[k].start - quotes[k].end, k))
         for n, k in enumerate(ranked):
-            out[k] = next((j for j in ranked[:n] if quotes[j].end >= quotes[k].end), -1)
+            core = quotes[k].start + len(quotes[k].text.rstrip(_CLOSING))
+            out[k] = next((j for j in ranked[:n] if quotes[j].end >= core), -1)
     return out
+
+
+_CLOSING = " \t\n.,;:!?…"  # what a quote may end on past the clause that holds it
 
 
 def to_frame(quotes: list[Quote], *, article_id: str) -> pd.DataFrame:

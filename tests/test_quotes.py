@@ -394,6 +394,15 @@ def test_a_partial_quote_inside_its_speakers_reported_clause_is_within_it(nlp):
         f"a1/q{found.index(clause)}": "", f"a1/q{found.index(words)}": f"a1/q{found.index(clause)}"}
 
 
+def test_a_partial_quote_keeping_the_full_stop_its_clause_leaves_out_is_still_within_it(nlp):
+    # The reported clause ends before the full stop; the partial quote keeps it inside its closing mark.
+    text = 'Chief Justice Roberts said the hearing had become "an empty ritual."\n\nThe court adjourned.'
+    found = run(nlp, text)
+    clause, words = one(found, "the hearing"), one(found, "an empty ritual")
+    assert words.end > clause.end and words.text.endswith(".")  # the form found in AllSides articles
+    assert quotes.within(found)[found.index(words)] == found.index(clause)
+
+
 def test_quotes_of_two_speakers_or_side_by_side_hold_nothing(nlp):
     found = run(nlp, '"We will respond," the ministry said. "That is a threat," Senator Warren said on Monday.')
     assert len(found) == 2 and quotes.within(found) == [-1, -1]
