@@ -136,6 +136,12 @@ def _run(args) -> int:
     return EXIT_FAILED_ARTICLES if args.strict and len(failed) else 0
 
 
+def _program() -> str:
+    """``framing`` as the user typed it (``.venv/bin/framing``), or ``framing`` when run some other way."""
+    typed = sys.argv[0] if sys.argv else ""
+    return shlex.quote(typed) if Path(typed).name == "framing" else "framing"
+
+
 def _new_story(args) -> int:
     from analysis import starter
 
@@ -144,9 +150,10 @@ def _new_story(args) -> int:
                                     f"{profiles.AUTO!r}, which the notebooks read as the run's own profile)")
     folder = starter.make(args.name, corpus=args.corpus, folder=Path(args.out or profiles.root() / args.name),
                           model=args.model, force=args.force, limit=args.limit, n_process=args.n_process)
-    # A run folder of the story's own: without --out, `framing run` writes over the project's data/ and reports/.
-    log.info("starter profile written to %s: read it, prune it, then run `framing run --story %s --corpus %s "
-             "--out %s`", folder, folder if args.out else args.name,
+    # The command as the user invoked it (.venv/bin/framing unless the environment is active), and a run folder of
+    # the story's own: without --out, `framing run` writes over the project's data/ and reports/.
+    log.info("starter profile written to %s: read it, prune it, then run `%s run --story %s --corpus %s --out %s`",
+             folder, _program(), folder if args.out else args.name,
              " ".join(shlex.quote(str(p)) for p in args.corpus), shlex.quote(f"{args.name}-run/"))
     return 0
 

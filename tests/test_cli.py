@@ -131,3 +131,12 @@ def test_a_run_starts_its_kernel_before_importing_pandas(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("typed, shown", [(".venv/bin/framing", ".venv/bin/framing"), ("/opt/env/bin/framing",
+                                                                                     "/opt/env/bin/framing"),
+                                          ("/work/analysis/cli.py", "framing"), ("", "framing")])
+def test_a_hint_names_framing_as_the_user_typed_it(monkeypatch, typed, shown):
+    # new-story's closing hint is copied and pasted: `framing` alone is not found unless the environment is active
+    monkeypatch.setattr("sys.argv", [typed] if typed else [])
+    assert cli._program() == shown
