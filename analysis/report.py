@@ -119,6 +119,9 @@ def table_html(df: pd.DataFrame, *, max_rows: int | None = None) -> str:
         styler = styler.hide(axis="index")
     styles = {c: [{"selector": "td", "props": _text_props(c, shown[c])}, {"selector": "th", "props": "text-align: left;"}]
               for c in shown.columns if _is_text(shown[c])}
+    # A number or True/False never wraps ("Fals e" beside a long text column that took the width)
+    styles.update({c: [{"selector": "td", "props": "white-space: nowrap; overflow-wrap: normal;"}]
+                   for c in shown.columns if not _is_text(shown[c])})
     digest = hashlib.sha256(shown.to_csv().encode()).hexdigest()[:10]  # same table, same id; two tables, two ids
     styler = styler.set_uuid(digest).set_table_styles(styles, overwrite=False)  # a stable id: reports must not churn
     styler = styler.set_table_styles([{"selector": "th.row_heading, th.index_name", "props": "text-align: left;"}],

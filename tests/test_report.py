@@ -186,3 +186,14 @@ def test_an_index_from_findings_computed_ahead_is_the_same_page(tmp_path, monkey
     ahead = report.findings_html(run / "data")
     later = report.index(run, stages=[]).read_text()
     assert report.index(run, stages=[], found=ahead).read_text() == later
+
+
+def test_a_true_or_false_beside_long_text_never_wraps():
+    # The profile-fit table: "fits" squeezed by a long "finding" read "Fals e" in a new user's report
+    df = pd.DataFrame({"check": ["phrases", "actors"], "fits": [False, True], "finding": ["a long verdict " * 12] * 2,
+                       "n": [3, 4]})
+    css = report.table_html(df).split("</style>")[0]
+    for column in (1, 3):  # fits, n
+        rule = css.split(f"td.col{column} {{")[1].split("}")[0]
+        assert "white-space: nowrap" in rule
+    assert "min-width: 24em" in css.split("td.col2 {")[1].split("}")[0]  # the long text still gets room
