@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 STANCES = quotes_module.STANCES  # the classes belong to the lexicon's owner, the tagging stage
 UNCLASSIFIED = "unclassified"
 UNKNOWN = "(unknown)"
+NO_VALUE = "(none)"  # a summary's group of quotes with an empty key (a speaker who is no actor)
 
 
 def lexicon(path: str | Path | None = None) -> dict[str, str]:
@@ -67,7 +68,8 @@ def profile(quotes: pd.DataFrame, articles: pd.DataFrame, *,
 
 def summary(verb_stance: pd.DataFrame, *, by: str | Sequence[str] = ("outlet", "speaker_actor"),
             shares: bool = False) -> pd.DataFrame:
-    """Quotes per stance class for each ``by`` group: one column per class (unclassified last) and ``n``.
+    """Quotes per stance class for each ``by`` group: one column per class (unclassified last) and ``n``; an empty
+    key (a speaker who is no actor) is the group ``(none)``, after the named ones.
 
     ``shares=True`` adds ``share_<class>`` columns (each class over ``n``), for comparing groups of unequal size.
     """
@@ -76,6 +78,9 @@ def summary(verb_stance: pd.DataFrame, *, by: str | Sequence[str] = ("outlet", "
     if missing:
         raise KeyError(f"verb_stance has no column(s) {missing}; columns: {', '.join(verb_stance.columns)}")
     classes = [*STANCES, UNCLASSIFIED]
+    # A quote whose speaker is no actor (nobody found, "a fellow at a think tank") is a group a reader can name
+    verb_stance = verb_stance.assign(**{k: verb_stance[k].replace("", NO_VALUE) for k in keys
+                                        if verb_stance[k].dtype == object})
     counts = (verb_stance.groupby([*keys, "stance"]).size().unstack("stance", fill_value=0)
               .reindex(columns=classes, fill_value=0))
     counts.columns.name = None
@@ -83,7 +88,12 @@ def summary(verb_stance: pd.DataFrame, *, by: str | Sequence[str] = ("outlet", "
     if shares:
         for name in classes:
             counts[f"share_{name}"] = counts[name] / counts["n"]
-    return counts.reset_index().sort_values([*keys]).reset_index(drop=True)
+    return counts.reset_index().sort_values([*keys], key=_none_last).reset_index(drop=True)
+
+
+def _none_last(column: pd.Series) -> pd.Series:
+    """Sort keys putting ``NO_VALUE`` after every named group."""
+    return column.map(lambda v: (v == NO_VALUE, v))
 
 
 def _acts(quotes: pd.DataFrame) -> pd.DataFrame:

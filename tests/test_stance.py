@@ -82,6 +82,17 @@ def test_summary_by_outlet_and_actor(quote_rows, articles):
     assert summary["n"].sum() == len(quote_rows)
 
 
+def test_a_speaker_who_is_no_actor_is_a_named_group_after_the_others(quote_rows, articles):
+    summary = stance.summary(stance.profile(quote_rows, articles))
+    blog = summary[summary["outlet"] == "(unknown)"]
+    assert blog["speaker_actor"].tolist() == ["(none)"] and blog["n"].item() == 2  # "an official" and no speaker
+    reuters = summary.loc[summary["outlet"] == "Reuters", "speaker_actor"].tolist()
+    assert reuters == sorted(reuters) and "" not in set(summary["speaker_actor"])
+    wire = stance.summary(stance.profile(quote_rows.assign(speaker_actor=lambda q: q["speaker_actor"].where(
+        q["cue_lemma"] != "point out", "")), articles)).query("outlet == 'Reuters'")["speaker_actor"].tolist()
+    assert wire == ["DPRK Foreign Ministry", "KCNA", "(none)"]  # the unnamed group after the named ones
+
+
 def test_summary_shares_and_single_key(quote_rows, articles):
     summary = stance.summary(stance.profile(quote_rows, articles), by="outlet", shares=True).set_index("outlet")
     assert summary.loc["KCNA", "share_neutral"] == pytest.approx(1 / 3)
