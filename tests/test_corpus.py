@@ -241,6 +241,23 @@ def test_strip_boilerplate_video_player_share_line_and_newsletter_box_seen_in_al
     assert removed == [("navigation", line) for line in clutter]
 
 
+def test_strip_boilerplate_slideshow_and_photo_captions_seen_in_allsides():
+    clutter = ["Hide caption Shayna Mason, 11, signs a poster of King following a march down Pennsylvania Avenue. "
+               "Previous Next Andrew Harnik/The Washington Times /Landov",
+               "Hide caption A steady rain fell during the event. Previous Next Kevin Dietsch/UPI/Landov 1 of 9 i View "
+               "slideshow",
+               "Related Video At Thursday’s Senate hearing, Judge Brett Kavanaugh gets emotional as he recounts moments "
+               "that involved his family and friends. Photo: Associated Press",
+               "Deputy Attorney General Rod Rosenstein Photo: Brendan Smialowski/Agence France-Presse/Getty Images",
+               "Republicans in Congress are considering tweaking their tax-overhaul plan. WSJ's Gerald F. Seib explains "
+               "what's next for tax reform. Photo: Getty Images."]
+    body = ["The court ruled on Wednesday.", "The photo: a man in a red coat, she said.",
+            "He said the caption was hidden. Previous attempts failed, and the next one would too."]
+    cleaned, removed = corpus.strip_boilerplate("\n".join([body[0], *clutter, *body[1:]]))
+    assert cleaned == "\n".join(body)  # prose about a photo or a caption stays
+    assert removed == [("navigation", line) for line in clutter]
+
+
 def test_strip_boilerplate_inline_signoff_and_footer():
     cleaned, removed = corpus.strip_boilerplate("The statement ended there. -0-")
     assert (cleaned, removed) == ("The statement ended there.", [("signoff", "-0-")])
