@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -589,7 +589,7 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
         if head is not None:
             # The head of the phrase names the speaker: "Senator Hale's attorney Dan Morrow" is Dan Morrow, and an
             # unmatched name is counted as itself rather than pooled into an actor it only mentions.
-            return head["actor"] or " ".join(head["text"].split())
+            return head["actor"] or full_name(head, rows)
         owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)]
         if owners:
             owner = min(owners, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))
@@ -627,6 +627,19 @@ _STATE_ITSELF = frozenset("government administration regime authorities leadersh
 _CAPITALISED_TAIL = re.compile(r"^(?:\s+[A-Z][\w.&-]*)+\s*$")
 
 
+def full_name(mention: dict, rows: Sequence[dict]) -> str:
+    """An unmatched name as its article first gave it in full: a surname alone ("Christie", which the entity
+    recogniser may even take for an organisation) is the one person named earlier with that surname ("Chris
+    Christie"), the way news refers to a person after the first mention; else the name as written. Two earlier
+    people of that surname ("Bill Clinton", "Hillary Clinton") leave it as written: nothing says which."""
+    name = " ".join(mention["text"].split())
+    if " " in name or mention["ner_label"] not in _SPEAKER_LABELS:
+        return name
+    earlier = {" ".join(r["text"].split()) for r in rows if r["start"] < mention["start"] and r["ner_label"] == "PERSON"
+               and len(r["text"].split()) > 1 and r["text"].split()[-1] == name}
+    return earlier.pop() if len(earlier) == 1 else name
+
+
 def _proper_name_tail(tail: str) -> bool:
     """Whether the words after a state's name in a speaker phrase continue a proper name ("The New York Times", "The
     Washington Post"): capitalised, no possessive, and the last no word for a body, person or group
@@ -654,14 +667,17 @@ _TYPE_OF = {"state": "state", "government_body": "organisation", "organisation":
 _LABEL = re.compile(r"^(?P<state>.+) \((?P<body>[^()]+)\)$")
 
 
-def speaker_type(actor: str, fallback: str = "", *, table: Table) -> str:
+def speaker_type(actor: str, fallback: str = "", *, table: Table, people: Collection[str] = ()) -> str:
     """The type of a quote's speaker: ``person``, ``organisation``, ``state``, ``group`` or ``unknown``. An actor of
     the alias table gives its type (a government body, organisation, alliance or media outlet is an organisation);
+    an actor among ``people`` (the names the article gives persons, ``full_name``'s answers) is a person;
     otherwise ``fallback``, the type the tagging stage read off the speaker's head word and entity label
     (``quotes.Quote.speaker_type``); empty when there is no speaker."""
     known = table.actors.get(actor)
     if known is not None:
         return _TYPE_OF[known.type]
+    if actor in people:
+        return "person"
     return fallback or ("unknown" if actor else "")
 
 

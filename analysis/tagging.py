@@ -380,6 +380,7 @@ class _Tagger:
             row.update(sentiment.mention_polarity(doc, row["start"], row["end"], sentence=spans[row["sent_id"]]))
             self.mentions.append(row, share=("text", "ner_label", "polarity", "polarity_cues"))
         quote_ids, quote_actor, nest = [], [], quotes.within(found)
+        people = {" ".join(r["text"].split()) for r in mention_rows if r["ner_label"] == "PERSON"}
         for n, quote in enumerate(found):
             actor = actors.speaker_actor(quote.speaker or "", quote.speaker_start, quote.speaker_end, mention_rows,
                                          matcher=self.matcher, before=quote.start)
@@ -391,7 +392,8 @@ class _Tagger:
                 "speaker_actor": actor, "speaker_start": _offset(quote.speaker_start),
                 "speaker_end": _offset(quote.speaker_end), "cue": quote.cue or "", "cue_lemma": quote.cue_lemma or "",
                 "unbalanced": bool(quote.unbalanced),
-                "speaker_type": actors.speaker_type(actor, quote.speaker_type, table=self.matcher.table),
+                "speaker_type": actors.speaker_type(actor, quote.speaker_type, table=self.matcher.table,
+                                                    people=people),
                 "speaker_state": actors.speaker_state(actor, table=self.matcher.table),
                 "within": f"{article_id}/q{nest[n]}" if nest[n] >= 0 else ""},
                 share=("kind", "speaker", "cue", "cue_lemma", "speaker_type", "speaker_state"))

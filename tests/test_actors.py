@@ -283,6 +283,25 @@ def test_the_speaker_actor_comes_from_the_head_of_the_speaker_phrase(nlp, matche
                                 before=q.start) == actor
 
 
+@pytest.mark.parametrize("text, actor", [
+    # a surname alone after the full name is that person, even where the recogniser calls it an organisation
+    ('New Jersey Gov. Chris Christie spoke on Monday. "We will not back down," Christie said.', "Chris Christie"),
+    ('Senator Ted Cruz spoke in Iowa. "We will never back down," Cruz said.', "Ted Cruz"),
+    ('Bill Clinton and Hillary Clinton arrived. "We are glad," Clinton said.', "Clinton"),  # which? as written
+    ('"We will not back down," Christie said. Chris Christie left.', "Christie"),  # the full name only later
+])
+def test_a_surname_alone_is_the_person_the_article_named_in_full(nlp, matcher, text, actor):
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    q = [q for q in found if q.kind == "direct"][-1]
+    rows = actors.mentions(doc, matcher=matcher, quotes=found)
+    got = actors.speaker_actor(q.speaker, q.speaker_start, q.speaker_end, rows, matcher=matcher, before=q.start)
+    people = {" ".join(r["text"].split()) for r in rows if r["ner_label"] == "PERSON"}
+    assert got == actor
+    if " " in actor:  # a person named in full is a person, whatever the recogniser called the surname
+        assert actors.speaker_type(got, q.speaker_type, table=matcher.table, people=people) == "person"
+
+
 # ------------------------------------------------ issue #10 section 4: titles, a state's bodies, speaker types
 
 def _speaker(nlp, matcher, text: str) -> tuple[str, str, str]:
