@@ -383,7 +383,31 @@ def _kin_apart(doc: Doc, found: list[_Match], matcher: ActorMatcher, taken: byte
         if not opening & given and before.lower_ not in matcher.titles:
             drop.add(id(m))
             taken[m.tok_start:m.tok_end] = b"\x00"
+    if drop:
+        drop |= _kin_surnames(doc, found, drop, matcher, taken)
     return [m for m in found if id(m) not in drop] if drop else found
+
+
+def _kin_surnames(doc: Doc, found: list[_Match], kin: set[int], matcher: ActorMatcher, taken: bytearray) -> set[int]:
+    """The surname alone, in an article that names someone else of that surname in full (``kin``: "San Juan Mayor
+    Carmen Yulin Cruz") before it first writes the surname alone, and never the actor itself ("Ted Cruz"): that
+    someone else, as a reader takes "Cruz said" there. An article naming both, or writing the surname alone first
+    ("Trump said ..." before "Melania Trump"), leaves the surname to the actor, as before."""
+    first_kin: dict[str, int] = {}
+    for m in found:
+        if id(m) in kin:
+            first_kin.setdefault(doc[m.tok_start].lower_, m.tok_start)
+    in_full = {m.actor for m in found if m.tok_end - m.tok_start > 1 and id(m) not in kin}
+    bare = [m for m in found if id(m) not in kin and m.tok_end - m.tok_start == 1 and m.actor in matcher.given
+            and m.actor not in in_full and doc[m.tok_start].lower_ in first_kin]
+    first_bare: dict[str, int] = {}
+    for m in bare:
+        first_bare.setdefault(doc[m.tok_start].lower_, m.tok_start)
+    out = {id(m) for m in bare if first_kin[doc[m.tok_start].lower_] < first_bare[doc[m.tok_start].lower_]}
+    for m in bare:
+        if id(m) in out:
+            taken[m.tok_start:m.tok_end] = b"\x00"
+    return out
 
 
 def _titled_apart(doc: Doc, found: list[_Match], table: Table, taken: bytearray) -> list[_Match]:

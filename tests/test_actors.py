@@ -155,6 +155,32 @@ def test_a_surname_inside_another_persons_name_is_not_that_person(nlp, tmp_path)
         ("Barack Obama", "Barack Obama"), ("Michelle Obama", ""), ("Hunter Biden", ""), ("Obama", "Barack Obama")]
 
 
+def test_a_surname_alone_is_the_other_person_of_that_name_the_article_names_in_full(nlp, tmp_path):
+    # A new user's Fox News article on the San Juan mayor gave all 11 of her "Cruz said" to Ted Cruz, whose alias
+    # "Cruz" is the starter profile's; here Joe Biden's "Biden" and Hunter Biden.
+    text = ('Hunter Biden spoke to reporters on Monday. "I have nothing to hide," Biden said.\n\n'
+            'Later, Biden left for Delaware.')
+    rows = actors.mentions(nlp(text), matcher=_presidents(nlp, tmp_path))
+    assert [(r["text"], r["actor"]) for r in rows if "Biden" in r["text"]] == [
+        ("Hunter Biden", ""), ("Biden", ""), ("Biden", "")]
+    doc = nlp(text)
+    found = quotes.extract(doc)
+    rows = actors.mentions(doc, matcher=_presidents(nlp, tmp_path), quotes=found)
+    q = found[0]
+    assert actors.speaker_actor(q.speaker, q.speaker_start, q.speaker_end, rows, matcher=_presidents(nlp, tmp_path),
+                                before=q.start) == "Hunter Biden"
+    # the surname alone written first is the actor's, as in a story about him that names his wife later
+    rows = actors.mentions(nlp("Biden spoke on Monday. Jill Biden smiled. Later, Biden left for Delaware."),
+                           matcher=_presidents(nlp, tmp_path))
+    assert [(r["text"], r["actor"]) for r in rows if "Biden" in r["text"]] == [
+        ("Biden", "Joe Biden"), ("Jill Biden", ""), ("Biden", "Joe Biden")]
+    # naming the actor in full too leaves the surname to the actor
+    rows = actors.mentions(nlp("Joe Biden and Hunter Biden spoke on Monday. Later, Biden left for Delaware."),
+                           matcher=_presidents(nlp, tmp_path))
+    assert [(r["text"], r["actor"]) for r in rows if "Biden" in r["text"]] == [
+        ("Joe Biden", "Joe Biden"), ("Hunter Biden", ""), ("Biden", "Joe Biden")]
+
+
 def test_a_bare_role_noun_is_the_office_not_its_last_holder(nlp, tmp_path):
     rows = actors.mentions(nlp("Joe Biden spoke on Monday. Ted Cruz is running for President, and he said he was "
                                "qualified to be President. If a president oversteps, every president pays. The "
