@@ -250,9 +250,16 @@ def test_strip_boilerplate_slideshow_and_photo_captions_seen_in_allsides():
                "that involved his family and friends. Photo: Associated Press",
                "Deputy Attorney General Rod Rosenstein Photo: Brendan Smialowski/Agence France-Presse/Getty Images",
                "Republicans in Congress are considering tweaking their tax-overhaul plan. WSJ's Gerald F. Seib explains "
-               "what's next for tax reform. Photo: Getty Images."]
+               "what's next for tax reform. Photo: Getty Images.",
+               "Image copyright Getty Images Image caption Paul Manafort was found guilty of multiple fraud charges in "
+               "2018",
+               "Attorney General William Barr testifies on Capitol Hill, April 9, 2019. (Aaron P. Bernstein/Reuters)",
+               "Former U.S. ambassador Marie Yovanovitch arrives on Capitol Hill. (AP Photo/Alex Brandon)",
+               "Follow @politicalticker Follow @KilloughCNN",
+               "Daily politics news delivered to your inbox: sign up for our newsletter"]
     body = ["The court ruled on Wednesday.", "The photo: a man in a red coat, she said.",
-            "He said the caption was hidden. Previous attempts failed, and the next one would too."]
+            "He said the caption was hidden. Previous attempts failed, and the next one would too.",
+            "The ruling (a 5/4 decision) stands.", "She said she would follow the money and the image would stay."]
     cleaned, removed = corpus.strip_boilerplate("\n".join([body[0], *clutter, *body[1:]]))
     assert cleaned == "\n".join(body)  # prose about a photo or a caption stays
     assert removed == [("navigation", line) for line in clutter]
