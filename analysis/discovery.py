@@ -95,8 +95,7 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
     ``not_loaded`` terms (a story profile's list of terms a reader judged not loaded; any case), whose single words
     lend a phrase no strength either ("win" not loaded: "need to win" is not proposed for it), and so are terms
     written as a name in ``NAME_SHARE`` of their uses (capitalised inside a sentence, outside quote marks: "Supreme
-    Court"). A term is
-    proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative (``strength`` >=
+    Court"). A term is proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative (``strength`` >=
     ``min_strength``, or scare-quoted ``MIN_SCARE`` times) and, for single words, is key against general English
     (G2 >= ``min_g2``, TextBlob's word counts of Norvig's big.txt); a phrase's keyness is its rarest word's.
 
@@ -337,11 +336,11 @@ def _strong(term: str, strong: dict[str, bool], min_strength: float) -> bool:
 def _uses(found: list, text: str, *, grams: _Grams, max_words: int, known: set[str], spans: _Spans,
           names: _Spans, base: int, prefixes: Collection[str] | None = None,
           wanted: Collection[str] | None = None, starts: set[int] | None = None, marks: list | None = None):
-    """(term, its voice from the marks, start, end in the sentence) of every candidate n-gram of one sentence (with ``wanted``: only those
-    terms, whose ``_prefixes`` are ``prefixes``), but none inside a lexicon hit (``spans``) and none holding a
-    capitalised word of a mention in ``names`` ("United States", "Clinton win" are no loaded terms; a lower-case
-    "regime" inside the alias "Pyongyang regime" still is). ``starts`` limits them to n-grams opening at these word
-    indices (``_Grams.of``); ``marks`` are the sentence's ``voice.quoted_segments``
+    """(term, its voice from the marks, start, end in the sentence) of every candidate n-gram of one sentence
+    (with ``wanted``: only those terms, whose ``_prefixes`` are ``prefixes``), but none inside a lexicon hit
+    (``spans``) and none holding a capitalised word of a mention in ``names`` ("United States", "Clinton win" are
+    no loaded terms; a lower-case "regime" inside the alias "Pyongyang regime" still is). ``starts`` limits them to
+    n-grams opening at these word indices (``_Grams.of``); ``marks`` are the sentence's ``voice.quoted_segments``
     when the caller has them. The voice is a function, called when wanted: most n-grams are never looked at, and
     a sentence without quote marks needs no pairing of marks."""
     by_pair: dict = {}

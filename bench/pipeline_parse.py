@@ -141,7 +141,8 @@ def _subset(corpus: Path | None, n: int, tmp: Path) -> Path:
 
 
 def _child(mode: str, source: Path, data_dir: Path, n_process: int) -> dict:
-    """Run ``mode`` (whole, ingest: the first stage alone, or bare) in a fresh interpreter, sampling the memory of its process tree."""
+    """Run ``mode`` (whole, ingest: the first stage alone, or bare) in a fresh interpreter, sampling the memory of
+    its process tree."""
     import psutil
 
     cmd = [sys.executable, __file__, "--child", mode, str(source), str(data_dir), str(n_process)]
