@@ -304,8 +304,8 @@ def _results(client, function: Callable, parts: Iterable, total: int, options: d
     """The result of ``function(part, **options)`` for every partition, in partition order, with a bounded
     number of partitions on the cluster at once (twice its threads), so neither side holds the whole corpus.
 
-    A partition whose task killed its workers is run again one article per task; an article that still kills
-    its worker yields a ``failures`` row (``KilledWorker``) instead of its tables."""
+    A partition whose task killed its workers is run again one article per task, one task at a time; an article
+    that still kills its worker yields a ``failures`` row (``KilledWorker``) instead of its tables."""
     window = max(2, 2 * sum(client.nthreads().values()))
     token = uuid.uuid4().hex[:8]
     submit = lambda n, part: client.submit(function, part, key=f"framing-{stage}-{token}-{n}", pure=False,  # noqa: E731
@@ -333,10 +333,11 @@ def _outcome(client, function: Callable, part, future, options: dict, stage: str
             return
         log.warning("%s: a partition of %d articles killed its workers (%s); running its articles one per task",
                     stage, len(articles), err)
-        singles = [_single(part, i) for i in range(len(articles))]
-        retries = [client.submit(function, one, key=f"framing-{stage}-{key}-{i}", pure=False, **options)
-                   for i, one in enumerate(singles)]
-        for i, (one, retry) in enumerate(zip(singles, retries)):
+        # One at a time: the article that kills its worker would take down a partition-mate running beside it on
+        # the same worker, and that innocent article would be recorded as failed too.
+        for i in range(len(articles)):
+            one = _single(part, i)
+            retry = client.submit(function, one, key=f"framing-{stage}-{key}-{i}", pure=False, **options)
             yield from _outcome(client, function, one, retry, options, stage, f"{key}-{i}")
         return
     yield result
