@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -599,21 +599,20 @@ def resolve(text: str, *, matcher: ActorMatcher) -> str:
 
 
 def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequence[dict], *,
-                  matcher: ActorMatcher, before: int | None = None) -> str:
+                  matcher: ActorMatcher, before: int | None = None, sexes: Mapping[str, str] | None = None) -> str:
     """The actor of a quote's speaker: the speaker mention inside the speaker span ``start:end`` (``rows`` are the
     article's mention rows in text order), else what the speaker text itself names, else, for a short form
-    such as "the ministry", the actor that form last stood for before offset ``before``; empty when none."""
+    such as "the ministry", the actor that form last stood for before offset ``before``; empty when none.
+    ``sexes`` (``quotes.sexes`` of the article) lets "Mr. Hale" be the person named in full before (``full_name``)."""
     if start is not None and end is not None and 0 <= start < end:
         inside = [r for r in rows if r["start"] >= start and r["end"] <= end]
-        of = speaker.find(" of ")  # "Lena Ostrova of the Nordic Council": the head comes before "of"
-        head_end = start + of if of > 0 and len(speaker) == end - start else end
-        head = next((r for r in inside if r["end"] == head_end and r["ner_label"] in _SPEAKER_LABELS), None)
+        head, head_end = _head(speaker, start, end, inside)
         if head is not None and not (head["actor"] or head["ner_label"] == "PERSON" or len(inside) == 1):
             head = None  # "the North Korean state news agency KCNA" without an alias for KCNA: the nation speaks
         if head is not None:
             # The head of the phrase names the speaker: "Senator Hale's attorney Dan Morrow" is Dan Morrow, and an
             # unmatched name is counted as itself rather than pooled into an actor it only mentions.
-            return head["actor"] or full_name(head, rows)
+            return head["actor"] or full_name(head, rows, sexes=sexes)
         owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)]
         if owners:
             owner = min(owners, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))
@@ -642,7 +641,36 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
     return last
 
 
+def _head(speaker: str, start: int, end: int, inside: list[dict]) -> tuple[dict | None, int]:
+    """The mention that heads a speaker phrase (``speaker`` at ``start:end``, ``inside`` the mentions within it) and
+    the offset where the head ends: the mention ending the phrase, or before its "of" ("Lena Ostrova of the
+    Nordic Council"), unless a title's "of" phrase comes before the name ("Chairman of the House Ways and Means
+    Committee Kevin Brady"); a party and state tag after the name is no part of it ("Steny Hoyer (D-Md.)")."""
+    if len(speaker) != end - start:
+        ends = [end]
+    else:
+        core = _TAG.sub("", speaker)
+        of = core.find(" of ")
+        ends = [start + of, start + len(core)] if of > 0 else [start + len(core)]
+    heads: dict[int, dict] = {}
+    for r in inside:
+        if r["end"] in ends and r["ner_label"] in _SPEAKER_LABELS:
+            heads.setdefault(r["end"], r)
+    last = heads.get(ends[-1])
+    if len(ends) == 2 and last is not None and last["ner_label"] == "PERSON" and _title_first(speaker):
+        return last, ends[-1]
+    return heads.get(ends[0]), ends[0]
+
+
+def _title_first(speaker: str) -> bool:
+    """Whether a speaker phrase opens with a capitalised title rather than an article ("Chairman of ...", not "The
+    spokesman of ...")."""
+    first = speaker.split(maxsplit=1)[0] if speaker.strip() else ""
+    return first[:1].isupper() and first.lower() not in ("the", "a", "an")
+
+
 _SPEAKER_LABELS = frozenset({"PERSON", "ORG"})
+_TAG = re.compile(r"\s*\([^()]*\)?\s*$")  # a trailing parenthesis, closed or cut off by the quote: "(D-N.Y."
 _BODY = re.compile(r"^\s*(?:['’]s?\s+)?(?P<head>[^\W\d_][\w\s.-]*?)\s*$")
 # "South Korea's government" is the state itself; its defence ministry is a body of it.
 _STATE_ITSELF = frozenset("government administration regime authorities leadership state".split())
@@ -651,17 +679,49 @@ _STATE_ITSELF = frozenset("government administration regime authorities leadersh
 _CAPITALISED_TAIL = re.compile(r"^(?:\s+[A-Z][\w.&-]*)+\s*$")
 
 
-def full_name(mention: dict, rows: Sequence[dict]) -> str:
+def full_name(mention: dict, rows: Sequence[dict], *, sexes: Mapping[str, str] | None = None) -> str:
     """An unmatched name as its article first gave it in full: a surname alone ("Christie", which the entity
-    recogniser may even take for an organisation) is the one person named earlier with that surname ("Chris
-    Christie"), the way news refers to a person after the first mention; else the name as written. Two earlier
-    people of that surname ("Bill Clinton", "Hillary Clinton") leave it as written: nothing says which."""
+    recogniser may even take for an organisation) or after a title ("Sen. Warren") is the one person named earlier
+    with that surname ("Chris Christie"), the way news refers to a person after the first mention; a full name
+    loses its title ("Dr. Jane Hale" is Jane Hale); else the name as written. Two earlier people of that surname
+    ("Bill Clinton", "Hillary Clinton") leave it as written: nothing says which. After a courtesy title of a sex
+    ("Mr. Giuliani", "Mrs. Biden") the earlier person must not be of the other sex by ``sexes`` (``quotes.sexes``
+    of the article: he/she, titles, role nouns); without ``sexes`` such a name stays as written."""
     name = " ".join(mention["text"].split())
-    if " " in name or mention["ner_label"] not in _SPEAKER_LABELS:
+    words = _untitled(name.split())
+    if len(words) > 1 or mention["ner_label"] not in _SPEAKER_LABELS:
+        return " ".join(words) if len(words) > 1 else name
+    sex = speaker_words().sex(name.split()[0]) if name != words[0] else ""
+    if sex and sexes is None:
         return name
-    earlier = {" ".join(r["text"].split()) for r in rows if r["start"] < mention["start"] and r["ner_label"] == "PERSON"
-               and len(r["text"].split()) > 1 and r["text"].split()[-1] == name}
+    surname, earlier = words[0], set()
+    for r in rows:
+        full = _untitled(r["text"].split()) if r["start"] < mention["start"] and r["ner_label"] == "PERSON" else []
+        if len(full) > 1 and full[-1] == surname and (not sex or sexes.get(surname.lower(), sex) == sex):
+            earlier.add(" ".join(full))
     return earlier.pop() if len(earlier) == 1 else name
+
+
+def people(rows: Sequence[dict]) -> set[str]:
+    """The names an article's mention ``rows`` give persons (PERSON entities), without their titles: what a speaker
+    that ``full_name`` resolves can be ("Dr. Jane Hale" -> "Jane Hale")."""
+    return {" ".join(_untitled(r["text"].split())) for r in rows if r["ner_label"] == "PERSON"}
+
+
+def _untitled(words: list[str]) -> list[str]:
+    """``words`` of a name without the titles before it ("Mr.", "Sen.": ``_titled``), all of them if it is titles only."""
+    k = 0
+    while k < len(words) and _titled(words[k]):
+        k += 1
+    return words[k:] or words
+
+
+def _titled(word: str) -> bool:
+    """Whether ``word`` is a title written before a surname: a courtesy title ("Mr.", "Mrs", ``titles`` of
+    ``analysis/data/speakers.yaml``) or an office ("Sen.", "Gov.", "Dr.", its ``offices``)."""
+    key = word.lower().rstrip(".")
+    words = speaker_words()
+    return key in words.offices or any(key in titles for titles in words.titles.values())
 
 
 def _proper_name_tail(tail: str) -> bool:
@@ -676,14 +736,26 @@ def _proper_name_tail(tail: str) -> bool:
 
 
 def _body_of(owner: dict, tail: str, table: Table) -> str:
-    """``South Korea's defence ministry`` -> ``South Korea (defence ministry)``: the head of a speaker phrase that a
-    state's name only modifies (a possessive or a demonym: "the South Korean defence ministry") is a body or person
-    of that state, not the state; empty when the owner is no state or nothing but the state's own government
-    follows."""
+    """``South Korea's defence ministry`` -> ``South Korea (defence ministry)``: the head of a speaker phrase that an
+    actor's name only modifies (a possessive or a demonym: "the South Korean defence ministry") is a body or person
+    of that actor, not the actor. Any body, person or group of a state; of another actor, its people only (a head
+    noun of the ``person`` or ``group`` kinds of ``analysis/data/speakers.yaml``, singular or plural): "the Republican
+    president" is ``Republican (president)`` and "a Senate aide" ``Senate (aide)``, not the party or the chamber
+    speaking, while "the Senate Judiciary Committee" stays the Senate. Empty when none of these, or when nothing but
+    the actor's own government or leadership follows."""
     actor = table.actors.get(owner["actor"])
-    found = _BODY.match(tail) if actor is not None and actor.type == "state" else None
+    found = _BODY.match(tail) if actor is not None else None
     head = " ".join(found["head"].lower().split()) if found else ""
-    return f"{actor.name} ({head})" if head and head.split()[-1] not in _STATE_ITSELF else ""
+    if not head or head.split()[-1] in _STATE_ITSELF:
+        return ""
+    return f"{actor.name} ({head})" if actor.type == "state" or _member(head.split()[-1]) else ""
+
+
+def _member(noun: str) -> bool:
+    """Whether a head noun names a person or people ("aide", "senators", "leaders") by ``speaker_words().kinds``."""
+    kinds = speaker_words().kinds
+    people = kinds["person"] | kinds["group"]
+    return noun in people or (noun.endswith("s") and noun[:-1] in people)
 
 
 _TYPE_OF = {"state": "state", "government_body": "organisation", "organisation": "organisation",
@@ -707,13 +779,16 @@ def speaker_type(actor: str, fallback: str = "", *, table: Table, people: Collec
 
 def speaker_state(actor: str, *, table: Table) -> str:
     """The state a speaker's actor belongs to: a state itself, a person's or body's ``state`` in the alias table,
-    or the state of a ``State (body)`` label (``South Korea (defence ministry)`` -> ``South Korea``); else empty."""
+    the state of a ``State (body)`` label (``South Korea (defence ministry)`` -> ``South Korea``), or of the body a
+    label's people belong to (``US Senate (aide)`` -> the Senate's state); else empty."""
     known = table.actors.get(actor)
     if known is not None:
         return known.state or (known.name if known.type == "state" else "")
     found = _LABEL.match(actor)
     owner = table.actors.get(found["state"]) if found else None
-    return owner.name if owner is not None and owner.type == "state" else ""
+    if owner is None:
+        return ""
+    return owner.name if owner.type == "state" else owner.state if owner.type == "government_body" else ""
 _PLACE_PREPOSITIONS = re.compile(r"\b(?:at|in|from|for|with|on)\s+(?:the\s+|a\s+|an\s+)?$", re.I)
 
 

@@ -142,6 +142,7 @@ class SpeakerWords:
     roles: dict[str, frozenset[str]]
     kinds: dict[str, frozenset[str]]
     labels: frozenset[str] = frozenset()  # paragraph labels before a colon that are no speaker ("update")
+    offices: frozenset[str] = frozenset()  # titles of office before a name ("sen", "gov", "dr"): no sex
 
     def sex(self, word: str) -> str:
         """"male" or "female" for a title or gendered role noun ("Mrs.", "spokeswoman"), else ""."""
@@ -163,7 +164,8 @@ def speaker_words(path: str | os.PathLike | None = None) -> SpeakerWords:
         raise LexiconError(f"{path or SPEAKER_WORDS}: missing section {err}; expected titles.male/female, "
                            f"role_nouns.male/female and kinds.person/organisation/group") from None
     labels = frozenset(" ".join(str(w).lower().split()) for w in raw.get("labels") or [])
-    return SpeakerWords(sets["titles"], sets["role_nouns"], sets["kinds"], labels)
+    offices = frozenset(str(w).lower().rstrip(".") for w in raw.get("offices") or [])
+    return SpeakerWords(sets["titles"], sets["role_nouns"], sets["kinds"], labels, offices)
 
 
 # Two-word verb entries ending in one of these are phrasal verbs ("point out"); other multiword entries are phrases.

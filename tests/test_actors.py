@@ -300,6 +300,8 @@ def test_candidates_group_unmatched_entities(nlp, matcher):
     ('"We object," said Lena Ostrova of the Nordic Council.', "Lena Ostrova"),
     ('"The drills are dangerous," said a fellow at a think tank in Washington.', ""),
     ('"We object," the Korean Central News Agency said.', "KCNA"),
+    # a party and state tag after the name (Politico, The Hill): the name still heads the phrase
+    ('"This is a sad day for the House," said House Majority Leader Steny Hoyer (D-Md.).', "Steny Hoyer"),
 ])
 def test_the_speaker_actor_comes_from_the_head_of_the_speaker_phrase(nlp, matcher, text, actor):
     doc = nlp(text)
@@ -315,14 +317,21 @@ def test_the_speaker_actor_comes_from_the_head_of_the_speaker_phrase(nlp, matche
     ('Senator Ted Cruz spoke in Iowa. "We will never back down," Cruz said.', "Ted Cruz"),
     ('Bill Clinton and Hillary Clinton arrived. "We are glad," Clinton said.', "Clinton"),  # which? as written
     ('"We will not back down," Christie said. Chris Christie left.', "Christie"),  # the full name only later
+    # after a courtesy title or an office, as the New York Times and wire copy refer back
+    ('Rudolph Giuliani, the president\'s lawyer, spoke on Sunday. "We will win this," Mr. Giuliani said.',
+     "Rudolph Giuliani"),
+    ('Sen. Elizabeth Warren spoke in Boston. "Enough is enough," Sen. Warren said.', "Elizabeth Warren"),
+    ('"We will win this," Mr. Giuliani said on Sunday.', "Mr. Giuliani"),  # nobody named in full: as written
+    ('Joe Kent said he would run. "We are proud of him," Mrs. Kent said.', "Mrs. Kent"),  # he is not Mrs. Kent
 ])
 def test_a_surname_alone_is_the_person_the_article_named_in_full(nlp, matcher, text, actor):
     doc = nlp(text)
     found = quotes.extract(doc)
     q = [q for q in found if q.kind == "direct"][-1]
     rows = actors.mentions(doc, matcher=matcher, quotes=found)
-    got = actors.speaker_actor(q.speaker, q.speaker_start, q.speaker_end, rows, matcher=matcher, before=q.start)
-    people = {" ".join(r["text"].split()) for r in rows if r["ner_label"] == "PERSON"}
+    got = actors.speaker_actor(q.speaker, q.speaker_start, q.speaker_end, rows, matcher=matcher, before=q.start,
+                               sexes=quotes.sexes(doc))
+    people = actors.people(rows)
     assert got == actor
     if " " in actor:  # a person named in full is a person, whatever the recogniser called the surname
         assert actors.speaker_type(got, q.speaker_type, table=matcher.table, people=people) == "person"
@@ -377,3 +386,37 @@ def test_mrs_hale_speaks_as_herself(nlp, matcher):
 ])
 def test_a_states_body_is_its_own_speaker_with_type_and_state(nlp, matcher, text, expected):
     assert _speaker(nlp, matcher, text) == expected
+
+
+# ------------------------- a new user's US politics corpus: the people of a party or chamber are not that body
+
+@pytest.fixture(scope="module")
+def politics(nlp, tmp_path_factory):
+    """An alias table as `framing new-story` starts one for US politics news (a party adjective, a chamber)."""
+    path = tmp_path_factory.mktemp("politics") / "actors.yaml"
+    path.write_text("actors:\n"
+                    "  Republican:\n    type: organisation\n    aliases: [Republican]\n"
+                    "  Democrats:\n    type: organisation\n    aliases: [Democrats]\n"
+                    "  Senate:\n    type: government_body\n    state: United States\n    aliases: [Senate]\n"
+                    "  United States:\n    type: state\n    aliases: [United States]\n"
+                    "  Donald Trump:\n    type: person\n    aliases: [Donald Trump, Trump]\n", encoding="utf-8")
+    return actors.matcher(nlp, actors.table(path))
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a person or people the actor's name only describes speak as themselves, typed by their head noun
+    ('"There will be no deal this year," said the Republican president.', ("Republican (president)", "person", "")),
+    ('"We have the votes," one Republican senator said.', ("Republican (senator)", "person", "")),
+    ('"We will fight this," Republican leaders said.', ("Republican (leaders)", "group", "")),
+    ('"We disagree," a Senate aide said.', ("Senate (aide)", "person", "United States")),
+    ('"We will appeal," Trump\'s lawyer said.', ("Donald Trump (lawyer)", "person", "")),
+    # the body itself, or a body of it, still speaks as the body
+    ('"We will wait," the Senate Judiciary Committee said.', ("Senate", "organisation", "United States")),
+    ('"We are united," Democrats said.', ("Democrats", "organisation", "")),
+    # a name heads the phrase after a title's "of" phrase, and before a party and state tag
+    ('"We will hold hearings," said Chairman of the Senate Finance Committee Chuck Grassley.',
+     ("Chuck Grassley", "person", "")),
+    ('"This is a sad day," said Senate Majority Leader Mitch McConnell (R-Ky.).', ("Mitch McConnell", "person", "")),
+])
+def test_the_people_of_a_party_or_chamber_speak_as_themselves(nlp, politics, text, expected):
+    assert _speaker(nlp, politics, text) == expected
