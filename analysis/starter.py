@@ -23,6 +23,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +37,7 @@ from analysis import discovery, patterns, profiles, progress
 log = logging.getLogger(__name__)
 
 TYPES = {"PERSON": "person", "GPE": "state", "ORG": "organisation", "NORP": "organisation"}
+PARTIES = "data/parties.yaml"
 SURNAME_SHARE = 0.05  # a full name's uses, as a share of its last word's, for that word to count as its surname
 SPEAKER = "speaker"  # parse evidence that a name speaks; its type comes from the entity label (person by default)
 _CAPITALISED = re.compile(r"\S\s+[A-Z]")  # a capital after the first word: a sentence that may hold a name
@@ -52,6 +55,7 @@ class Actor:
     aliases: Counter = field(default_factory=Counter)
     examples: list = field(default_factory=list)
     short: Counter = field(default_factory=Counter)  # forms that name it only in context ("the president")
+    exact: set = field(default_factory=set)  # forms matched only as written: the corpus also writes them lower case
 
     @property
     def count(self) -> int:
@@ -267,7 +271,12 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
     for form in [f for f in forms if f.lower() in shared]:
         del forms[form]
     parsed = {form: found for form, found in parsed.items() if form.lower() not in shared}
-    _retype(forms, kinds, parsed, tabled=set(named.loc[named["actor_type"].fillna("") != "", "text"].map(clean)))
+    tabled = set(named.loc[named["actor_type"].fillna("") != "", "text"].map(clean))
+    for form, party in _parties().items():  # "Republicans", "GOP", "Republican strategist": one party, not a person
+        if form in forms and form not in known:
+            known[form], kinds[form] = party, Counter({"organisation": forms[form]})
+            tabled.add(form)
+    _retype(forms, kinds, parsed, tabled=tabled)
     for form, found in parsed.items():
         examples[form] += [e for e in found.examples if e not in examples[form]][:2 - len(examples[form])]
     clusters, surnames = _cluster(forms, kinds, known)
@@ -287,11 +296,35 @@ def actors(mentions: pd.DataFrame, sentences: pd.DataFrame, *, top: int = 25,
         for m in sorted(members, key=forms.get, reverse=True):
             actor.examples += [e for e in examples[m] if e not in actor.examples][:2 - len(actor.examples)]
         out.append(actor)
+    lowered = _lower_case(sentences, {m for actor in out for m in actor.aliases})
+    for actor in out:
+        actor.exact = {m for m in actor.aliases if m != m.lower() and m.lower() in lowered}
     ranked = sorted(out, key=lambda a: (-a.count, a.name))
     # Everyone who shares a kept actor's surname is kept too: left out, their full name ("Bill Clinton") would be
     # read as the short form's other owner ("Clinton": Hillary Clinton) named before.
     sharing = {form for actor in ranked[:top] for form in actor.short if form in surnames}
     return ranked[:top] + [actor for actor in ranked[top:] if sharing & set(actor.short)]
+
+
+def _lower_case(sentences: pd.DataFrame, forms: set[str]) -> set[str]:
+    """The one-word ``forms``, lower-cased, that the corpus also writes in lower case ("house", "democratic"): as a
+    case-insensitive alias such a form would make the ordinary word the actor ("the house burned")."""
+    words = {f.lower() for f in forms if " " not in f and f != f.lower()}
+    if not words or sentences.empty:
+        return set()
+    pattern = re.compile(r"(?<![\w'’-])(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+                         + r")(?![\w'’-])")
+    return set(pattern.findall("\n".join(sentences["text"].astype(str))))
+
+
+@cache
+def _parties() -> dict[str, str]:
+    """Form -> party of ``analysis/data/parties.yaml``: the forms news uses for one political party."""
+    raw = yaml.safe_load(resources.files("analysis").joinpath(PARTIES).read_text(encoding="utf-8")) or {}
+    parties = raw.get("parties") if isinstance(raw, dict) else None
+    if not isinstance(parties, dict):
+        raise ValueError(f"analysis/{PARTIES}: expected a mapping 'parties: {{Party name: [forms ...]}}'")
+    return {str(form): str(party) for party, forms in parties.items() for form in forms or []}
 
 
 def _display(members: set[str], forms: Counter) -> str:
@@ -467,10 +500,12 @@ def _actors_yaml(starter: Starter) -> str:
     for actor in starter.actors:
         aliases = sorted(actor.aliases, key=lambda a: -actor.aliases[a])
         counts = ", ".join(f"{a} {actor.aliases[a]}" for a in aliases)
-        exact = [a for a in aliases if a.isupper() and len(a) <= 4]
+        exact = [a for a in aliases if (a.isupper() and len(a) <= 4) or a in actor.exact]
         # The table matches aliases whatever their case: a form that is a function word ("us", NER's misreading of
-        # the pronoun as the US) would make every "us" the actor. Its capitals, an acronym, stay exact.
-        plain = [a for a in aliases if a not in exact and a.lower() not in STOP_WORDS]
+        # the pronoun as the US) would make every "us" the actor. Its capitals, an acronym, stay exact, as does a
+        # name the corpus also writes as an ordinary word ("House": "the house burned").
+        ordinary = {a.lower() for a in actor.exact}  # "trump" as NER once read it: the ordinary word, no alias
+        plain = [a for a in aliases if a not in exact and a.lower() not in STOP_WORDS and a not in ordinary]
         lines.append(f"  {_quoted(actor.name)}:  # {actor.count} mentions ({counts})\n")
         lines += [_comment(e, "    ") for e in actor.examples]
         lines.append(f"    type: {actor.type}\n")

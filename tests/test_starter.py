@@ -232,3 +232,46 @@ def test_a_title_before_a_surname_is_no_second_person_and_a_name_seen_once_claim
     # "Mr. Romney" goes where "Romney" went (Ann Romney, named twice, has no claim on 60 uses of it)
     assert found["Mitt Romney"].aliases == {"Mitt Romney": 10, "Mr. Romney": 16, "Romney": 60}
     assert not found["Mitt Romney"].short and "Mr. Romney" not in found
+
+
+def _rows(rows: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sentences and mention rows of (sentence, mention text, NER label) triples, one article each."""
+    sentences = pd.DataFrame({"article_id": [f"a{k}" for k in range(len(rows))], "sent_id": 0, "start": 0,
+                              "text": [s for s, _, _ in rows], "voice": "narrator"})
+    mentions = pd.DataFrame([{"article_id": f"a{k}", "sent_id": 0, "text": text, "ner_label": label, "actor": "",
+                              "actor_type": ""} for k, (_, text, label) in enumerate(rows)])
+    return sentences, mentions
+
+
+def test_a_partys_adjective_members_and_nickname_are_one_party(tmp_path):
+    # A new user's AllSides starter had "Republican", "GOP" and "House Republicans" (aliases "Republicans", typed a
+    # person) as three actors, so "Republican strategist" and "Republicans said" went to different speakers.
+    sentences, mentions = _rows(
+        [("Republican leaders met on Tuesday.", "Republican", "NORP")] * 5
+        + [("Republicans said the bill would fail.", "Republicans", "NORP")] * 4
+        + [("The GOP conference is divided.", "GOP", "ORG")] * 3
+        + [("House Republicans voted no.", "House Republicans", "NORP")] * 2)
+    parsed = {"Republicans": starter.Evidence(uses=4, types=Counter({starter.SPEAKER: 4}))}
+    found = {a.name: a for a in starter.actors(mentions, sentences, parsed=parsed)}
+    party = found["Republican Party"]
+    assert dict(party.aliases) == {"Republican": 5, "Republicans": 4, "GOP": 3} and party.type == "organisation"
+    assert "House Republicans" in found and "Republicans" not in found["House Republicans"].aliases
+
+
+def test_a_name_the_corpus_also_writes_in_lower_case_is_matched_as_written(tmp_path):
+    # The same starter listed "House" as a plain alias, which the table matches in any case: 42 mentions of the
+    # House were an ordinary house ("the house was destroyed"), 11 of "Democratic" a democratic process.
+    sentences, mentions = _rows([("The House voted on Tuesday.", "House", "ORG")] * 6
+                                + [("Trump spoke.", "Trump", "PERSON")] * 3
+                                + [("The storm destroyed the house, and she played her trump card.", "", "")])
+    mentions = mentions[mentions["text"] != ""]
+    made = starter.Starter("s", "test", 1, starter.actors(mentions, sentences), pd.DataFrame(columns=["term"]),
+                           pd.DataFrame(columns=["term"]))
+    (tmp_path / "actors.yaml").write_text(starter._actors_yaml(made), encoding="utf-8")
+    table = yaml.safe_load((tmp_path / "actors.yaml").read_text(encoding="utf-8"))["actors"]
+    assert table["House"]["exact"] == ["House"] and "aliases" not in table["House"]
+    nlp = spacy.blank("en")
+    matcher = actors.matcher(nlp, actors.table(tmp_path / "actors.yaml"))
+    doc = nlp("The House met after the storm destroyed the house, and Trump played his trump card.")
+    found, _ = actors.matches(doc, matcher=matcher)
+    assert [(doc.text[m.start:m.end], m.actor) for m in found] == [("House", "House"), ("Trump", "Trump")]
