@@ -709,7 +709,8 @@ def people(rows: Sequence[dict]) -> set[str]:
 
 
 def _untitled(words: list[str]) -> list[str]:
-    """``words`` of a name without the titles before it ("Mr.", "Sen.": ``_titled``), all of them if it is titles only."""
+    """``words`` of a name without the titles before it ("Mr.", "Sen.": ``_titled``); all of them when it is titles
+    only."""
     k = 0
     while k < len(words) and _titled(words[k]):
         k += 1
