@@ -507,12 +507,16 @@ def mentions(doc: Doc, *, matcher: ActorMatcher, table: Table | None = None, art
             "start": m.start,
             "end": m.end,
             "text": text[m.start:m.end],
+            "name": "",
             "ner_label": m.ner_label or labels[i],
             "actor": m.actor,
             "actor_type": actor.type if actor else "",
             "actor_state": (actor.state or (actor.name if actor.type == "state" else "")) if actor else "",
             "role": "speaker" if i in speakers else _role(root, owner, i),
         })
+    sexes = text_sexes(doc) if any(_courtesy(r["text"]) for r in rows) else None  # "Mrs. Hale": which Hale
+    for row, name in zip(rows, names(rows, sexes=sexes)):
+        row["name"] = name
     return rows
 
 
@@ -599,11 +603,11 @@ def resolve(text: str, *, matcher: ActorMatcher) -> str:
 
 
 def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequence[dict], *,
-                  matcher: ActorMatcher, before: int | None = None, sexes: Mapping[str, str] | None = None) -> str:
+                  matcher: ActorMatcher, before: int | None = None) -> str:
     """The actor of a quote's speaker: the speaker mention inside the speaker span ``start:end`` (``rows`` are the
-    article's mention rows in text order), else what the speaker text itself names, else, for a short form
-    such as "the ministry", the actor that form last stood for before offset ``before``; empty when none.
-    ``sexes`` (``quotes.sexes`` of the article) lets "Mr. Hale" be the person named in full before (``full_name``)."""
+    article's mention rows in text order, ``mentions``), its canonical actor or else its ``name`` ("Mr. Giuliani"
+    said: the Rudolph Giuliani named before), else what the speaker text itself names, else, for a short form
+    such as "the ministry", the actor that form last stood for before offset ``before``; empty when none."""
     if start is not None and end is not None and 0 <= start < end:
         inside = [r for r in rows if r["start"] >= start and r["end"] <= end]
         head, head_end = _head(speaker, start, end, inside)
@@ -612,7 +616,7 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
         if head is not None:
             # The head of the phrase names the speaker: "Senator Hale's attorney Dan Morrow" is Dan Morrow, and an
             # unmatched name is counted as itself rather than pooled into an actor it only mentions.
-            return head["actor"] or full_name(head, rows, sexes=sexes)
+            return head["actor"] or head.get("name") or " ".join(head["text"].split())
         owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)]
         if owners:
             owner = min(owners, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))
@@ -679,33 +683,48 @@ _STATE_ITSELF = frozenset("government administration regime authorities leadersh
 _CAPITALISED_TAIL = re.compile(r"^(?:\s+[A-Z][\w.&-]*)+\s*$")
 
 
-def full_name(mention: dict, rows: Sequence[dict], *, sexes: Mapping[str, str] | None = None) -> str:
-    """An unmatched name as its article first gave it in full: a surname alone ("Christie", which the entity
-    recogniser may even take for an organisation) or after a title ("Sen. Warren") is the one person named earlier
-    with that surname ("Chris Christie"), the way news refers to a person after the first mention; a full name
-    loses its title ("Dr. Jane Hale" is Jane Hale); else the name as written. Two earlier people of that surname
-    ("Bill Clinton", "Hillary Clinton") leave it as written: nothing says which. After a courtesy title of a sex
-    ("Mr. Giuliani", "Mrs. Biden") the earlier person must not be of the other sex by ``sexes`` (``quotes.sexes``
-    of the article: he/she, titles, role nouns); without ``sexes`` such a name stays as written."""
-    name = " ".join(mention["text"].split())
-    words = _untitled(name.split())
-    if len(words) > 1 or mention["ner_label"] not in _SPEAKER_LABELS:
-        return " ".join(words) if len(words) > 1 else name
-    sex = speaker_words().sex(name.split()[0]) if name != words[0] else ""
-    if sex and sexes is None:
-        return name
-    surname, earlier = words[0], set()
+def names(rows: Sequence[dict], *, sexes: Mapping[str, str] | None = None) -> list[str]:
+    """The ``name`` of each of an article's mention ``rows`` (in text order): the name as the article gives it in
+    full. A surname alone ("Christie", which the entity recogniser may even take for an organisation) or after a
+    title ("Sen. Warren", "Mr. Giuliani") is the one person named earlier with that surname ("Chris Christie"), the
+    way news refers to a person after the first mention; a full name loses its title ("Dr. Jane Hale" is Jane
+    Hale); anything else is as written. Two earlier people of that surname ("Bill Clinton", "Hillary Clinton") leave
+    it as written: nothing says which. After a courtesy title of a sex ("Mrs. Kent") the surname must not be of the
+    other sex by ``sexes`` (``quotes.sexes`` of the article: he/she, titles, role nouns; a Joe Kent called "he" is
+    not Mrs. Kent); without ``sexes`` such a name stays as written."""
+    seen: dict[str, set[str]] = {}  # surname -> the full names given so far
+    out = []
     for r in rows:
-        full = _untitled(r["text"].split()) if r["start"] < mention["start"] and r["ner_label"] == "PERSON" else []
-        if len(full) > 1 and full[-1] == surname and (not sex or sexes.get(surname.lower(), sex) == sex):
-            earlier.add(" ".join(full))
-    return earlier.pop() if len(earlier) == 1 else name
+        words = _untitled(r["text"].split())
+        out.append(" ".join(words) if len(words) > 1 else _named_before(r, words[0], seen, sexes))
+        if len(words) > 1 and r["ner_label"] == "PERSON":
+            seen.setdefault(words[-1], set()).add(" ".join(words))
+    return out
+
+
+def _named_before(row: dict, surname: str, seen: dict[str, set[str]], sexes: Mapping[str, str] | None) -> str:
+    """``names`` of a one-word name (after any titles): the one person named so far with that surname, else the
+    mention as written."""
+    written = " ".join(row["text"].split())
+    found = seen.get(surname, ())
+    if len(found) != 1 or row["ner_label"] not in _SPEAKER_LABELS:
+        return written
+    sex = speaker_words().sex(written.split()[0]) if written != surname else ""
+    if sex and (sexes is None or sexes.get(surname.lower(), sex) != sex):
+        return written
+    return next(iter(found))
+
+
+def _courtesy(name: str) -> bool:
+    """Whether a name opens with a title of a sex ("Mr. Hale", "Mrs. Hale"), which ``names`` checks against the
+    sexes the article gives its people."""
+    return bool(name.split()) and bool(speaker_words().sex(name.split()[0]))
 
 
 def people(rows: Sequence[dict]) -> set[str]:
-    """The names an article's mention ``rows`` give persons (PERSON entities), without their titles: what a speaker
-    that ``full_name`` resolves can be ("Dr. Jane Hale" -> "Jane Hale")."""
-    return {" ".join(_untitled(r["text"].split())) for r in rows if r["ner_label"] == "PERSON"}
+    """The names (``names``) an article's mention ``rows`` give persons (PERSON entities): what a speaker resolved to
+    a full name can be ("Dr. Jane Hale" -> "Jane Hale")."""
+    return {r["name"] for r in rows if r["ner_label"] == "PERSON"}
 
 
 def _untitled(words: list[str]) -> list[str]:
@@ -767,7 +786,7 @@ _LABEL = re.compile(r"^(?P<state>.+) \((?P<body>[^()]+)\)$")
 def speaker_type(actor: str, fallback: str = "", *, table: Table, people: Collection[str] = ()) -> str:
     """The type of a quote's speaker: ``person``, ``organisation``, ``state``, ``group`` or ``unknown``. An actor of
     the alias table gives its type (a government body, organisation, alliance or media outlet is an organisation);
-    an actor among ``people`` (the names the article gives persons, ``full_name``'s answers) is a person;
+    an actor among ``people`` (the names the article gives persons, ``names``) is a person;
     otherwise ``fallback``, the type the tagging stage read off the speaker's head word and entity label
     (``quotes.Quote.speaker_type``); empty when there is no speaker."""
     known = table.actors.get(actor)

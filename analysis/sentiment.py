@@ -198,7 +198,7 @@ def toward_actors(mentions: pd.DataFrame, articles: pd.DataFrame | None = None, 
     (and outlet when ``per_outlet``; ``articles`` then supplies the outlets) with n (mentions), n_articles, the
     count and share of negative, neutral and positive mentions, and the mean and median score (-1..1).
 
-    An actor is the canonical actor of the alias table, else the entity as written (whitespace normalised);
+    An actor is the canonical actor of the alias table, else the entity's name (``actor_names``);
     ``named_only`` keeps alias-table actors only, ``roles`` (for example ``["target"]``) only mentions with one
     of those roles. Rows are sorted by n descending, then actor. Raises KeyError when ``mentions`` lacks the
     polarity columns (a tagging run from before they existed: re-run the tagging stage)."""
@@ -231,13 +231,15 @@ def toward_actors(mentions: pd.DataFrame, articles: pd.DataFrame | None = None, 
 
 
 def actor_names(mentions: pd.DataFrame, *, named_only: bool = False) -> pd.Series:
-    """Per mention: its canonical actor, else (unless ``named_only``) the entity as written, whitespace
-    normalised; empty when neither."""
+    """Per mention: its canonical actor, else (unless ``named_only``) the entity's ``name`` (as its article gives
+    it in full: "Mr. Giuliani" is the Rudolph Giuliani named before; the text as written in a run from before that
+    column), whitespace normalised; empty when neither."""
     actor = mentions["actor"].fillna("")
     if named_only:
         return actor
     unnamed = actor.str.strip() == ""
-    written = mentions.loc[unnamed, "text"].fillna("").map(lambda text: " ".join(text.split()))
+    column = "name" if "name" in mentions else "text"
+    written = mentions.loc[unnamed, column].fillna("").map(lambda text: " ".join(text.split()))
     return actor.where(~unnamed, written)  # only the unnamed rows are written out: most mentions have an actor
 
 

@@ -381,10 +381,9 @@ class _Tagger:
             self.mentions.append(row, share=("text", "ner_label", "polarity", "polarity_cues"))
         quote_ids, quote_actor, nest = [], [], quotes.within(found)
         people = actors.people(mention_rows)
-        sexes = quotes.sexes(doc) if any(_courtesy(q.speaker) for q in found) else None  # "Mr. Hale": which Hale
         for n, quote in enumerate(found):
             actor = actors.speaker_actor(quote.speaker or "", quote.speaker_start, quote.speaker_end, mention_rows,
-                                         matcher=self.matcher, before=quote.start, sexes=sexes)
+                                         matcher=self.matcher, before=quote.start)
             quote_ids.append(f"{article_id}/q{n}")
             quote_actor.append(actor)
             self.quotes.append({
@@ -436,12 +435,6 @@ class _Tagger:
                  "mentions": self.mentions.frame(), "sentiment_words": self.words.frame()}
         self._reset()
         return chunk
-
-
-def _courtesy(speaker: str | None) -> bool:
-    """Whether a speaker opens with a title of a sex ("Mr. Hale", "Mrs. Hale"), which ``actors.full_name`` checks
-    against the sexes the article gives its people."""
-    return bool(speaker) and bool(quotes.speaker_words().sex(speaker.split()[0]))
 
 
 def _offset(value) -> int:

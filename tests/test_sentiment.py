@@ -8,7 +8,7 @@ import pytest
 from textblob import TextBlob
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analysis import sentiment
+from analysis import sentiment, tagging
 
 STOOGES = ("“The US is getting hell-bent on the military cooperation with its stooges in disregard of the primary "
            "security demand and concern by Asia-pacific countries.")
@@ -307,3 +307,14 @@ def test_toward_actors_counts_polarities_with_n():
     assert set(per["outlet"]) == {"KCNA", "Reuters", "(unknown)"}
     with pytest.raises(KeyError, match="re-run the tagging stage"):
         sentiment.toward_actors(mentions.drop(columns=["polarity"]))
+
+
+def test_toward_actors_groups_a_person_the_alias_table_lacks_by_the_name_the_article_gives(nlp):
+    # "Rudolph Giuliani", "Mr. Giuliani" and "Giuliani" were three actors of the sentiment table.
+    tagged = tagging.run(pd.DataFrame({"article_id": ["a"], "title": [""], "text": [
+        "Rudolph Giuliani, the president's lawyer, spoke on Sunday. Mr. Giuliani said the inquiry was a disgrace. "
+        "Critics said Giuliani had failed."]}), nlp=nlp)
+    out = sentiment.toward_actors(tagged.mentions).set_index("actor")
+    assert out.loc["Rudolph Giuliani", "n"] == 3 and "Mr. Giuliani" not in out.index
+    older = sentiment.toward_actors(tagged.mentions.drop(columns=["name"])).set_index("actor")  # a run from before
+    assert {"Rudolph Giuliani", "Mr. Giuliani", "Giuliani"} <= set(older.index)
