@@ -353,14 +353,30 @@ def _before_name(doc: Doc, end: int, named: set[int], actors: Sequence[str], tab
 
 def _determined(doc: Doc, start: int, end: int) -> bool:
     """The role noun at ``start:end`` follows a definite determiner or a possessive ("the president", "our
-    president", "America's president"), and is no compound's first part ("the president-elect"). "a president",
-    "every president", "no president" are the office."""
-    if start == 0 or (end < len(doc) and doc[end].text in HYPHENS):
+    president", "America's president"), and is no compound's first part ("the president-elect") nor the office of
+    anything but a country ("the president of the California NAACP"; "the president of the United States" is
+    the holder). "a president", "every president", "no president" are the office."""
+    if start == 0 or (end < len(doc) and doc[end].text in HYPHENS) or _of_other(doc, end):
         return False
     before = doc[start - 1]
     if before.lower_ in _INDEFINITE:
         return False
     return before.dep_ == "poss" or before.tag_ in ("PRP$", "POS", "WP$") or before.lower_ in _DETERMINERS_LOWER
+
+
+def _of_other(doc: Doc, end: int) -> bool:
+    """Whether "of" follows token ``end`` - 1 and what it governs is no country: a place entity (GPE) that no noun
+    follows ("of the United States", not "of the California NAACP")."""
+    if end >= len(doc) - 1 or doc[end].lower_ != "of":
+        return False
+    k = end + 1
+    while k < len(doc) - 1 and doc[k].lower_ in _DETERMINERS_LOWER:
+        k += 1
+    if doc[k].ent_type_ != "GPE":
+        return True
+    while k < len(doc) and doc[k].ent_type_ == "GPE":
+        k += 1
+    return k < len(doc) and doc[k].pos_ in ("NOUN", "PROPN")
 
 
 def _kin_apart(doc: Doc, found: list[_Match], matcher: ActorMatcher, taken: bytearray) -> list[_Match]:
@@ -609,23 +625,9 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
     said: the Rudolph Giuliani named before), else what the speaker text itself names, else, for a short form
     such as "the ministry", the actor that form last stood for before offset ``before``; empty when none."""
     if start is not None and end is not None and 0 <= start < end:
-        inside = [r for r in rows if r["start"] >= start and r["end"] <= end]
-        head, head_end = _head(speaker, start, end, inside)
-        if head is not None and not (head["actor"] or head["ner_label"] == "PERSON" or len(inside) == 1):
-            head = None  # "the North Korean state news agency KCNA" without an alias for KCNA: the nation speaks
-        if head is not None:
-            # The head of the phrase names the speaker: "Senator Hale's attorney Dan Morrow" is Dan Morrow, and an
-            # unmatched name is counted as itself rather than pooled into an actor it only mentions.
-            return head["actor"] or head.get("name") or " ".join(head["text"].split())
-        owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)]
-        if owners:
-            owner = min(owners, key=lambda r: (r["role"] != "speaker", _rank(r["actor"], matcher.table)))
-            tail = speaker[owner["end"] - start:head_end - start]
-            if _proper_name_tail(tail):  # "The Washington Post", "Japan Airlines": a name, neither the state nor a body
-                return " ".join((owner["text"] + tail).split())
-            return _body_of(owner, tail, matcher.table) or owner["actor"]
-        if inside:
-            return ""  # "a fellow at a think tank in Washington" is not the United States
+        found = _from_span(speaker, start, end, rows, matcher.table)
+        if found is not None:
+            return found
     if not speaker:
         return ""
     found = resolve(speaker, matcher=matcher)
@@ -643,6 +645,60 @@ def speaker_actor(speaker: str, start: int | None, end: int | None, rows: Sequen
         if any(f in matcher.short_of.get(r["actor"], ()) for f in forms):
             last = r["actor"]
     return last
+
+
+def _from_span(speaker: str, start: int, end: int, rows: Sequence[dict], table: Table) -> str | None:
+    """``speaker_actor`` read off the mentions inside the speaker span ``start:end``; None when the span holds none
+    and names nobody the article named before."""
+    inside = [r for r in rows if r["start"] >= start and r["end"] <= end]
+    head, head_end = _head(speaker, start, end, inside)
+    if head is not None and not (head["actor"] or head["ner_label"] == "PERSON" or len(inside) == 1):
+        head = None  # "the North Korean state news agency KCNA" without an alias for KCNA: the nation speaks
+    if head is not None:
+        # The head of the phrase names the speaker: "Senator Hale's attorney Dan Morrow" is Dan Morrow, and an
+        # unmatched name is counted as itself rather than pooled into an actor it only mentions.
+        return head["actor"] or head.get("name") or " ".join(head["text"].split())
+    named = _surname_of(speaker, start, rows)
+    if named:
+        return named  # "Kavanaugh said", the recogniser having missed the name or taken it for a place
+    owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)]
+    if not owners:
+        return "" if inside else None  # "a fellow at a think tank in Washington" is not the United States
+    owner = min(owners, key=lambda r: (r["role"] != "speaker", not _possessor(speaker, r["end"] - start),
+                                       _rank(r["actor"], table)))
+    tail = speaker[owner["end"] - start:head_end - start]
+    if owner["start"] >= head_end:  # "the foreign minister of Japan": the head comes before "of" and its owner
+        tail = " " + _LEADING_DETERMINER.sub("", speaker[:head_end - start])
+    if _proper_name_tail(tail):  # "The Washington Post", "Japan Airlines": a name, neither the state nor a body
+        return " ".join((owner["text"] + tail).split())
+    if len({r["actor"] for r in owners}) > 1 and _COORDINATED.search(speaker):
+        return ""  # "Republican and Democratic senators", "House and Senate leaders": no one actor speaks
+    return _body_of(owner, tail, table) or owner["actor"]
+
+
+def _surname_of(speaker: str, start: int, rows: Sequence[dict]) -> str:
+    """The person named in full before offset ``start`` whose surname a speaker is, alone or after an office
+    ("Kavanaugh", "Sen. Warren"), when exactly one was; else empty. After a courtesy title of a sex ("Mr. Kenny")
+    nothing here says the sexes agree, so it stays unnamed."""
+    words = _untitled(_TAG.sub("", speaker).split())
+    if len(words) != 1 or not words[0][:1].isupper() or _courtesy(speaker):
+        return ""
+    found = set()
+    for r in rows:
+        full = _untitled((r.get("name") or r["text"]).split())
+        if r["start"] < start and r["ner_label"] == "PERSON" and len(full) > 1 and full[-1] == words[0]:
+            found.add(r["actor"] or " ".join(full))
+    return found.pop() if len(found) == 1 else ""
+
+
+def _possessor(speaker: str, offset: int) -> bool:
+    """Whether the mention ending at ``offset`` of a speaker phrase owns what follows ("Clinton's Florida director" is
+    Clinton's, not Florida's)."""
+    return speaker[offset:offset + 2] in ("'s", "’s") or speaker[offset:offset + 1] in ("'", "’")
+
+
+_COORDINATED = re.compile(r"\b(?:and|or)\b|&")
+_LEADING_DETERMINER = re.compile(r"^\s*(?:the|a|an|one|another)\s+", re.IGNORECASE)
 
 
 def _head(speaker: str, start: int, end: int, inside: list[dict]) -> tuple[dict | None, int]:
@@ -775,7 +831,8 @@ def _member(noun: str) -> bool:
     """Whether a head noun names a person or people ("aide", "senators", "leaders") by ``speaker_words().kinds``."""
     kinds = speaker_words().kinds
     people = kinds["person"] | kinds["group"]
-    return noun in people or (noun.endswith("s") and noun[:-1] in people)
+    one = noun[:-3] + "y" if noun.endswith("ies") else noun[:-1] if noun.endswith("s") else noun  # allies, aides
+    return noun in people or one in people
 
 
 _TYPE_OF = {"state": "state", "government_body": "organisation", "organisation": "organisation",
