@@ -125,8 +125,9 @@ def families(data_dir: Path, *, top: int = 3) -> list[Finding]:
 def _carriers(hits: pd.DataFrame, top: int) -> str:
     """" The quotes that carry it are A (n), B (m); k uses in quotes with no speaker found.", for the uses of
     ``hits`` in quotes and reported speech; those whose speaker was not found are counted apart, not listed as if
-    "(no speaker found)" were a speaker."""
+    "(no speaker found)" were a speaker. A first-person speaker ("I said", in a column) is the writer."""
     speakers = hits.loc[hits["voice"].isin(QUOTED), "speaker"]
+    speakers = speakers.mask(speakers.str.lower().isin(FIRST_PERSON), "the writer")
     unnamed = int((speakers == NO_SPEAKER).sum())
     whose = ", ".join(f"{s} ({k})" for s, k in speakers[speakers != NO_SPEAKER].value_counts().head(top).items())
     missing = f"{_n(unnamed, 'use')} in quotes with no speaker found" if unnamed else ""

@@ -176,7 +176,7 @@ def stage(executed: str | Path, target: str | Path, *, stage, data_dir: str | Pa
     nb = nbformat.read(str(executed), as_version=4)
     params = shown(nb.metadata.get("papermill", {}).get("parameters", {}))
     header = _header(stage.title, tables_dir=Path(data_dir), params=params, stage_name=stage.name,
-                     computed=computed)
+                     computed=computed, notes=empty_meanings(params, [stage.notebook]))
     return write_html(nb, target, title=stage.title, header=header, footer=_footer(Path(data_dir), params))
 
 
@@ -322,12 +322,13 @@ def _csp(scripts: list[str]) -> str:
             "img-src data:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
 
 
-def _header(title: str, *, tables_dir: Path, params: dict, stage_name: str, computed: str = "") -> str:
+def _header(title: str, *, tables_dir: Path, params: dict, stage_name: str, computed: str = "",
+            notes: dict[str, str] | None = None) -> str:
     summary = html.escape(corpus_summary(tables_dir))
     return (f'<header class="fw-header"><p class="fw-nav"><a href="index.html">&larr; All reports</a></p>'
             f"<h1>{html.escape(title)}</h1><p>{computed_span(stage_name, computed)}</p><p>{summary}</p>"
             f"{unnamed_note(tables_dir)}"
-            f"<details><summary>Parameters of this stage</summary>{_kv_table(params, 'fw-params')}</details>"
+            f"<details><summary>Parameters of this stage</summary>{_kv_table(params, 'fw-params', notes)}</details>"
             "</header>")
 
 
@@ -384,10 +385,32 @@ def unnamed_note(data_dir: Path) -> str:
             "<code>-p manifest=path/to/manifest.csv</code>.</p>")
 
 
-def _kv_table(values: dict, css: str) -> str:
-    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_plain(v))}</td></tr>"
-                   for k, v in sorted(values.items()))
+def _kv_table(values: dict, css: str, notes: dict[str, str] | None = None) -> str:
+    notes = notes or {}
+    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_plain(v))}"
+                   + (f' <span class="fw-note">({html.escape(notes[k])})</span>' if k in notes else "")
+                   + "</td></tr>" for k, v in sorted(values.items()))
     return f'<table class="{css}">{rows}</table>'
+
+
+_EMPTY = re.compile(r"\bempty\b[^;)]*")
+
+
+def empty_meanings(params: dict, notebooks) -> dict[str, str]:
+    """For each parameter of ``params`` left empty ("" or []), what empty means, as the parameter's comment in its
+    notebook's parameters cell says ("empty: the story profile's"): a reader of ``kwic_queries []`` learns the
+    profile supplied them. ``notebooks`` are the stage notebooks that declare the parameters."""
+    from analysis import stages
+
+    helps = {}
+    for notebook in notebooks:
+        helps.update({name: spec.get("help") or "" for name, spec in stages.parameters(Path(notebook)).items()})
+    out = {}
+    for name, value in params.items():
+        found = _EMPTY.search(helps.get(name, "")) if value in ("", [], {}) else None
+        if found:
+            out[name] = found.group().strip(" ,")
+    return out
 
 
 def _plain(value) -> str:
@@ -490,7 +513,8 @@ def index(run_dir: str | Path, *, stages, computed: dict[str, str] | None = None
             f"<h2>Stage reports</h2><ol>{links}</ol>"
             '<p><a href="methods.html">Method cards</a>: what each measure measures, how well, and what it cannot '
             "tell.</p>"
-            f"<h2>Parameters</h2>{_kv_table(params, 'fw-params')}{appendix}</div>{_footer(data_dir, params)}")
+            f"<h2>Parameters</h2>{_kv_table(params, 'fw-params', empty_meanings(params, [s.notebook for s in stages]))}"
+            f"{appendix}</div>{_footer(data_dir, params)}")
     return page(body, reports / "index.html", title="Framing workbook report")
 
 

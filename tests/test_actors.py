@@ -471,3 +471,9 @@ def test_a_surname_speaker_the_recogniser_missed_is_the_person_named_before(poli
              "role": "speaker"}]
     start = 200 if speaker != "Kasich" else 100
     assert actors.speaker_actor(speaker, start, start + len(speaker), rows, matcher=politics) == expected
+
+
+def test_the_north_is_north_korea_but_not_the_start_of_another_name(mentions_of):
+    # A new user's US politics corpus: 29 of 37 matches of "the North" were North Carolina, North Dakota and the like.
+    rows = mentions_of("He won the North Carolina race and the North Dakota primary. The North fired two missiles.")
+    assert _actors(rows) == [("The North", "North Korea")]

@@ -169,3 +169,10 @@ def test_no_key_term_but_from_one_article_is_no_finding_and_no_error(tmp_path, c
     with caplog.at_level("INFO", logger="analysis.findings"):
         findings.all_findings(tmp_path)
     assert "key_terms" not in caplog.text
+
+
+def test_a_first_person_speaker_carrying_a_phrase_is_the_writer():
+    # A new user's index read "The quotes that carry it are I (3)": a columnist's "I wrote".
+    hits = pd.DataFrame({"voice": ["paraphrase", "paraphrase", "direct_quote", "narrator"],
+                         "speaker": ["I", "I", "Rand Paul", ""]})
+    assert findings._carriers(hits, 3) == " The quotes that carry it are the writer (2), Rand Paul (1)."

@@ -197,3 +197,15 @@ def test_a_true_or_false_beside_long_text_never_wraps():
         rule = css.split(f"td.col{column} {{")[1].split("}")[0]
         assert "white-space: nowrap" in rule
     assert "min-width: 24em" in css.split("td.col2 {")[1].split("}")[0]  # the long text still gets room
+
+
+def test_an_empty_parameter_says_what_empty_means():
+    # A new user read `kwic_queries []` in the index while the story profile supplied eight queries.
+    from analysis import stages
+
+    rhetoric = [s.notebook for s in stages.select(["rhetoric"])]
+    notes = report.empty_meanings({"kwic_queries": [], "lexicon": "", "kwic_window": 8, "scheduler": ""}, rhetoric)
+    assert notes == {"kwic_queries": "empty: the story profile's", "lexicon": "empty: the profile's",
+                     "scheduler": "empty: run here"}
+    table = report._kv_table({"kwic_queries": [], "kwic_window": 8}, "fw-params", notes)
+    assert "[] <span class=\"fw-note\">(empty: the story profile&#x27;s)</span>" in table and table.count("fw-note") == 1
