@@ -361,7 +361,12 @@ def _determined(doc: Doc, start: int, end: int) -> bool:
     before = doc[start - 1]
     if before.lower_ in _INDEFINITE:
         return False
+    if before.tag_ == "POS" and start >= 2 and doc[start - 2].ent_type_ in _OWNERS_OF_OTHER_OFFICES:
+        return False  # "JCN's president": the group's, not the one named before
     return before.dep_ == "poss" or before.tag_ in ("PRP$", "POS", "WP$") or before.lower_ in _DETERMINERS_LOWER
+
+
+_OWNERS_OF_OTHER_OFFICES = frozenset({"ORG", "PERSON", "NORP", "FAC"})
 
 
 def _of_other(doc: Doc, end: int) -> bool:
@@ -661,7 +666,8 @@ def _from_span(speaker: str, start: int, end: int, rows: Sequence[dict], table: 
     named = _surname_of(speaker, start, rows)
     if named:
         return named  # "Kavanaugh said", the recogniser having missed the name or taken it for a place
-    owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)]
+    owners = [r for r in inside if r["actor"] and not _after_preposition(speaker, r["start"] - start)
+              and not _BASED.match(speaker, r["end"] - start)]  # "a Washington-based lawyer" is no US official
     if not owners:
         return "" if inside else None  # "a fellow at a think tank in Washington" is not the United States
     owner = min(owners, key=lambda r: (r["role"] != "speaker", not _possessor(speaker, r["end"] - start),
@@ -698,6 +704,7 @@ def _possessor(speaker: str, offset: int) -> bool:
 
 
 _COORDINATED = re.compile(r"\b(?:and|or)\b|&")
+_BASED = re.compile(r"[-‐‑]based\b", re.IGNORECASE)
 _LEADING_DETERMINER = re.compile(r"^\s*(?:the|a|an|one|another)\s+", re.IGNORECASE)
 
 

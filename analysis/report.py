@@ -394,12 +394,14 @@ def _kv_table(values: dict, css: str, notes: dict[str, str] | None = None) -> st
 
 
 _EMPTY = re.compile(r"\bempty\b[^;)]*")
+_ZERO = re.compile(r"(?<![\w.])0: [^;)]*")
 
 
 def empty_meanings(params: dict, notebooks) -> dict[str, str]:
-    """For each parameter of ``params`` left empty ("" or []), what empty means, as the parameter's comment in its
-    notebook's parameters cell says ("empty: the story profile's"): a reader of ``kwic_queries []`` learns the
-    profile supplied them. ``notebooks`` are the stage notebooks that declare the parameters."""
+    """For each parameter of ``params`` left empty ("" or []) or 0, what that means, as the parameter's comment in
+    its notebook's parameters cell says ("empty: the story profile's", "0: one per core"): a reader of
+    ``kwic_queries []`` learns the profile supplied them. ``notebooks`` are the stage notebooks that declare the
+    parameters."""
     from analysis import stages
 
     helps = {}
@@ -407,7 +409,8 @@ def empty_meanings(params: dict, notebooks) -> dict[str, str]:
         helps.update({name: spec.get("help") or "" for name, spec in stages.parameters(Path(notebook)).items()})
     out = {}
     for name, value in params.items():
-        found = _EMPTY.search(helps.get(name, "")) if value in ("", [], {}) else None
+        rule = _EMPTY if value in ("", [], {}) else _ZERO if value == 0 and not isinstance(value, bool) else None
+        found = rule.search(helps.get(name, "")) if rule else None
         if found:
             out[name] = found.group().strip(" ,")
     return out

@@ -194,7 +194,8 @@ def test_a_bare_role_noun_is_the_office_not_its_last_holder(nlp, tmp_path):
 def test_a_role_noun_of_anything_but_a_country_is_another_office(nlp, tmp_path):
     # A second new user's corpus: "The president of the California NAACP" was quoted as Barack Obama.
     text = ("Joe Biden spoke on Monday. The president of the California NAACP disagreed, and the president of a "
-            "group of universities left. Later the president of the United States returned.")
+            "group of universities left. The NAACP's president objected. Later the president of the United States "
+            "returned.")
     rows = actors.mentions(nlp(text), matcher=_presidents(nlp, tmp_path))
     assert [(r["text"], r["start"], r["actor"]) for r in rows if r["actor"]] == [
         ("Joe Biden", 0, "Joe Biden"), ("president", text.index("president of the United"), "Joe Biden")]
@@ -426,6 +427,7 @@ def politics(nlp, tmp_path_factory):
                                                                      "")),
     ('"We will fight this," Trump\'s allies said.', ("Donald Trump (allies)", "group", "")),
     ('"We will work together," Republican and Democratic senators said.', ("", "group", "")),
+    ('"The law protects them," a Washington-based lawyer said.', ("", "person", "")),  # where, not whom
     # the body itself, or a body of it, still speaks as the body
     ('"We will wait," the Senate Judiciary Committee said.', ("Senate", "organisation", "United States")),
     ('"We are united," Democrats said.', ("Democrats", "organisation", "")),

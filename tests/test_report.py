@@ -204,9 +204,10 @@ def test_an_empty_parameter_says_what_empty_means():
     from analysis import stages
 
     rhetoric = [s.notebook for s in stages.select(["rhetoric"])]
-    notes = report.empty_meanings({"kwic_queries": [], "lexicon": "", "kwic_window": 8, "scheduler": ""}, rhetoric)
+    notes = report.empty_meanings({"kwic_queries": [], "lexicon": "", "kwic_window": 8, "scheduler": "",
+                                   "n_process": 0}, rhetoric)
     assert notes == {"kwic_queries": "empty: the story profile's", "lexicon": "empty: the profile's",
-                     "scheduler": "empty: run here"}
+                     "scheduler": "empty: run here", "n_process": "0: one per core, capped by memory and corpus size"}
     table = report._kv_table({"kwic_queries": [], "kwic_window": 8}, "fw-params", notes)
     assert "[] <span class=\"fw-note\">(empty: the story profile&#x27;s)</span>" in table
     assert table.count("fw-note") == 1

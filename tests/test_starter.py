@@ -275,3 +275,21 @@ def test_a_name_the_corpus_also_writes_in_lower_case_is_matched_as_written(tmp_p
     doc = nlp("The House met after the storm destroyed the house, and Trump played his trump card.")
     found, _ = actors.matches(doc, matcher=matcher)
     assert [(doc.text[m.start:m.end], m.actor) for m in found] == [("House", "House"), ("Trump", "Trump")]
+
+
+def test_a_form_the_shipped_table_writes_with_its_article_keeps_it(tmp_path):
+    # A new user's starter listed "North" (from "the North", North Korea's exact alias): it matched North Dakota,
+    # North Carolina and North America, a third of North Korea's mentions.
+    sentences, mentions = _rows([("The North fired two missiles.", "The North", "")] * 4
+                                + [("North Korea fired two missiles.", "North Korea", "GPE")] * 6)
+    mentions = mentions.assign(actor="North Korea", actor_type="state")
+    made = starter.Starter("s", "test", 1, starter.actors(mentions, sentences), pd.DataFrame(columns=["term"]),
+                           pd.DataFrame(columns=["term"]))
+    (tmp_path / "actors.yaml").write_text(starter._actors_yaml(made), encoding="utf-8")
+    entry = yaml.safe_load((tmp_path / "actors.yaml").read_text(encoding="utf-8"))["actors"]["North Korea"]
+    assert entry["exact"] == ["the North"] and "North" not in entry.get("aliases", [])
+    nlp = spacy.blank("en")
+    matcher = actors.matcher(nlp, actors.table(tmp_path / "actors.yaml"))
+    doc = nlp("The North fired again, and North Dakota voted.")
+    found, _ = actors.matches(doc, matcher=matcher)
+    assert [(doc.text[m.start:m.end], m.actor) for m in found] == [("The North", "North Korea")]
