@@ -675,7 +675,8 @@ def _from_span(speaker: str, start: int, end: int, rows: Sequence[dict], table: 
     tail = speaker[owner["end"] - start:head_end - start]
     if owner["start"] >= head_end:  # "the foreign minister of Japan": the head comes before "of" and its owner
         tail = " " + _LEADING_DETERMINER.sub("", speaker[:head_end - start])
-    if _proper_name_tail(tail):  # "The Washington Post", "Japan Airlines": a name, neither the state nor a body
+    person = getattr(table.actors.get(owner["actor"]), "type", "") == "person"  # "Joseph R. Biden Jr." is Biden
+    if not person and _proper_name_tail(tail):  # "The Washington Post", "Japan Airlines": neither state nor body
         return " ".join((owner["text"] + tail).split())
     if len({r["actor"] for r in owners}) > 1 and _COORDINATED.search(speaker):
         return ""  # "Republican and Democratic senators", "House and Senate leaders": no one actor speaks

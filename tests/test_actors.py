@@ -312,6 +312,8 @@ def test_candidates_group_unmatched_entities(nlp, matcher):
     ('"We object," the Korean Central News Agency said.', "KCNA"),
     # a party and state tag after the name (Politico, The Hill): the name still heads the phrase
     ('"This is a sad day for the House," said House Majority Leader Steny Hoyer (D-Md.).', "Steny Hoyer"),
+    # a suffix the alias leaves out is no other name: the person stays the actor
+    ('"We will rebuild this country together," said Vice President Joseph R. Biden Jr. on Monday.', "Joe Biden"),
 ])
 def test_the_speaker_actor_comes_from_the_head_of_the_speaker_phrase(nlp, matcher, text, actor):
     doc = nlp(text)
