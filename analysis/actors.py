@@ -731,10 +731,9 @@ def _head(speaker: str, start: int, end: int, inside: list[dict]) -> tuple[dict 
 
 
 def _title_first(speaker: str) -> bool:
-    """Whether a speaker phrase opens with a capitalised title rather than an article ("Chairman of ...", not "The
+    """Whether a speaker phrase opens with a capitalised title rather than a determiner ("Chairman of ...", not "The
     spokesman of ...")."""
-    first = speaker.split(maxsplit=1)[0] if speaker.strip() else ""
-    return first[:1].isupper() and first.lower() not in ("the", "a", "an")
+    return speaker[:1].isupper() and not _LEADING_DETERMINER.match(speaker)
 
 
 _SPEAKER_LABELS = frozenset({"PERSON", "ORG"})

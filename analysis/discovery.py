@@ -95,9 +95,10 @@ def candidates(sentences: pd.DataFrame, *, lexicon: dict | None = None, hits: pd
     ``not_loaded`` terms (a story profile's list of terms a reader judged not loaded; any case), whose single words
     lend a phrase no strength either ("win" not loaded: "need to win" is not proposed for it), and so are terms
     written as a name in ``NAME_SHARE`` of their uses (capitalised inside a sentence, outside quote marks: "Supreme
-    Court"). A term is proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative (``strength`` >=
-    ``min_strength``, or scare-quoted ``MIN_SCARE`` times) and, for single words, is key against general English
-    (G2 >= ``min_g2``, TextBlob's word counts of Norvig's big.txt); a phrase's keyness is its rarest word's.
+    Court"). A term is proposed when it occurs ``min_count`` times in ``min_articles`` articles, is evaluative
+    (``strength`` >= ``min_strength``, or scare-quoted ``MIN_SCARE`` times) and, for single words, is key against
+    general English (G2 >= ``min_g2``, TextBlob's word counts of Norvig's big.txt); a phrase's keyness is its rarest
+    word's.
 
     Columns: term, count, n_articles, strength, polarity, subjectivity, scare_quote_rate (share of uses in scare
     quotes), quoted_rate (share in quoted voice or inside quote marks), g2, actor_rate (share of uses in sentences
